@@ -1,0 +1,24 @@
+/* ferry-window.h: the main window: the start page and the room page
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "ferry-room-link.h"
+
+G_BEGIN_DECLS
+
+#define FERRY_TYPE_WINDOW (ferry_window_get_type ())
+G_DECLARE_FINAL_TYPE (FerryWindow, ferry_window, FERRY, WINDOW, AdwApplicationWindow)
+
+FerryWindow *ferry_window_new            (GtkApplication *application);
+/* Shows the room page for @link. */
+void         ferry_window_open_room      (FerryWindow    *self,
+                                          FerryRoomLink  *link);
+/* Tells the user why a link could not be opened; @error's message is shown as is. */
+void         ferry_window_show_link_error (FerryWindow   *self,
+                                           const GError  *error);
+
+G_END_DECLS
