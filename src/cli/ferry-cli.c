@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <glib/gi18n.h>
 
+#include "ferry-cli.h"
 #include "ferry-room-link.h"
 
 static int
@@ -34,7 +35,10 @@ usage (void)
   g_printerr (_("Usage: ferry-cli COMMAND [ARGUMENTS…]\n"
                 "\n"
                 "Commands:\n"
-                "  new-room [LABEL]   print a link to a new secret room\n"));
+                "  connect            connect to one peer, exchanging offer and answer by hand\n"
+                "  new-room [LABEL]   print a link to a new secret room\n"
+                "\n"
+                "Run “ferry-cli COMMAND --help” for a command’s options.\n"));
 }
 
 int
@@ -52,6 +56,8 @@ main (int    argc,
       return 2;
     }
 
+  if (g_str_equal (argv[1], "connect"))
+    return ferry_cli_connect (argc - 1, argv + 1);
   if (g_str_equal (argv[1], "new-room"))
     return cmd_new_room (argc - 1, argv + 1);
 

@@ -1,0 +1,80 @@
+/* ferry-sctp-transport.h: SCTP (usrsctp, AF_CONN) over a DTLS transport
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * usrsctp runs without threads (usrsctp_init_nothreads); its timers are driven from the GLib main
+ * context of the transports, which must all share one context per process (DESIGN.md §3).
+ * Messages are reassembled on end-of-record; sends beyond what usrsctp accepts wait in one FIFO
+ * per association so that bufferedAmount and back-pressure work as in browsers.
+ */
+#pragma once
+
+#include <glib-object.h>
+
+#include "ferry-dtls-transport.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  FERRY_SCTP_STATE_NEW,
+  FERRY_SCTP_STATE_CONNECTING,
+  FERRY_SCTP_STATE_CONNECTED,
+  FERRY_SCTP_STATE_CLOSED,    /* shut down or aborted by the peer */
+  FERRY_SCTP_STATE_FAILED,    /* could not connect, or the peer stopped answering */
+} FerrySctpState;
+
+/* RFC 8831 §8 */
+enum {
+  FERRY_PPID_DCEP = 50,
+  FERRY_PPID_STRING = 51,
+  FERRY_PPID_BINARY_PARTIAL = 52,
+  FERRY_PPID_BINARY = 53,
+  FERRY_PPID_STRING_PARTIAL = 54,
+  FERRY_PPID_STRING_EMPTY = 56,
+  FERRY_PPID_BINARY_EMPTY = 57,
+};
+
+/* Streams we offer in SCTP_INITMSG; usrsctp's default of 10 breaks channel ids ≥ 10. */
+#define FERRY_SCTP_MAX_STREAMS 1024
+
+typedef struct {
+  gboolean unordered;
+  int      max_retransmits;     /* -1: unlimited */
+  int      max_packet_lifetime; /* ms; -1: unlimited */
+} FerrySctpReliability;
+
+#define FERRY_TYPE_SCTP_TRANSPORT (ferry_sctp_transport_get_type ())
+G_DECLARE_FINAL_TYPE (FerrySctpTransport, ferry_sctp_transport, FERRY, SCTP_TRANSPORT, GObject)
+
+FerrySctpTransport *ferry_sctp_transport_new        (FerryDtlsTransport  *dtls,
+                                                     guint16              remote_port,
+                                                     guint64              local_max_message_size,
+                                                     guint64              remote_max_message_size,
+                                                     guint                liveness_timeout_ms,
+                                                     GError             **error);
+/* Connects; call as soon as DTLS is up, before any record is read. */
+void                ferry_sctp_transport_start      (FerrySctpTransport  *self);
+FerrySctpState      ferry_sctp_transport_get_state  (FerrySctpTransport  *self);
+/* Streams usable in each direction once connected. */
+guint               ferry_sctp_transport_get_streams (FerrySctpTransport *self);
+/* The largest message we may send: the remote's a=max-message-size, capped by our buffers. */
+guint64             ferry_sctp_transport_get_max_send_size (FerrySctpTransport *self);
+
+/* Queues one message (empty messages use their PPID with a single zero byte).  Fails only for a
+ * message that is too large or a transport that is not connected. */
+gboolean            ferry_sctp_transport_send       (FerrySctpTransport          *self,
+                                                     guint16                      sid,
+                                                     guint32                      ppid,
+                                                     GBytes                      *data,
+                                                     const FerrySctpReliability  *reliability,
+                                                     GError                     **error);
+/* Bytes queued on @sid that usrsctp has not taken yet. */
+guint64             ferry_sctp_transport_get_buffered_amount (FerrySctpTransport *self,
+                                                              guint16             sid);
+/* Resets the outgoing direction of @sid once the data queued before it has been sent. */
+void                ferry_sctp_transport_reset_stream (FerrySctpTransport *self,
+                                                       guint16             sid);
+/* Aborts the association (no more sends after DTLS is gone). */
+void                ferry_sctp_transport_close      (FerrySctpTransport  *self);
+
+G_END_DECLS
