@@ -35,6 +35,7 @@ usage (void)
   g_printerr (_("Usage: ferry-cli COMMAND [ARGUMENTS…]\n"
                 "\n"
                 "Commands:\n"
+                "  bench              measure throughput against another ferry-cli bench\n"
                 "  connect            connect to one peer, exchanging offer and answer by hand\n"
                 "  new-room [LABEL]   print a link to a new secret room\n"
                 "\n"
@@ -56,6 +57,8 @@ main (int    argc,
       return 2;
     }
 
+  if (g_str_equal (argv[1], "bench"))
+    return ferry_cli_bench (argc - 1, argv + 1);
   if (g_str_equal (argv[1], "connect"))
     return ferry_cli_connect (argc - 1, argv + 1);
   if (g_str_equal (argv[1], "new-room"))

@@ -4,5 +4,7 @@
  */
 #pragma once
 
+int ferry_cli_bench   (int    argc,
+                       char **argv);
 int ferry_cli_connect (int    argc,
                        char **argv);

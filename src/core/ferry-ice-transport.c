@@ -4,8 +4,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 #include <nice/agent.h>
@@ -17,6 +20,23 @@
 #define MAX_PENDING_MDNS 16
 /* UDP receive-buffer overflow caused most of libwebrtc's loss on this machine (TESTING.md). */
 #define SOCKET_BUFFER_SIZE (4 * 1024 * 1024)
+/* Outgoing datagrams on a direct UDP pair are sent together once per main-loop turn. */
+#define BATCH_DATAGRAMS 64
+#define BATCH_BYTES (BATCH_DATAGRAMS * 1500)
+#define GSO_MAX_BYTES 65000
+
+/* Datagrams queued for one sendmmsg () on the selected pair's socket. */
+typedef struct {
+  int                      fd;
+  struct sockaddr_storage  remote;
+  socklen_t                remote_len;
+  gboolean                 gso;
+  guint8                  *buffer;
+  gsize                    used;
+  guint16                  lengths[BATCH_DATAGRAMS];
+  guint                    count;
+  GSource                 *flush_source;
+} Batch;
 
 struct _FerryIceTransport
 {
@@ -44,6 +64,9 @@ struct _FerryIceTransport
   FerryIceReceiveFunc  receive_func;
   gpointer             receive_data;
   GQueue               early;   /* GBytes */
+
+  GSocket             *direct_socket;  /* NULL: send through libnice (relayed or no pair) */
+  Batch                batch;
 
   char                *local_type;
   char                *local_address;
@@ -236,6 +259,131 @@ component_state_cb (NiceAgent         *agent,
 }
 
 static void
+flush_batch (FerryIceTransport *self)
+{
+  Batch *b = &self->batch;
+  struct mmsghdr messages[BATCH_DATAGRAMS];
+  struct iovec iovecs[BATCH_DATAGRAMS];
+  union {
+    char           buf[CMSG_SPACE (sizeof (uint16_t))];
+    struct cmsghdr align;
+  } controls[BATCH_DATAGRAMS];
+  guint n_messages = 0;
+  gsize offset = 0;
+  guint sent = 0;
+
+  g_clear_pointer (&b->flush_source, g_source_destroy);
+  if (b->count == 0)
+    return;
+
+  memset (messages, 0, sizeof messages);
+  for (guint i = 0; i < b->count;)
+    {
+      struct msghdr *msg = &messages[n_messages].msg_hdr;
+      guint16 size = b->lengths[i];
+      gsize total = size;
+      guint j = i + 1;
+
+      /* UDP GSO: a run of equal-size datagrams (the last may be shorter) leaves in one buffer
+       * and the kernel splits it, so the stack is traversed once per run, not per datagram. */
+      if (b->gso)
+        while (j < b->count && b->lengths[j] <= size && total + b->lengths[j] <= GSO_MAX_BYTES)
+          {
+            total += b->lengths[j];
+            if (b->lengths[j++] < size)
+              break;
+          }
+
+      iovecs[n_messages].iov_base = b->buffer + offset;
+      iovecs[n_messages].iov_len = total;
+      msg->msg_name = &b->remote;
+      msg->msg_namelen = b->remote_len;
+      msg->msg_iov = &iovecs[n_messages];
+      msg->msg_iovlen = 1;
+      if (j - i > 1)
+        {
+          struct cmsghdr *cmsg;
+
+          msg->msg_control = controls[n_messages].buf;
+          msg->msg_controllen = sizeof controls[n_messages].buf;
+          cmsg = CMSG_FIRSTHDR (msg);
+          cmsg->cmsg_level = SOL_UDP;
+          cmsg->cmsg_type = UDP_SEGMENT;
+          cmsg->cmsg_len = CMSG_LEN (sizeof (uint16_t));
+          memcpy (CMSG_DATA (cmsg), &size, sizeof size);
+        }
+      offset += total;
+      n_messages++;
+      i = j;
+    }
+
+  while (sent < n_messages)
+    {
+      int r = sendmmsg (b->fd, messages + sent, n_messages - sent, MSG_DONTWAIT);
+
+      if (r > 0)
+        sent += r;
+      else if (errno == EINTR)
+        continue;
+      else if (b->gso && (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT))
+        {
+          /* No GSO on this kernel or route: send each datagram on its own from now on. */
+          g_debug ("ICE %p: UDP GSO unavailable (%s)", self, g_strerror (errno));
+          b->gso = FALSE;
+          flush_batch (self);
+          return;
+        }
+      else
+        {
+          /* A full socket buffer drops datagrams, as a congested path would; SCTP recovers. */
+          g_debug ("ICE %p: dropped %u datagrams: %s", self, n_messages - sent, g_strerror (errno));
+          break;
+        }
+    }
+
+  b->count = 0;
+  b->used = 0;
+}
+
+static gboolean
+flush_batch_cb (gpointer user_data)
+{
+  FerryIceTransport *self = user_data;
+
+  self->batch.flush_source = NULL;
+  flush_batch (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+setup_direct_send (FerryIceTransport   *self,
+                   const NiceCandidate *local,
+                   const NiceCandidate *remote)
+{
+  flush_batch (self);
+  g_clear_object (&self->direct_socket);
+
+  /* Relayed pairs wrap data in TURN messages: those go through libnice. */
+  if (local->type == NICE_CANDIDATE_TYPE_RELAYED || local->transport != NICE_CANDIDATE_TRANSPORT_UDP)
+    return;
+
+  self->direct_socket = nice_agent_get_selected_socket (self->agent, self->stream_id, 1);
+  if (self->direct_socket == NULL)
+    return;
+
+  memset (&self->batch.remote, 0, sizeof self->batch.remote);
+  nice_address_copy_to_sockaddr (&remote->addr, (struct sockaddr *) &self->batch.remote);
+  self->batch.remote_len = remote->addr.s.addr.sa_family == AF_INET6 ? sizeof (struct sockaddr_in6)
+                                                                      : sizeof (struct sockaddr_in);
+  self->batch.fd = g_socket_get_fd (self->direct_socket);
+  if (self->batch.buffer == NULL)
+    {
+      self->batch.buffer = g_malloc (BATCH_BYTES);
+      self->batch.gso = TRUE;
+    }
+}
+
+static void
 selected_pair_cb (NiceAgent         *agent,
                   guint              stream_id,
                   guint              component_id,
@@ -254,6 +402,7 @@ selected_pair_cb (NiceAgent         *agent,
   self->local_address = format_address (&local->addr);
   self->remote_type = g_strdup (candidate_type_name (remote->type));
   self->remote_address = format_address (&remote->addr);
+  setup_direct_send (self, local, remote);
   g_signal_emit (self, signals[SELECTED_PAIR_CHANGED], 0);
 }
 
@@ -293,6 +442,7 @@ ferry_ice_transport_finalize (GObject *object)
   FerryIceTransport *self = FERRY_ICE_TRANSPORT (object);
 
   g_queue_clear_full (&self->early, (GDestroyNotify) g_bytes_unref);
+  g_free (self->batch.buffer);
   g_ptr_array_unref (self->local_candidates);
   g_clear_object (&self->cancellable);
   ferry_rtc_config_unref (self->config);
@@ -722,9 +872,32 @@ ferry_ice_transport_send (FerryIceTransport *self,
                           const guint8      *data,
                           gsize              len)
 {
+  Batch *b = &self->batch;
+
   if (self->agent == NULL)
     return FALSE;
-  return nice_agent_send (self->agent, self->stream_id, 1, len, (const char *) data) >= 0;
+  if (self->direct_socket == NULL || len > G_MAXUINT16)
+    return nice_agent_send (self->agent, self->stream_id, 1, len, (const char *) data) >= 0;
+
+  if (b->count == BATCH_DATAGRAMS || b->used + len > BATCH_BYTES)
+    flush_batch (self);
+  if (len > BATCH_BYTES)
+    return nice_agent_send (self->agent, self->stream_id, 1, len, (const char *) data) >= 0;
+
+  memcpy (b->buffer + b->used, data, len);
+  b->used += len;
+  b->lengths[b->count++] = len;
+
+  /* Sent right after the current main-loop dispatch, before anything else runs. */
+  if (b->flush_source == NULL)
+    {
+      b->flush_source = g_idle_source_new ();
+      g_source_set_priority (b->flush_source, G_PRIORITY_HIGH);
+      g_source_set_callback (b->flush_source, flush_batch_cb, self, NULL);
+      g_source_attach (b->flush_source, self->context);
+      g_source_unref (b->flush_source);
+    }
+  return TRUE;
 }
 
 void
@@ -792,6 +965,8 @@ ferry_ice_transport_close (FerryIceTransport *self)
   g_clear_pointer (&self->gather_timeout, g_source_destroy);
   g_clear_pointer (&self->connect_timeout, g_source_destroy);
 
+  flush_batch (self);
+  g_clear_object (&self->direct_socket);
   agent = g_steal_pointer (&self->agent);
   g_signal_handlers_disconnect_by_data (agent, self);
   nice_agent_attach_recv (agent, self->stream_id, 1, self->context, NULL, NULL);
