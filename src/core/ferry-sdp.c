@@ -615,6 +615,7 @@ ferry_sdp_to_string (const FerrySdp *sdp)
   guint rejected = 0;
 
   g_return_val_if_fail (sdp->ice_ufrag != NULL && sdp->ice_pwd != NULL, NULL);
+  g_return_val_if_fail (sdp->data_index <= sdp->rejected_media->len, NULL);
 
   g_string_append (out, "v=0\r\n");
   g_string_append_printf (out, "o=- %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " IN IP4 127.0.0.1\r\n",

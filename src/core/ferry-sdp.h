@@ -17,8 +17,8 @@ G_BEGIN_DECLS
 
 typedef enum {
   FERRY_SDP_ERROR_MALFORMED,     /* a line that cannot be parsed; the message names it */
-  FERRY_SDP_ERROR_MISSING,       /* a required part is absent */
-  FERRY_SDP_ERROR_UNSUPPORTED,   /* e.g. no data channel section, or no SHA-256 fingerprint */
+  FERRY_SDP_ERROR_MISSING,       /* a required part is absent: ICE credentials, SHA-256 fingerprint */
+  FERRY_SDP_ERROR_UNSUPPORTED,   /* e.g. no data channel section, an unknown setup role */
 } FerrySdpError;
 
 typedef enum {
