@@ -5,7 +5,9 @@
  * The offer and the answer travel as one JSON line each ({"type":"offer","sdp":"…"}, the shape
  * browsers use) over stdin/stdout, so two people can connect by copy and paste and tests can face
  * foreign peers.  After that line, stdin is sent on the main channel and what arrives on it is
- * written to stdout.  Status goes to stderr as "ferry-cli: EVENT key=value…".
+ * written to stdout.  A channel the peer opens with the same label is its half of the main
+ * channel (two ferry-cli connect both open one): what arrives there goes to stdout as well.
+ * Status goes to stderr as "ferry-cli: EVENT key=value…".
  */
 #include "config.h"
 
@@ -343,7 +345,10 @@ data_channel_cb (FerryPeerConnection *pc,
   status ("channel-open id=%d label=%s origin=remote", ferry_data_channel_get_id (channel),
           ferry_data_channel_get_label (channel));
   self->remote_open++;
-  g_signal_connect (channel, "message", G_CALLBACK (echo_message_cb), self);
+  if (g_str_equal (ferry_data_channel_get_label (channel), self->label))
+    g_signal_connect (channel, "message", G_CALLBACK (main_message_cb), self);
+  else
+    g_signal_connect (channel, "message", G_CALLBACK (echo_message_cb), self);
   g_signal_connect (channel, "close", G_CALLBACK (remote_close_cb), self);
 }
 
@@ -464,13 +469,24 @@ offer_ready_cb (GObject      *object,
 }
 
 static gboolean
-signal_cb (gpointer user_data)
+signal_cb (Connect *self,
+           int      signum)
 {
-  Connect *self = user_data;
-
   ferry_peer_connection_close (self->pc);
-  quit (self, 0);
+  quit (self, 128 + signum);
   return G_SOURCE_REMOVE;
+}
+
+static gboolean
+sigint_cb (gpointer user_data)
+{
+  return signal_cb (user_data, SIGINT);
+}
+
+static gboolean
+sigterm_cb (gpointer user_data)
+{
+  return signal_cb (user_data, SIGTERM);
 }
 
 int
@@ -547,8 +563,8 @@ ferry_cli_connect (int    argc,
 
   g_signal_connect (self.pc, "notify::state", G_CALLBACK (pc_state_cb), &self);
   g_signal_connect (self.pc, "data-channel", G_CALLBACK (data_channel_cb), &self);
-  g_unix_signal_add (SIGINT, signal_cb, &self);
-  g_unix_signal_add (SIGTERM, signal_cb, &self);
+  g_unix_signal_add (SIGINT, sigint_cb, &self);
+  g_unix_signal_add (SIGTERM, sigterm_cb, &self);
 
   if (answer)
     g_data_input_stream_read_line_async (self.input, G_PRIORITY_DEFAULT, NULL, remote_line_cb, &self);

@@ -36,6 +36,7 @@ usage (void)
                 "\n"
                 "Commands:\n"
                 "  bench              measure throughput against another ferry-cli bench\n"
+                "  chat ROOM-OR-LINK  chat in a room from the terminal\n"
                 "  connect            connect to one peer, exchanging offer and answer by hand\n"
                 "  new-room [LABEL]   print a link to a new secret room\n"
                 "\n"
@@ -46,6 +47,8 @@ int
 main (int    argc,
       char **argv)
 {
+  /* stdout carries data and signalling; GLib would print debug messages there. */
+  g_log_writer_default_set_use_stderr (TRUE);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
@@ -59,6 +62,8 @@ main (int    argc,
 
   if (g_str_equal (argv[1], "bench"))
     return ferry_cli_bench (argc - 1, argv + 1);
+  if (g_str_equal (argv[1], "chat"))
+    return ferry_cli_chat (argc - 1, argv + 1);
   if (g_str_equal (argv[1], "connect"))
     return ferry_cli_connect (argc - 1, argv + 1);
   if (g_str_equal (argv[1], "new-room"))

@@ -26,6 +26,8 @@ void              _ferry_data_channel_receive     (FerryDataChannel           *s
                                                    GBytes                     *data);
 void              _ferry_data_channel_buffered_amount_changed (FerryDataChannel *self,
                                                                guint64           amount);
+/* The peer closed the channel; ours closes once what we queued is sent. */
+void              _ferry_data_channel_closing     (FerryDataChannel           *self);
 /* The stream was reset or the connection ended. */
 void              _ferry_data_channel_closed      (FerryDataChannel           *self,
                                                    const GError               *error);

@@ -320,6 +320,13 @@ _ferry_data_channel_buffered_amount_changed (FerryDataChannel *self,
 }
 
 void
+_ferry_data_channel_closing (FerryDataChannel *self)
+{
+  if (self->state == FERRY_DATA_CHANNEL_OPEN)
+    set_state (self, FERRY_DATA_CHANNEL_CLOSING);
+}
+
+void
 _ferry_data_channel_closed (FerryDataChannel *self,
                             const GError     *error)
 {

@@ -609,6 +609,17 @@ ferry_ice_transport_gather (FerryIceTransport *self)
 
   g_return_if_fail (FERRY_IS_ICE_TRANSPORT (self));
 
+  /* A TURN allocation over UDP also yields our server-reflexive address.  With both, libnice
+   * 0.1.21 mistakes the STUN server's (RFC 3489-style) answers for TURN traffic on the shared
+   * socket and gathering waits ~2 s for a reply it dropped. */
+  for (guint i = 0; i < self->config->ice_servers->len; i++)
+    {
+      FerryIceServer *server = g_ptr_array_index (self->config->ice_servers, i);
+
+      if (server->kind == FERRY_ICE_SERVER_TURN && server->transport != FERRY_TURN_TRANSPORT_TCP)
+        have_stun = TRUE;
+    }
+
   if (self->gathering_started)
     return;
   self->gathering_started = TRUE;

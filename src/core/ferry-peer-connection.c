@@ -453,6 +453,17 @@ sctp_message_cb (FerrySctpTransport  *sctp,
 }
 
 static void
+sctp_stream_closing_cb (FerrySctpTransport  *sctp,
+                        guint                sid,
+                        FerryPeerConnection *self)
+{
+  FerryDataChannel *channel = lookup_channel (self, sid);
+
+  if (channel != NULL)
+    _ferry_data_channel_closing (channel);
+}
+
+static void
 sctp_stream_reset_cb (FerrySctpTransport  *sctp,
                       guint                sid,
                       FerryPeerConnection *self)
@@ -521,6 +532,7 @@ dtls_connected_cb (FerryDtlsTransport  *dtls,
 
   g_signal_connect (self->sctp, "notify::state", G_CALLBACK (sctp_state_cb), self);
   g_signal_connect (self->sctp, "message", G_CALLBACK (sctp_message_cb), self);
+  g_signal_connect (self->sctp, "stream-closing", G_CALLBACK (sctp_stream_closing_cb), self);
   g_signal_connect (self->sctp, "stream-reset", G_CALLBACK (sctp_stream_reset_cb), self);
   g_signal_connect (self->sctp, "buffered-amount-changed", G_CALLBACK (sctp_buffered_amount_cb), self);
   /* Before DTLS reads any record: the peer's INIT may already be waiting. */

@@ -54,6 +54,7 @@ struct _FerrySctpTransport
   GQueue              queue;          /* Pending */
   guint64             buffered[FERRY_SCTP_MAX_STREAMS];
   GHashTable         *closing;        /* sids we reset first, until the peer mirrors it */
+  GHashTable         *mirroring;      /* sids the peer reset first, until our reset is done */
 
   GByteArray         *message;
   gboolean            message_dropped;
@@ -70,6 +71,7 @@ enum {
 
 enum {
   MESSAGE,
+  STREAM_CLOSING,
   STREAM_RESET,
   BUFFERED_AMOUNT_CHANGED,
   N_SIGNALS
@@ -476,16 +478,22 @@ handle_stream_reset (FerrySctpTransport                 *self,
 
       if (event->strreset_flags & SCTP_STREAM_RESET_INCOMING_SSN)
         {
-          /* Either the peer mirrors our reset, or it closed first and we must close our side
-           * too, behind the data already queued, or Chrome stays in "closing" (§5.10). */
-          if (!g_hash_table_remove (self->closing, GUINT_TO_POINTER (sid)))
-            queue_reset (self, sid, TRUE);
-          g_signal_emit (self, signals[STREAM_RESET], 0, (guint) sid);
+          /* Either the peer mirrors our reset: the channel is closed.  Or it closed first and we
+           * close our side too, behind the data already queued, or Chrome stays in "closing"
+           * (§5.10); the channel is closed once that reset is done, which usrsctp only sends
+           * after the stream's data has been acknowledged. */
+          if (g_hash_table_remove (self->closing, GUINT_TO_POINTER (sid)))
+            g_signal_emit (self, signals[STREAM_RESET], 0, (guint) sid);
+          else if (g_hash_table_add (self->mirroring, GUINT_TO_POINTER (sid)))
+            {
+              g_signal_emit (self, signals[STREAM_CLOSING], 0, (guint) sid);
+              queue_reset (self, sid, TRUE);
+            }
         }
-      if (event->strreset_flags & (SCTP_STREAM_RESET_OUTGOING_SSN | SCTP_STREAM_RESET_DENIED |
-                                   SCTP_STREAM_RESET_FAILED))
-        g_debug ("SCTP %p: outgoing reset of stream %u done (flags 0x%x)", self, sid,
-                 event->strreset_flags);
+      if ((event->strreset_flags & (SCTP_STREAM_RESET_OUTGOING_SSN | SCTP_STREAM_RESET_DENIED |
+                                    SCTP_STREAM_RESET_FAILED)) &&
+          g_hash_table_remove (self->mirroring, GUINT_TO_POINTER (sid)))
+        g_signal_emit (self, signals[STREAM_RESET], 0, (guint) sid);
     }
 }
 
@@ -639,6 +647,7 @@ ferry_sctp_transport_finalize (GObject *object)
   FerrySctpTransport *self = FERRY_SCTP_TRANSPORT (object);
 
   g_hash_table_unref (self->closing);
+  g_hash_table_unref (self->mirroring);
   g_byte_array_unref (self->message);
   g_byte_array_unref (self->notification);
   g_main_context_unref (self->context);
@@ -682,6 +691,9 @@ ferry_sctp_transport_class_init (FerrySctpTransportClass *klass)
   signals[MESSAGE] =
     g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 3, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_BYTES);
+  signals[STREAM_CLOSING] =
+    g_signal_new ("stream-closing", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
   signals[STREAM_RESET] =
     g_signal_new ("stream-reset", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
@@ -695,6 +707,7 @@ ferry_sctp_transport_init (FerrySctpTransport *self)
 {
   g_queue_init (&self->queue);
   self->closing = g_hash_table_new (NULL, NULL);
+  self->mirroring = g_hash_table_new (NULL, NULL);
   self->message = g_byte_array_new ();
   self->notification = g_byte_array_new ();
 }

@@ -766,7 +766,8 @@ test_vanished_peer (void)
     }
 
   pc = ferry_peer_connection_new (config, &error);
-  channel = ferry_peer_connection_create_data_channel (pc, "ferry", NULL, &error);
+  /* Not ferry-cli's main label, so that it echoes. */
+  channel = ferry_peer_connection_create_data_channel (pc, "echo-me", NULL, &error);
   inbox = inbox_attach (channel);
   offer = make_offer (pc);
 
