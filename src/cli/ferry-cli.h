@@ -6,5 +6,7 @@
 
 int ferry_cli_bench   (int    argc,
                        char **argv);
+int ferry_cli_chat    (int    argc,
+                       char **argv);
 int ferry_cli_connect (int    argc,
                        char **argv);

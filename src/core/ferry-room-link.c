@@ -498,9 +498,12 @@ ferry_room_link_get_identifier (FerryRoomLink *self)
 const char * const *
 ferry_room_link_get_trackers (FerryRoomLink *self)
 {
+  static const char * const none[] = { NULL };
+
   g_return_val_if_fail (FERRY_IS_ROOM_LINK (self), NULL);
 
-  return (const char * const *) self->trackers->pdata;
+  /* An empty null-terminated GPtrArray has no storage yet in GLib 2.74. */
+  return self->trackers->len ? (const char * const *) self->trackers->pdata : none;
 }
 
 void

@@ -171,6 +171,21 @@ ferry_rtc_config_new (void)
 }
 
 FerryRtcConfig *
+ferry_rtc_config_copy (const FerryRtcConfig *config)
+{
+  FerryRtcConfig *copy = ferry_rtc_config_new ();
+  GPtrArray *servers = copy->ice_servers;
+
+  *copy = *config;
+  copy->ice_servers = servers;
+  for (guint i = 0; i < config->ice_servers->len; i++)
+    g_ptr_array_add (servers, ferry_ice_server_copy (g_ptr_array_index (config->ice_servers, i)));
+  if (config->certificate != NULL)
+    g_object_ref (config->certificate);
+  return copy;
+}
+
+FerryRtcConfig *
 ferry_rtc_config_ref (FerryRtcConfig *config)
 {
   return g_atomic_rc_box_acquire (config);

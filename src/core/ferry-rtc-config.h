@@ -73,6 +73,7 @@ FerryIceServer *ferry_ice_server_copy         (const FerryIceServer *server);
 void            ferry_ice_server_free         (FerryIceServer       *server);
 
 FerryRtcConfig *ferry_rtc_config_new          (void);
+FerryRtcConfig *ferry_rtc_config_copy         (const FerryRtcConfig *config);
 FerryRtcConfig *ferry_rtc_config_ref          (FerryRtcConfig       *config);
 void            ferry_rtc_config_unref        (FerryRtcConfig       *config);
 gboolean        ferry_rtc_config_add_ice_server (FerryRtcConfig     *config,

@@ -1,0 +1,258 @@
+/* ferry-cli-chat.c: chat in a room from a terminal
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Lines on stdin become messages to everyone in the room; messages arrive on stdout as
+ * "NAME: text".  Room events go to stderr as "ferry-cli: EVENT key=value…".
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <gio/gunixinputstream.h>
+
+#include "ferry-cli.h"
+#include "ferry-room.h"
+#include "ferry-tracker-client.h"
+
+/* The defaults of the GSettings schema; FERRY_TRACKERS and FERRY_STUN_SERVERS (comma-separated,
+ * possibly empty) replace them, and so do --tracker and --stun. */
+static const char * const default_trackers[] = {
+  "wss://tracker.openwebtorrent.com", "wss://tracker.webtorrent.dev",
+  "wss://tracker.files.fm:7073/announce", "wss://tracker.btorrent.xyz", NULL,
+};
+static const char * const default_stun[] = { "stun:stun.l.google.com:19302", NULL };
+
+typedef struct {
+  GMainLoop        *loop;
+  FerryRoom        *room;
+  GDataInputStream *input;
+  int               status;
+} Chat;
+
+static char **
+list_from_env (const char         *variable,
+               const char * const *defaults)
+{
+  const char *value = g_getenv (variable);
+  g_auto(GStrv) parts = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  if (value == NULL)
+    return g_strdupv ((char **) defaults);
+  parts = g_strsplit (value, ",", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (*g_strstrip (parts[i]) != '\0')
+      g_strv_builder_add (builder, parts[i]);
+  return g_strv_builder_end (builder);
+}
+
+static const char *
+kind_name (FerryPeer *peer)
+{
+  switch (ferry_peer_get_kind (peer))
+    {
+    case FERRY_PEER_KIND_FERRY: return "ferry";
+    case FERRY_PEER_KIND_P2PT: return "p2pt";
+    case FERRY_PEER_KIND_UNKNOWN:
+    default: return "unknown";
+    }
+}
+
+static void
+peer_joined_cb (FerryRoom *room,
+                FerryPeer *peer,
+                Chat      *self)
+{
+  g_autofree char *code = ferry_peer_get_verification_code (peer);
+
+  g_printerr ("ferry-cli: peer-joined id=%s name=\"%s\" kind=%s verified=%s code=\"%s\"\n",
+              ferry_peer_get_id (peer), ferry_peer_get_display_name (peer), kind_name (peer),
+              ferry_peer_get_verified (peer) ? "yes" : "no", code ? code : "");
+}
+
+static void
+peer_left_cb (FerryRoom *room,
+              FerryPeer *peer,
+              Chat      *self)
+{
+  g_printerr ("ferry-cli: peer-left id=%s name=\"%s\"\n", ferry_peer_get_id (peer),
+              ferry_peer_get_display_name (peer));
+}
+
+static void
+peer_error_cb (FerryRoom    *room,
+               FerryPeer    *peer,
+               const GError *error,
+               Chat         *self)
+{
+  g_printerr ("ferry-cli: peer-error id=%s message=\"%s\"\n", ferry_peer_get_id (peer), error->message);
+}
+
+static void
+message_cb (FerryRoom  *room,
+            FerryPeer  *peer,
+            const char *text,
+            Chat       *self)
+{
+  g_print ("%s: %s\n", ferry_peer_get_display_name (peer), text);
+  fflush (stdout);
+}
+
+static void
+tracker_state_cb (FerryTrackerClient *tracker,
+                  GParamSpec         *pspec,
+                  Chat               *self)
+{
+  static const char * const names[] = { "disconnected", "connecting", "connected", "failed" };
+  FerryTrackerState state = ferry_tracker_client_get_state (tracker);
+  const char *reason = ferry_tracker_client_get_failure_reason (tracker);
+
+  g_printerr ("ferry-cli: tracker url=%s state=%s%s%s%s\n", ferry_tracker_client_get_url (tracker),
+              names[state], reason && state == FERRY_TRACKER_STATE_FAILED ? " reason=\"" : "",
+              reason && state == FERRY_TRACKER_STATE_FAILED ? reason : "",
+              reason && state == FERRY_TRACKER_STATE_FAILED ? "\"" : "");
+}
+
+static void read_line (Chat *self);
+
+static void
+line_cb (GObject      *stream,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Chat *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (self->input, result, NULL, &error);
+
+  if (line == NULL)
+    {
+      if (error != NULL)
+        g_printerr ("ferry-cli: error message=\"%s\"\n", error->message);
+      g_main_loop_quit (self->loop);
+      return;
+    }
+
+  if (*line != '\0' && !ferry_room_send_chat (self->room, line, &error))
+    g_printerr ("ferry-cli: not-sent message=\"%s\"\n", error->message);
+  read_line (self);
+}
+
+static void
+read_line (Chat *self)
+{
+  g_data_input_stream_read_line_async (self->input, G_PRIORITY_DEFAULT, NULL, line_cb, self);
+}
+
+static gboolean
+signal_cb (gpointer user_data)
+{
+  Chat *self = user_data;
+
+  g_main_loop_quit (self->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+quit_cb (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+int
+ferry_cli_chat (int    argc,
+                char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryRoomLink) link = NULL;
+  g_autoptr(FerryIdentity) identity = NULL;
+  g_autoptr(FerryRtcConfig) config = NULL;
+  g_autoptr(FerryRoom) room = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_auto(GStrv) trackers = NULL;
+  g_auto(GStrv) stun = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *identity_path = NULL;
+  Chat self = { 0 };
+  const GOptionEntry entries[] = {
+    { "tracker", 0, 0, G_OPTION_ARG_STRING_ARRAY, &trackers, N_("Tracker to use instead of the defaults (repeatable)"), N_("URL") },
+    { "stun", 0, 0, G_OPTION_ARG_STRING_ARRAY, &stun, N_("STUN server instead of the default"), N_("URL") },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("Name shown to the others"), N_("NAME") },
+    { "identity", 0, 0, G_OPTION_ARG_FILENAME, &identity_path, N_("Identity file (default in the user data folder)"), N_("PATH") },
+    { NULL }
+  };
+
+  context = g_option_context_new (_("ROOM-OR-LINK — chat in a room"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 2)
+    {
+      g_printerr ("ferry-cli chat: %s\n", error ? error->message : _("name one room or link"));
+      return 2;
+    }
+
+  if (!(link = ferry_room_link_parse_user_input (argv[1], &error)))
+    {
+      g_printerr ("ferry-cli chat: %s\n", error->message);
+      return 2;
+    }
+  if (identity_path == NULL)
+    identity_path = ferry_identity_get_default_path ();
+  if (!(identity = ferry_identity_load_or_create (identity_path, &error)))
+    {
+      g_printerr ("ferry-cli chat: %s\n", error->message);
+      return 1;
+    }
+
+  if (trackers == NULL)
+    trackers = list_from_env ("FERRY_TRACKERS", default_trackers);
+  if (stun == NULL)
+    stun = list_from_env ("FERRY_STUN_SERVERS", default_stun);
+  config = ferry_rtc_config_new ();
+  /* libnice takes one STUN server. */
+  if (stun[0] != NULL && !ferry_rtc_config_add_ice_server (config, stun[0], NULL, NULL, &error))
+    {
+      g_printerr ("ferry-cli chat: %s\n", error->message);
+      return 2;
+    }
+
+  room = ferry_room_new (link, identity, config, (const char * const *) trackers, name);
+  if (ferry_room_get_trackers (room)->len == 0)
+    {
+      g_printerr ("ferry-cli chat: %s\n", _("no tracker to meet the others on"));
+      return 2;
+    }
+
+  loop = g_main_loop_new (NULL, FALSE);
+  self.loop = loop;
+  self.room = room;
+  self.input = g_data_input_stream_new (g_unix_input_stream_new (0, FALSE));
+  g_object_unref (g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (self.input)));
+
+  g_signal_connect (room, "peer-joined", G_CALLBACK (peer_joined_cb), &self);
+  g_signal_connect (room, "peer-left", G_CALLBACK (peer_left_cb), &self);
+  g_signal_connect (room, "peer-error", G_CALLBACK (peer_error_cb), &self);
+  g_signal_connect (room, "message", G_CALLBACK (message_cb), &self);
+  for (guint i = 0; i < ferry_room_get_trackers (room)->len; i++)
+    g_signal_connect (g_ptr_array_index (ferry_room_get_trackers (room), i), "notify::state",
+                      G_CALLBACK (tracker_state_cb), &self);
+  g_unix_signal_add (SIGINT, signal_cb, &self);
+  g_unix_signal_add (SIGTERM, signal_cb, &self);
+
+  g_printerr ("ferry-cli: joining room=\"%s\" peer-id=%s\n", ferry_room_link_get_display_name (link),
+              ferry_room_get_peer_id (room));
+  ferry_room_join (room);
+  read_line (&self);
+  g_main_loop_run (loop);
+
+  /* Let "stopped" and the closing of connections reach the others. */
+  ferry_room_leave (room);
+  g_timeout_add (300, quit_cb, loop);
+  g_main_loop_run (loop);
+
+  g_clear_object (&self.input);
+  return self.status;
+}

@@ -1,0 +1,372 @@
+/* ferry-hello.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <glib/gi18n-lib.h>
+#include <json-glib/json-glib.h>
+
+#include "ferry-hello.h"
+#include "ferry-json.h"
+
+#define HELLO_TYPE "ferry-hello"
+#define MAC_LABEL "ferry-auth-v1"
+
+/* A hello is a few hundred bytes; anything far larger is not one worth parsing. */
+#define MAX_HELLO_BYTES 65536
+/* Later versions may add capabilities, but not thousands of them. */
+#define MAX_CAPS 64
+#define MAX_CAP_BYTES 64
+
+G_DEFINE_QUARK (ferry-hello-error-quark, ferry_hello_error)
+
+static gboolean G_GNUC_PRINTF (2, 3)
+malformed (GError    **error,
+           const char *format,
+           ...)
+{
+  g_autofree char *why = NULL;
+  va_list args;
+
+  va_start (args, format);
+  why = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, FERRY_HELLO_ERROR, FERRY_HELLO_ERROR_MALFORMED,
+               _("Invalid hello message: %s"), why);
+  return FALSE;
+}
+
+static gboolean
+is_unwanted (gunichar c)
+{
+  /* Control characters and line breaks would garble a one-line label; bidirectional overrides and
+   * isolates would let a name reorder the text shown around it. */
+  switch (g_unichar_type (c))
+    {
+    case G_UNICODE_CONTROL:
+    case G_UNICODE_LINE_SEPARATOR:
+    case G_UNICODE_PARAGRAPH_SEPARATOR:
+      return TRUE;
+    default:
+      return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+    }
+}
+
+/* Valid UTF-8, no control characters, at most @max_bytes, cut at a character boundary. */
+static char *
+sanitize (const char *text,
+          gsize       max_bytes)
+{
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
+  GString *out = g_string_sized_new (MIN (strlen (valid), max_bytes) + 1);
+
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gsize n = g_utf8_next_char (p) - p;
+
+      if (is_unwanted (g_utf8_get_char (p)))
+        continue;
+      if (out->len + n > max_bytes)
+        break;
+      g_string_append_len (out, p, n);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+static int
+escaped_unit (const char *p,
+              const char *end)
+{
+  int v = 0;
+
+  if (end - p < 6 || p[0] != '\\' || p[1] != 'u')
+    return -1;
+  for (int i = 2; i < 6; i++)
+    {
+      if (!g_ascii_isxdigit (p[i]))
+        return -1;
+      v = v * 16 + g_ascii_xdigit_value (p[i]);
+    }
+  return v;
+}
+
+/* json-glib 1.6 reads some valid JSON differently from JavaScript: it turns an escaped lone
+ * surrogate into invalid UTF-8 and swallows the character after it (even a closing quote), and it
+ * cuts strings at \u0000 (so "ferry-hello\u0000x" would pass as the type).  A hello never needs
+ * either, so refuse them rather than act on a misreading.  The text is well-formed JSON here, so
+ * every backslash starts an escape inside a string. */
+static gboolean
+json_glib_would_misread (const char *json,
+                         gsize       len)
+{
+  const char *end = json + len;
+
+  for (const char *p = memchr (json, '\\', len); p != NULL;
+       p = p < end ? memchr (p, '\\', end - p) : NULL)
+    {
+      int unit = escaped_unit (p, end);
+
+      if (unit == 0)
+        return TRUE;
+      if (unit >= 0xD800 && unit <= 0xDBFF)
+        {
+          int next = escaped_unit (p + 6, end);
+
+          if (next < 0xDC00 || next > 0xDFFF)
+            return TRUE;
+          p += 12;
+        }
+      else if (unit >= 0xDC00 && unit <= 0xDFFF)
+        return TRUE;
+      else
+        p += unit >= 0 ? 6 : 2;
+    }
+  return FALSE;
+}
+
+FerryHello *
+ferry_hello_new (const char *name)
+{
+  FerryHello *hello = g_new0 (FerryHello, 1);
+
+  hello->version = FERRY_PROTOCOL_VERSION;
+  hello->app = g_strdup ("ferry");
+  hello->app_version = g_strdup (PACKAGE_VERSION);
+  hello->name = sanitize (name != NULL ? name : "", FERRY_HELLO_MAX_NAME_BYTES);
+  hello->caps = g_new0 (char *, 2);
+  hello->caps[0] = g_strdup ("chat");
+  return hello;
+}
+
+void
+ferry_hello_free (FerryHello *hello)
+{
+  if (hello == NULL)
+    return;
+  g_free (hello->app);
+  g_free (hello->app_version);
+  g_free (hello->name);
+  g_strfreev (hello->caps);
+  g_free (hello);
+}
+
+char *
+ferry_hello_to_json (const FerryHello *hello)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  g_return_val_if_fail (hello != NULL, NULL);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, HELLO_TYPE);
+  json_builder_set_member_name (builder, "v");
+  json_builder_add_int_value (builder, hello->version);
+  json_builder_set_member_name (builder, "app");
+  json_builder_add_string_value (builder, hello->app != NULL ? hello->app : "");
+  json_builder_set_member_name (builder, "version");
+  json_builder_add_string_value (builder, hello->app_version != NULL ? hello->app_version : "");
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, hello->name != NULL ? hello->name : "");
+  json_builder_set_member_name (builder, "caps");
+  json_builder_begin_array (builder);
+  for (guint i = 0; hello->caps != NULL && hello->caps[i] != NULL; i++)
+    json_builder_add_string_value (builder, hello->caps[i]);
+  json_builder_end_array (builder);
+  if (hello->has_mac)
+    {
+      g_autofree char *mac = ferry_base64url_encode (hello->mac, FERRY_SHA256_LEN);
+
+      json_builder_set_member_name (builder, "mac");
+      json_builder_add_string_value (builder, mac);
+    }
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
+gboolean
+ferry_hello_is_hello (const char *json,
+                      gsize       len)
+{
+  static const char type[] = HELLO_TYPE;
+  const char *value, *value_end;
+  g_autoptr(GArray) units = NULL;
+
+  if (json == NULL || !ferry_json_object_find_member (json, len, "type", &value, &value_end, NULL))
+    return FALSE;
+  if (*value != '"' || !(units = ferry_json_string_decode (&value, value_end, NULL)))
+    return FALSE;
+  /* Compared as UTF-16 units, so that any escaping of the same text matches. */
+  if (units->len != sizeof type - 1)
+    return FALSE;
+  for (guint i = 0; i < units->len; i++)
+    if (g_array_index (units, gunichar2, i) != (guchar) type[i])
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+node_is_string (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+/* An optional string member, sanitized; "" when absent. */
+static gboolean
+get_text (JsonObject  *object,
+          const char  *name,
+          char       **out,
+          GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL)
+    {
+      *out = g_strdup ("");
+      return TRUE;
+    }
+  if (!node_is_string (node))
+    return malformed (error, _("“%s” is not a string"), name);
+  *out = sanitize (json_node_get_string (node), FERRY_HELLO_MAX_NAME_BYTES);
+  return TRUE;
+}
+
+FerryHello *
+ferry_hello_parse (const char  *json,
+                   gsize        len,
+                   GError     **error)
+{
+  g_autoptr(FerryHello) hello = g_new0 (FerryHello, 1);
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) local = NULL;
+  const char *p = json;
+  const char *end = json + len;
+  JsonObject *object;
+  JsonNode *node;
+  gint64 version;
+
+  g_return_val_if_fail (json != NULL || len == 0, NULL);
+
+  if (len > MAX_HELLO_BYTES)
+    return (malformed (error, _("it is too large")), NULL);
+  if (len == 0 || !g_utf8_validate_len (json, len, NULL))
+    return (malformed (error, _("it is not UTF-8 text")), NULL);
+  /* json-glib recurses without a depth limit; our scanner checks the structure with one first. */
+  if (!ferry_json_skip_value (&p, end, &local))
+    return (malformed (error, "%s", local->message), NULL);
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+    p++;
+  if (p != end)
+    return (malformed (error, _("it has trailing characters")), NULL);
+  if (json_glib_would_misread (json, len))
+    return (malformed (error, _("it contains \\u0000 or a lone UTF-16 surrogate")), NULL);
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, json, len, &local))
+    return (malformed (error, "%s", local->message), NULL);
+  node = json_parser_get_root (parser);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return (malformed (error, _("it is not a JSON object")), NULL);
+  object = json_node_get_object (node);
+
+  node = json_object_get_member (object, "type");
+  if (node == NULL || !node_is_string (node) || !g_str_equal (json_node_get_string (node), HELLO_TYPE))
+    return (malformed (error, _("its type is not “%s”"), HELLO_TYPE), NULL);
+
+  node = json_object_get_member (object, "v");
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return (malformed (error, _("its version “v” is not an integer")), NULL);
+  version = json_node_get_int (node);
+  if (version < 1)
+    {
+      g_set_error (error, FERRY_HELLO_ERROR, FERRY_HELLO_ERROR_UNSUPPORTED,
+                   _("Unsupported protocol version %" G_GINT64_FORMAT), version);
+      return NULL;
+    }
+  /* Later versions are accepted as they are; only their number is kept. */
+  hello->version = MIN (version, (gint64) G_MAXUINT);
+
+  if (!get_text (object, "app", &hello->app, error) ||
+      !get_text (object, "version", &hello->app_version, error) ||
+      !get_text (object, "name", &hello->name, error))
+    return NULL;
+
+  node = json_object_get_member (object, "caps");
+  if (node != NULL)
+    {
+      g_autoptr(GPtrArray) caps = g_ptr_array_new_with_free_func (g_free);
+      JsonArray *array;
+      guint n;
+
+      if (!JSON_NODE_HOLDS_ARRAY (node))
+        return (malformed (error, _("“caps” is not a list")), NULL);
+      array = json_node_get_array (node);
+      n = json_array_get_length (array);
+      /* Entries that are not strings may mean something to a later version; skip them. */
+      for (guint i = 0; i < n && caps->len < MAX_CAPS; i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+
+          if (node_is_string (element))
+            g_ptr_array_add (caps, sanitize (json_node_get_string (element), MAX_CAP_BYTES));
+        }
+      g_ptr_array_add (caps, NULL);
+      hello->caps = (GStrv) g_ptr_array_free (g_steal_pointer (&caps), FALSE);
+    }
+  else
+    {
+      hello->caps = g_new0 (char *, 1);
+    }
+
+  node = json_object_get_member (object, "mac");
+  if (node != NULL)
+    {
+      g_autofree guint8 *mac = NULL;
+      gsize mac_len = 0;
+
+      if (!node_is_string (node))
+        return (malformed (error, _("“mac” is not a string")), NULL);
+      mac = ferry_base64url_decode (json_node_get_string (node), &mac_len);
+      if (mac == NULL || mac_len != FERRY_SHA256_LEN)
+        return (malformed (error, _("“mac” is not a base64url-encoded SHA-256 MAC")), NULL);
+      memcpy (hello->mac, mac, FERRY_SHA256_LEN);
+      hello->has_mac = TRUE;
+    }
+
+  return g_steal_pointer (&hello);
+}
+
+gboolean
+ferry_hello_has_cap (const FerryHello *hello,
+                     const char       *cap)
+{
+  g_return_val_if_fail (hello != NULL, FALSE);
+  g_return_val_if_fail (cap != NULL, FALSE);
+
+  return hello->caps != NULL && g_strv_contains ((const char * const *) hello->caps, cap);
+}
+
+void
+ferry_hello_compute_mac (const guint8 key[FERRY_AUTH_KEY_LEN],
+                         const guint8 sender_fingerprint[FERRY_SHA256_LEN],
+                         const guint8 receiver_fingerprint[FERRY_SHA256_LEN],
+                         guint8       mac[FERRY_SHA256_LEN])
+{
+  /* "ferry-auth-v1" ‖ sender ‖ receiver: fixed lengths, so no separators are needed. */
+  guint8 data[sizeof MAC_LABEL - 1 + 2 * FERRY_SHA256_LEN];
+
+  memcpy (data, MAC_LABEL, sizeof MAC_LABEL - 1);
+  memcpy (data + sizeof MAC_LABEL - 1, sender_fingerprint, FERRY_SHA256_LEN);
+  memcpy (data + sizeof MAC_LABEL - 1 + FERRY_SHA256_LEN, receiver_fingerprint, FERRY_SHA256_LEN);
+  ferry_hmac_sha256 (key, FERRY_AUTH_KEY_LEN, data, sizeof data, mac);
+}

@@ -1,0 +1,719 @@
+/* ferry-peer.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+#include <json-glib/json-glib.h>
+
+#include "ferry-hello.h"
+#include "ferry-p2pt-codec.h"
+#include "ferry-peer-private.h"
+
+typedef struct {
+  FerryPeer           *peer;
+  FerryPeerConnection *pc;
+  FerryDataChannel    *channel;
+  FerryP2ptCodec      *codec;
+  gboolean             we_offered;
+  gboolean             open;
+  gboolean             accepted;     /* open, and verified in a secret room */
+  gboolean             spoke;        /* the peer sent something on it */
+} Connection;
+
+struct _FerryPeer
+{
+  GObject        parent_instance;
+
+  char          *id;
+  char          *local_id;
+  FerryIdentity *identity;
+  guint8         auth_key[FERRY_AUTH_KEY_LEN];
+  gboolean       secret;
+  char          *local_name;
+
+  char          *display_name;
+  FerryPeerKind  kind;
+  gboolean       verified;
+  gboolean       connected;
+  GPtrArray     *connections;   /* Connection */
+  gboolean       closed;
+};
+
+G_DEFINE_FINAL_TYPE (FerryPeer, ferry_peer, G_TYPE_OBJECT)
+G_DEFINE_QUARK (ferry-peer-error-quark, ferry_peer_error)
+
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_DISPLAY_NAME,
+  PROP_KIND,
+  PROP_VERIFIED,
+  PROP_CONNECTED,
+  N_PROPS
+};
+
+enum {
+  MESSAGE,
+  ERROR,
+  CLOSED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void remove_connection (FerryPeer *self, Connection *c);
+
+static void
+emit_error (FerryPeer  *self,
+            int         code,
+            const char *message)
+{
+  g_autoptr(GError) error = g_error_new_literal (FERRY_PEER_ERROR, code, message);
+
+  g_debug ("Peer %.8s: %s", self->id, message);
+  g_signal_emit (self, signals[ERROR], 0, error);
+}
+
+static void
+update_connected (FerryPeer *self)
+{
+  gboolean connected = FALSE;
+
+  for (guint i = 0; i < self->connections->len; i++)
+    connected |= ((Connection *) g_ptr_array_index (self->connections, i))->accepted;
+
+  if (connected != self->connected)
+    {
+      self->connected = connected;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
+    }
+}
+
+static void
+set_kind (FerryPeer     *self,
+          FerryPeerKind  kind)
+{
+  if (self->kind == kind)
+    return;
+  self->kind = kind;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KIND]);
+}
+
+static gboolean
+send_envelope (FerryPeer   *self,
+               Connection  *c,
+               const char  *payload,
+               gboolean     is_object,
+               GError     **error)
+{
+  g_autoptr(GPtrArray) chunks = ferry_p2pt_codec_encode (c->codec, NULL, payload, is_object);
+
+  for (guint i = 0; i < chunks->len; i++)
+    if (!ferry_data_channel_send_text (c->channel, g_ptr_array_index (chunks, i), error))
+      return FALSE;
+  return TRUE;
+}
+
+/* Hello and authentication */
+
+static void
+send_hello (FerryPeer  *self,
+            Connection *c)
+{
+  g_autoptr(FerryHello) hello = ferry_hello_new (self->local_name);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+
+  if (self->secret)
+    {
+      const guint8 *remote = ferry_peer_connection_get_remote_fingerprint (c->pc);
+
+      /* Over the fingerprints as we see them, never sorted: a man in the middle can neither
+       * forge it nor reflect a peer's own MAC back to it (DESIGN.md §5). */
+      hello->has_mac = TRUE;
+      ferry_hello_compute_mac (self->auth_key, ferry_identity_get_fingerprint (self->identity),
+                               remote, hello->mac);
+    }
+
+  json = ferry_hello_to_json (hello);
+  if (!send_envelope (self, c, json, TRUE, &error))
+    g_debug ("Peer %.8s: could not send the hello: %s", self->id, error->message);
+}
+
+static void
+accept_connection (FerryPeer  *self,
+                   Connection *c)
+{
+  c->accepted = TRUE;
+  update_connected (self);
+}
+
+static void
+refuse_connection (FerryPeer  *self,
+                   Connection *c,
+                   int         code,
+                   const char *message)
+{
+  emit_error (self, code, message);
+  ferry_peer_connection_close (c->pc);
+}
+
+static void
+handle_hello (FerryPeer  *self,
+              Connection *c,
+              const char *json,
+              gsize       len)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryHello) hello = ferry_hello_parse (json, len, &error);
+
+  if (hello == NULL)
+    {
+      if (self->secret)
+        refuse_connection (self, c, FERRY_PEER_ERROR_PROTOCOL, error->message);
+      return;
+    }
+
+  if (self->secret)
+    {
+      const guint8 *remote = ferry_peer_connection_get_remote_fingerprint (c->pc);
+      guint8 expected[FERRY_SHA256_LEN];
+
+      if (!hello->has_mac || remote == NULL)
+        {
+          refuse_connection (self, c, FERRY_PEER_ERROR_AUTHENTICATION,
+                             _("A peer did not prove that it has the room link; the connection "
+                               "may be intercepted"));
+          return;
+        }
+      ferry_hello_compute_mac (self->auth_key, remote, ferry_identity_get_fingerprint (self->identity),
+                               expected);
+      if (!ferry_memequal_constant_time (expected, hello->mac, sizeof expected))
+        {
+          refuse_connection (self, c, FERRY_PEER_ERROR_AUTHENTICATION,
+                             _("The connection to a peer failed authentication and may be "
+                               "intercepted; it was closed"));
+          return;
+        }
+      if (!self->verified)
+        {
+          self->verified = TRUE;
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VERIFIED]);
+        }
+      accept_connection (self, c);
+    }
+
+  set_kind (self, FERRY_PEER_KIND_FERRY);
+  if (hello->name != NULL && *hello->name != '\0' && g_strcmp0 (hello->name, self->display_name) != 0)
+    {
+      g_free (self->display_name);
+      self->display_name = g_strdup (hello->name);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPLAY_NAME]);
+    }
+}
+
+/* Receiving */
+
+static void
+handle_object (FerryPeer  *self,
+               Connection *c,
+               const char *json,
+               gsize       len)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+  const char *type;
+
+  if (ferry_hello_is_hello (json, len))
+    {
+      handle_hello (self, c, json, len);
+      return;
+    }
+
+  if (!json_parser_load_from_data (parser, json, len, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return;
+  object = json_node_get_object (json_parser_get_root (parser));
+  type = json_object_get_string_member_with_default (object, "type", NULL);
+
+  /* Objects from plain P2PT apps (WebDrop's "init", say) are not for us. */
+  if (self->kind != FERRY_PEER_KIND_FERRY || type == NULL)
+    return;
+
+  if (g_str_equal (type, "chat"))
+    {
+      const char *text = json_object_get_string_member_with_default (object, "text", NULL);
+
+      if (text != NULL && g_utf8_validate (text, -1, NULL))
+        g_signal_emit (self, signals[MESSAGE], 0, text);
+    }
+  /* Unknown types come from newer Ferry versions: ignored. */
+}
+
+static void
+channel_message_cb (FerryDataChannel *channel,
+                    GBytes           *data,
+                    gboolean          is_text,
+                    Connection       *c)
+{
+  FerryPeer *self = c->peer;
+  g_autoptr(FerryP2ptMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean first = !c->spoke;
+  gsize len;
+  const char *bytes = g_bytes_get_data (data, &len);
+
+  c->spoke = TRUE;
+  if (!ferry_p2pt_codec_decode (c->codec, bytes ? bytes : "", len, &message, &error))
+    {
+      if (error != NULL)
+        g_debug ("Peer %.8s: %s", self->id, error->message);
+      return;
+    }
+
+  /* In a secret room nothing counts before the peer's MAC has verified, and the very first
+   * message must be its hello. */
+  if (self->secret && !c->accepted)
+    {
+      if (message->is_object && ferry_hello_is_hello (message->payload, message->payload_len))
+        handle_hello (self, c, message->payload, message->payload_len);
+      else
+        refuse_connection (self, c, FERRY_PEER_ERROR_AUTHENTICATION,
+                           _("A peer sent messages without proving that it has the room link"));
+      return;
+    }
+
+  if (message->is_object)
+    {
+      handle_object (self, c, message->payload, message->payload_len);
+      return;
+    }
+
+  /* A peer that starts with anything but a hello is a plain P2PT peer. */
+  if (first && self->kind == FERRY_PEER_KIND_UNKNOWN)
+    set_kind (self, FERRY_PEER_KIND_P2PT);
+
+  if (g_utf8_validate (message->payload, message->payload_len, NULL))
+    g_signal_emit (self, signals[MESSAGE], 0, message->payload);
+}
+
+/* Connections */
+
+static const char *
+offerer_id (FerryPeer  *self,
+            Connection *c)
+{
+  return c->we_offered ? self->local_id : self->id;
+}
+
+/* Both sides keep the same one of two open connections: the one offered by the smaller peer id,
+ * then the smaller channel label.  The other is closed. */
+static gboolean
+connection_wins (FerryPeer  *self,
+                 Connection *a,
+                 Connection *b)
+{
+  int order = strcmp (offerer_id (self, a), offerer_id (self, b));
+
+  if (order == 0)
+    order = strcmp (ferry_data_channel_get_label (a->channel), ferry_data_channel_get_label (b->channel));
+  return order < 0;
+}
+
+static void
+channel_open_cb (FerryDataChannel *channel,
+                 Connection       *c)
+{
+  FerryPeer *self = c->peer;
+
+  c->open = TRUE;
+
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Connection *other = g_ptr_array_index (self->connections, i);
+
+      if (other == c || !other->open)
+        continue;
+      if (connection_wins (self, other, c))
+        {
+          g_debug ("Peer %.8s: closing a duplicate connection", self->id);
+          ferry_peer_connection_close (c->pc);
+          return;
+        }
+      g_debug ("Peer %.8s: closing a duplicate connection", self->id);
+      ferry_peer_connection_close (other->pc);
+      /* remove_connection () ran: the list changed. */
+      i = -1;
+    }
+
+  send_hello (self, c);
+  if (!self->secret)
+    accept_connection (self, c);
+}
+
+static void
+channel_close_cb (FerryDataChannel *channel,
+                  Connection       *c)
+{
+  /* A closed channel ends the connection: P2PT uses one channel per connection. */
+  ferry_peer_connection_close (c->pc);
+}
+
+static void
+attach_channel (Connection       *c,
+                FerryDataChannel *channel)
+{
+  if (c->channel != NULL)
+    {
+      /* P2PT opens one channel; more are not for us. */
+      ferry_data_channel_close (channel);
+      return;
+    }
+  c->channel = g_object_ref (channel);
+  g_signal_connect (channel, "open", G_CALLBACK (channel_open_cb), c);
+  g_signal_connect (channel, "message", G_CALLBACK (channel_message_cb), c);
+  g_signal_connect (channel, "close", G_CALLBACK (channel_close_cb), c);
+  if (ferry_data_channel_get_state (channel) == FERRY_DATA_CHANNEL_OPEN)
+    channel_open_cb (channel, c);
+}
+
+static void
+data_channel_cb (FerryPeerConnection *pc,
+                 FerryDataChannel    *channel,
+                 Connection          *c)
+{
+  attach_channel (c, channel);
+}
+
+static void
+pc_state_cb (FerryPeerConnection *pc,
+             GParamSpec          *pspec,
+             Connection          *c)
+{
+  FerryPeer *self = c->peer;
+  FerryPeerConnectionState state = ferry_peer_connection_get_state (pc);
+
+  if (state == FERRY_PEER_CONNECTION_FAILED)
+    {
+      const GError *error = ferry_peer_connection_get_error (pc);
+      g_signal_emit (self, signals[ERROR], 0, error);
+    }
+  if (state >= FERRY_PEER_CONNECTION_FAILED)
+    remove_connection (self, c);
+}
+
+static void
+connection_free (Connection *c)
+{
+  g_signal_handlers_disconnect_by_data (c->pc, c);
+  if (c->channel != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (c->channel, c);
+      g_object_unref (c->channel);
+    }
+  ferry_peer_connection_close (c->pc);
+  g_object_unref (c->pc);
+  g_object_unref (c->codec);
+  g_free (c);
+}
+
+static void
+remove_connection (FerryPeer  *self,
+                   Connection *c)
+{
+  g_object_ref (self);
+  g_ptr_array_remove (self->connections, c);
+  update_connected (self);
+  if (self->connections->len == 0 && !self->closed)
+    {
+      self->closed = TRUE;
+      g_signal_emit (self, signals[CLOSED], 0);
+    }
+  g_object_unref (self);
+}
+
+void
+_ferry_peer_add_connection (FerryPeer           *self,
+                            FerryPeerConnection *pc,
+                            FerryDataChannel    *channel,
+                            gboolean             we_offered)
+{
+  Connection *c;
+
+  g_return_if_fail (FERRY_IS_PEER (self));
+  g_return_if_fail (FERRY_IS_PEER_CONNECTION (pc));
+
+  if (self->closed)
+    {
+      ferry_peer_connection_close (pc);
+      return;
+    }
+
+  c = g_new0 (Connection, 1);
+  c->peer = self;
+  c->pc = g_object_ref (pc);
+  c->codec = ferry_p2pt_codec_new ();
+  c->we_offered = we_offered;
+  g_ptr_array_add (self->connections, c);
+
+  g_signal_connect (pc, "notify::state", G_CALLBACK (pc_state_cb), c);
+  g_signal_connect (pc, "data-channel", G_CALLBACK (data_channel_cb), c);
+  if (channel != NULL)
+    attach_channel (c, channel);
+}
+
+void
+_ferry_peer_close (FerryPeer *self)
+{
+  g_return_if_fail (FERRY_IS_PEER (self));
+
+  g_object_ref (self);
+  while (self->connections->len > 0)
+    remove_connection (self, g_ptr_array_index (self->connections, self->connections->len - 1));
+  g_object_unref (self);
+}
+
+/* GObject */
+
+static void
+ferry_peer_dispose (GObject *object)
+{
+  FerryPeer *self = FERRY_PEER (object);
+
+  g_ptr_array_set_size (self->connections, 0);
+
+  G_OBJECT_CLASS (ferry_peer_parent_class)->dispose (object);
+}
+
+static void
+ferry_peer_finalize (GObject *object)
+{
+  FerryPeer *self = FERRY_PEER (object);
+
+  ferry_memzero (self->auth_key, sizeof self->auth_key);
+  g_ptr_array_unref (self->connections);
+  g_clear_object (&self->identity);
+  g_free (self->id);
+  g_free (self->local_id);
+  g_free (self->local_name);
+  g_free (self->display_name);
+
+  G_OBJECT_CLASS (ferry_peer_parent_class)->finalize (object);
+}
+
+static void
+ferry_peer_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  FerryPeer *self = FERRY_PEER (object);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_value_set_string (value, self->id);
+      break;
+    case PROP_DISPLAY_NAME:
+      g_value_set_string (value, self->display_name);
+      break;
+    case PROP_KIND:
+      g_value_set_int (value, self->kind);
+      break;
+    case PROP_VERIFIED:
+      g_value_set_boolean (value, self->verified);
+      break;
+    case PROP_CONNECTED:
+      g_value_set_boolean (value, self->connected);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ferry_peer_class_init (FerryPeerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ferry_peer_dispose;
+  object_class->finalize = ferry_peer_finalize;
+  object_class->get_property = ferry_peer_get_property;
+
+  properties[PROP_ID] =
+    g_param_spec_string ("id", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DISPLAY_NAME] =
+    g_param_spec_string ("display-name", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_KIND] =
+    g_param_spec_int ("kind", NULL, NULL, FERRY_PEER_KIND_UNKNOWN, FERRY_PEER_KIND_P2PT,
+                      FERRY_PEER_KIND_UNKNOWN,
+                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_VERIFIED] =
+    g_param_spec_boolean ("verified", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CONNECTED] =
+    g_param_spec_boolean ("connected", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[MESSAGE] =
+    g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[ERROR] =
+    g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_ERROR);
+  signals[CLOSED] =
+    g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+}
+
+static void
+ferry_peer_init (FerryPeer *self)
+{
+  self->connections = g_ptr_array_new_with_free_func ((GDestroyNotify) connection_free);
+}
+
+FerryPeer *
+_ferry_peer_new (const char    *id,
+                 const char    *local_id,
+                 FerryIdentity *identity,
+                 const guint8  *auth_key,
+                 const char    *local_name)
+{
+  FerryPeer *self = g_object_new (FERRY_TYPE_PEER, NULL);
+
+  self->id = g_strdup (id);
+  self->local_id = g_strdup (local_id);
+  self->identity = g_object_ref (identity);
+  self->secret = auth_key != NULL;
+  if (auth_key != NULL)
+    memcpy (self->auth_key, auth_key, FERRY_AUTH_KEY_LEN);
+  self->local_name = g_strdup (local_name);
+  /* Until the peer says its name. */
+  self->display_name = g_strdup_printf (_("Peer %.6s"), id);
+
+  return self;
+}
+
+const char *
+ferry_peer_get_id (FerryPeer *self)
+{
+  g_return_val_if_fail (FERRY_IS_PEER (self), NULL);
+
+  return self->id;
+}
+
+const char *
+ferry_peer_get_display_name (FerryPeer *self)
+{
+  g_return_val_if_fail (FERRY_IS_PEER (self), NULL);
+
+  return self->display_name;
+}
+
+FerryPeerKind
+ferry_peer_get_kind (FerryPeer *self)
+{
+  g_return_val_if_fail (FERRY_IS_PEER (self), FERRY_PEER_KIND_UNKNOWN);
+
+  return self->kind;
+}
+
+gboolean
+ferry_peer_get_verified (FerryPeer *self)
+{
+  g_return_val_if_fail (FERRY_IS_PEER (self), FALSE);
+
+  return self->verified;
+}
+
+gboolean
+ferry_peer_get_connected (FerryPeer *self)
+{
+  g_return_val_if_fail (FERRY_IS_PEER (self), FALSE);
+
+  return self->connected;
+}
+
+guint
+ferry_peer_get_n_connections (FerryPeer *self)
+{
+  g_return_val_if_fail (FERRY_IS_PEER (self), 0);
+
+  return self->connections->len;
+}
+
+static Connection *
+usable_connection (FerryPeer *self)
+{
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Connection *c = g_ptr_array_index (self->connections, i);
+
+      if (c->accepted && c->channel != NULL &&
+          ferry_data_channel_get_state (c->channel) == FERRY_DATA_CHANNEL_OPEN)
+        return c;
+    }
+  return NULL;
+}
+
+char *
+ferry_peer_get_verification_code (FerryPeer *self)
+{
+  Connection *c;
+  const guint8 *remote;
+
+  g_return_val_if_fail (FERRY_IS_PEER (self), NULL);
+
+  if ((c = usable_connection (self)) == NULL ||
+      (remote = ferry_peer_connection_get_remote_fingerprint (c->pc)) == NULL)
+    return NULL;
+  return ferry_identity_verification_code (ferry_identity_get_fingerprint (self->identity), remote);
+}
+
+gboolean
+ferry_peer_send_chat (FerryPeer   *self,
+                      const char  *text,
+                      GError     **error)
+{
+  Connection *c;
+
+  g_return_val_if_fail (FERRY_IS_PEER (self), FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if ((c = usable_connection (self)) == NULL)
+    {
+      g_set_error_literal (error, FERRY_PEER_ERROR, FERRY_PEER_ERROR_NOT_CONNECTED,
+                           _("The peer is not connected"));
+      return FALSE;
+    }
+  if (*text == '\0')
+    return TRUE;
+
+  /* Ferry peers get a typed object; plain P2PT peers understand strings only. */
+  if (self->kind == FERRY_PEER_KIND_FERRY)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonGenerator) generator = json_generator_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *json = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "type");
+      json_builder_add_string_value (builder, "chat");
+      json_builder_set_member_name (builder, "text");
+      json_builder_add_string_value (builder, text);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      json_generator_set_root (generator, root);
+      json = json_generator_to_data (generator, NULL);
+      return send_envelope (self, c, json, TRUE, error);
+    }
+
+  return send_envelope (self, c, text, FALSE, error);
+}

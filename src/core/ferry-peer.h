@@ -1,0 +1,58 @@
+/* ferry-peer.h: another member of a room
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A peer is known by its tracker peer id; every WebRTC connection to it (through several trackers,
+ * or both sides offering at once) belongs to the same FerryPeer, and duplicates are closed by a
+ * rule both sides compute alike.  A Ferry peer sends a hello first (docs/PROTOCOL.md); in a secret
+ * room its MAC must verify before anything else it sends is accepted, and a mismatch closes the
+ * connection because it may be intercepted.  A peer that sends no hello is a plain P2PT peer: its
+ * string messages are chat, and it gets chat as plain strings.
+ */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  FERRY_PEER_KIND_UNKNOWN,  /* nothing received yet */
+  FERRY_PEER_KIND_FERRY,    /* sent a Ferry hello */
+  FERRY_PEER_KIND_P2PT,     /* a plain P2PT peer (e.g. a browser app) */
+} FerryPeerKind;
+
+#define FERRY_PEER_ERROR (ferry_peer_error_quark ())
+
+typedef enum {
+  FERRY_PEER_ERROR_AUTHENTICATION,  /* the hello MAC did not verify: possibly intercepted */
+  FERRY_PEER_ERROR_PROTOCOL,        /* malformed or unexpected messages */
+  FERRY_PEER_ERROR_NOT_CONNECTED,
+} FerryPeerError;
+
+#define FERRY_TYPE_PEER (ferry_peer_get_type ())
+G_DECLARE_FINAL_TYPE (FerryPeer, ferry_peer, FERRY, PEER, GObject)
+
+/* Properties: id, display-name, kind, verified, connected.
+ * Signals:
+ *   ::message (text)            a chat message
+ *   ::error (GError)            a connection was refused or broke (e.g. authentication failed)
+ *   ::closed ()                 no connection is left */
+GQuark        ferry_peer_error_quark            (void);
+
+/* The tracker peer id, in hex. */
+const char   *ferry_peer_get_id                 (FerryPeer   *self);
+/* From the peer's hello, or a name made from its id. */
+const char   *ferry_peer_get_display_name       (FerryPeer   *self);
+FerryPeerKind ferry_peer_get_kind               (FerryPeer   *self);
+/* TRUE once the peer proved, in a secret room, that it holds the room link. */
+gboolean      ferry_peer_get_verified           (FerryPeer   *self);
+gboolean      ferry_peer_get_connected          (FerryPeer   *self);
+/* For people to compare out of band; %NULL until connected. */
+char         *ferry_peer_get_verification_code  (FerryPeer   *self);
+guint         ferry_peer_get_n_connections      (FerryPeer   *self);
+
+gboolean      ferry_peer_send_chat              (FerryPeer   *self,
+                                                 const char  *text,
+                                                 GError     **error);
+
+G_END_DECLS

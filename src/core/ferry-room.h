@@ -1,0 +1,59 @@
+/* ferry-room.h: a room: one swarm on several WebTorrent trackers, one connection per peer
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The room announces its info_hash on every tracker with fresh non-trickle offers, answers the
+ * offers relayed to it, and keeps the resulting connections grouped by peer id (FerryPeer).  A
+ * peer seen through several trackers is one peer; losing a tracker does not drop live
+ * connections; a failed connection triggers a new announce at once, and while the swarm has
+ * members we are not connected to, the room re-announces sooner than the tracker's interval so
+ * that a mesh forms quickly.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ferry-identity.h"
+#include "ferry-peer.h"
+#include "ferry-room-link.h"
+#include "ferry-rtc-config.h"
+
+G_BEGIN_DECLS
+
+#define FERRY_TYPE_ROOM (ferry_room_get_type ())
+G_DECLARE_FINAL_TYPE (FerryRoom, ferry_room, FERRY, ROOM, GObject)
+
+/* Signals:
+ *   ::peer-joined (FerryPeer)          a peer is connected (in a secret room: and verified)
+ *   ::peer-left (FerryPeer)            its last connection closed
+ *   ::message (FerryPeer, text)        chat
+ *   ::peer-error (FerryPeer, GError)   a connection failed or was refused (e.g. authentication)
+ * Properties:
+ *   mesh-retry   guint  ms before re-announcing while the swarm has peers we lack (default 5000)
+ *   offers       guint  offers per announce, at most 5 (default 5)
+ */
+
+/* @trackers: tracker URLs in addition to the link's own. */
+FerryRoom          *ferry_room_new              (FerryRoomLink        *link,
+                                                 FerryIdentity        *identity,
+                                                 FerryRtcConfig       *config,
+                                                 const char * const   *trackers,
+                                                 const char           *display_name);
+void                ferry_room_join             (FerryRoom            *self);
+/* Says "stopped" to the trackers and closes every connection. */
+void                ferry_room_leave            (FerryRoom            *self);
+
+/* Sends to every connected peer; fails only when nobody is connected. */
+gboolean            ferry_room_send_chat        (FerryRoom            *self,
+                                                 const char           *text,
+                                                 GError              **error);
+
+FerryRoomLink      *ferry_room_get_link         (FerryRoom            *self);
+/* Our tracker peer id, in hex. */
+const char         *ferry_room_get_peer_id      (FerryRoom            *self);
+/* The connected peers. (element-type FerryPeer) */
+GListModel         *ferry_room_get_peers        (FerryRoom            *self);
+/* (element-type FerryTrackerClient): tests shorten their timers before join (). */
+GPtrArray          *ferry_room_get_trackers     (FerryRoom            *self);
+
+G_END_DECLS
