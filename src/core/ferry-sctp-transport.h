@@ -74,6 +74,10 @@ guint64             ferry_sctp_transport_get_buffered_amount (FerrySctpTransport
 /* Resets the outgoing direction of @sid once the data queued before it has been sent. */
 void                ferry_sctp_transport_reset_stream (FerrySctpTransport *self,
                                                        guint16             sid);
+/* The SCTP checksum of a packet (RFC 4960 appendix B), as usrsctp_crc32c () computes it. */
+guint32             ferry_sctp_crc32c               (const void          *data,
+                                                     gsize                len);
+
 /* Aborts the association (no more sends after DTLS is gone). */
 void                ferry_sctp_transport_close      (FerrySctpTransport  *self);
 
