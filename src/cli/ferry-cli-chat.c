@@ -30,6 +30,7 @@ typedef struct {
   FerryRoom        *room;
   GDataInputStream *input;
   int               status;
+  gint64            join_us;
 } Chat;
 
 static char **
@@ -68,9 +69,11 @@ peer_joined_cb (FerryRoom *room,
 {
   g_autofree char *code = ferry_peer_get_verification_code (peer);
 
-  g_printerr ("ferry-cli: peer-joined id=%s name=\"%s\" kind=%s verified=%s code=\"%s\"\n",
+  g_printerr ("ferry-cli: peer-joined id=%s name=\"%s\" kind=%s verified=%s code=\"%s\" "
+              "after-join-ms=%.1f\n",
               ferry_peer_get_id (peer), ferry_peer_get_display_name (peer), kind_name (peer),
-              ferry_peer_get_verified (peer) ? "yes" : "no", code ? code : "");
+              ferry_peer_get_verified (peer) ? "yes" : "no", code ? code : "",
+              (g_get_monotonic_time () - self->join_us) / 1000.0);
 }
 
 static void
@@ -244,6 +247,7 @@ ferry_cli_chat (int    argc,
 
   g_printerr ("ferry-cli: joining room=\"%s\" peer-id=%s\n", ferry_room_link_get_display_name (link),
               ferry_room_get_peer_id (room));
+  self.join_us = g_get_monotonic_time ();
   ferry_room_join (room);
   read_line (&self);
   g_main_loop_run (loop);
