@@ -367,7 +367,7 @@ static void
 schedule_reconnect (FerryTrackerClient *self)
 {
   guint64 base = MAX (self->reconnect_min_ms, 1);
-  guint delay;
+  double delay;
 
   if (!self->started || self->state != FERRY_TRACKER_STATE_FAILED || self->reconnect_timer != NULL)
     return;
@@ -376,11 +376,11 @@ schedule_reconnect (FerryTrackerClient *self)
     base *= 2;
   base = MIN (base, MAX (self->reconnect_max_ms, 1));
   /* ±50 %: clients that lost the same tracker at the same moment must not all come back at once. */
-  delay = base * g_random_double_range (0.5, 1.5);
+  delay = CLAMP (base * g_random_double_range (0.5, 1.5), 1, G_MAXUINT);
   self->retries = MIN (self->retries + 1, 63);
 
-  g_debug ("Tracker %s: reconnecting in %u ms (attempt %u)", self->url, delay, self->retries);
-  self->reconnect_timer = attach_timeout (self, MAX (delay, 1), reconnect_cb, self);
+  g_debug ("Tracker %s: reconnecting in %.0f ms (attempt %u)", self->url, delay, self->retries);
+  self->reconnect_timer = attach_timeout (self, (guint) delay, reconnect_cb, self);
 }
 
 /* The connection failed, closed or went silent: offers die with it, and we try again later. */
@@ -422,11 +422,13 @@ static gboolean
 liveness_cb (gpointer user_data)
 {
   FerryTrackerClient *self = user_data;
+  guint seconds = (self->liveness_ms + 999) / 1000;
   g_autofree char *reason = NULL;
 
   self->liveness = NULL;
-  reason = g_strdup_printf (_("The tracker did not answer for %u seconds"),
-                            (self->liveness_ms + 999) / 1000);
+  reason = g_strdup_printf (ngettext ("The tracker did not answer for %u second",
+                                      "The tracker did not answer for %u seconds", seconds),
+                            seconds);
   connection_lost (self, reason);
   return G_SOURCE_REMOVE;
 }
@@ -523,8 +525,8 @@ handle_announce (FerryTrackerClient  *self,
   SoupWebsocketConnection *conn = self->conn;
   gint64 interval;
 
-  /* Messages for another swarm come from a socket shared by several torrents (a browser's
-   * socket pool); ours are never relayed to ourselves, but drop them anyway (§1.4, §6.2). */
+  /* As the browser client does (§1.4, §6.2): a message for another swarm belongs to another
+   * user of a shared socket, and one with our own peer id is our own offer coming back. */
   if (!message->has_info_hash ||
       memcmp (message->info_hash, self->info_hash, FERRY_BIN20_LEN) != 0)
     {

@@ -12,6 +12,10 @@
  *
  * The client does not create peer connections: the owner (FerryRoom) makes offers when asked
  * through ::announce-needed, and gets each offer's object back with ::answer or ::offer-expired.
+ *
+ * It runs on the thread-default GMainContext of ferry_tracker_client_new (), which must be the
+ * thread-default context whenever it is iterated (libsoup starts I/O on the thread-default
+ * context from its own callbacks).
  */
 #pragma once
 
@@ -52,7 +56,8 @@ G_DECLARE_FINAL_TYPE (FerryTrackerClient, ferry_tracker_client, FERRY, TRACKER_C
  *   reconnect-min      guint    first back-off, default 2000 (doubles, ±50 % jitter)
  *   reconnect-max      guint    back-off ceiling, default 300000
  *   ping-interval      guint    WebSocket ping period, default 30000; no message or pong within
- *                               two periods means the connection is dead
+ *                               two periods means the connection is dead (libsoup pings in whole
+ *                               seconds: the period is rounded up, plus 1 s of slack); 0: off
  *   max-interval       guint    ceiling on the tracker's interval, default 170000 (aquatic drops
  *                               peers silent for 180 s)
  *   min-interval       guint    floor on the tracker's interval, default 10000: every announce
