@@ -312,12 +312,13 @@ ferry_hello_parse (const char  *json,
         return (malformed (error, _("“caps” is not a list")), NULL);
       array = json_node_get_array (node);
       n = json_array_get_length (array);
-      /* Entries that are not strings may mean something to a later version; skip them. */
+      /* Entries that are not strings may mean something to a later version, and a cut long one
+       * would be a different capability: skip them. */
       for (guint i = 0; i < n && caps->len < MAX_CAPS; i++)
         {
           JsonNode *element = json_array_get_element (array, i);
 
-          if (node_is_string (element))
+          if (node_is_string (element) && strlen (json_node_get_string (element)) <= MAX_CAP_BYTES)
             g_ptr_array_add (caps, sanitize (json_node_get_string (element), MAX_CAP_BYTES));
         }
       g_ptr_array_add (caps, NULL);

@@ -48,6 +48,9 @@ char       *ferry_hello_to_json          (const FerryHello  *hello);
 /* %TRUE if @json is an object with "type":"ferry-hello" (whatever else it contains). */
 gboolean    ferry_hello_is_hello         (const char        *json,
                                           gsize              len);
+/* Only "type" and "v" are required; absent strings become "", absent caps an empty list.  app,
+ * version and name are sanitized like name; caps keeps the first 64 strings of ≤ 64 bytes.
+ * Text json-glib would misread (\u0000, lone surrogates) and hellos over 64 KiB are MALFORMED. */
 FerryHello *ferry_hello_parse            (const char        *json,
                                           gsize              len,
                                           GError           **error);

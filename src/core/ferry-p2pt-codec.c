@@ -317,7 +317,7 @@ parse_index (FerryP2ptCodec *self,
   if (n > 1 && value[0] == '0')
     return malformed (error, _("the chunk index “c” is not a non-negative integer"));
 
-  /* More digits than max_index has cannot be in range; stop before overflowing. */
+  /* Stops as soon as the value passes max_index (< 2^32), long before guint64 overflows. */
   for (gsize i = 0; i < n; i++)
     {
       parsed = parsed * 10 + (value[i] - '0');

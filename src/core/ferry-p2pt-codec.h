@@ -47,6 +47,9 @@ GQuark          ferry_p2pt_error_quark        (void);
  *   max-message-units    guint64  largest reassembled payload, in UTF-16 units (default 16 Mi)
  *   max-pending          guint    partial messages kept at once (default 32)
  *   reassembly-timeout   guint    ms a partial message may wait for its next chunk (default 30000)
+ * max-message-units also bounds all partial messages together, each stored chunk counting as at
+ * least 64 units, and so the chunk index "c" (at most max-message-units / 64).  Messages in one
+ * chunk are never held and do not count against max-pending.
  */
 FerryP2ptCodec *ferry_p2pt_codec_new          (void);
 

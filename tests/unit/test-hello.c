@@ -95,7 +95,8 @@ static void
 test_future_version (void)
 {
   g_autoptr(FerryHello) hello =
-    parse_ok ("{\"caps\":[\"chat\",\"files\",7,null,{\"x\":1},\"resume\"],\"v\":3,"
+    parse_ok ("{\"caps\":[\"chat\",\"files\",7,null,{\"x\":1},\"resume\","
+              "\"a-capability-name-longer-than-sixty-four-bytes-is-skipped-not-cut\"],\"v\":3,"
               "\"type\":\"ferry-hello\",\"name\":\"Bo\",\"app\":\"ferry-next\","
               "\"version\":\"9.0\",\"avatar\":{\"png\":\"...\"},\"flags\":[1,2,3],"
               "\"mac\":\"Niuzbq7LO7XbeV2JA-2CqAbb-A2O9Hft-hR07Lo2XWk\",\"extra\":null}");

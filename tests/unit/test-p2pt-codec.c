@@ -337,6 +337,8 @@ test_replies_and_fresh_ids (void)
       g_autofree char *text = g_strdup_printf ("^{\"id\":%u,\"msg\":\"hi\",\"c\":0,\"last\":true}",
                                                id);
       g_autoptr(FerryP2ptMessage) message = decode_ok (codec, text, -1);
+
+      g_assert_cmpstr (message->payload, ==, "hi");
     }
   g_assert_true (ferry_p2pt_codec_peer_awaits_reply (codec, "100500"));
   g_assert_true (ferry_p2pt_codec_peer_awaits_reply (codec, "\"100500\""));
@@ -391,6 +393,8 @@ test_replies_and_fresh_ids (void)
       g_autofree char *text = g_strdup_printf ("^{\"id\":%u,\"msg\":\"hi\",\"c\":0,\"last\":true}",
                                                id);
       g_autoptr(FerryP2ptMessage) message = decode_ok (codec, text, -1);
+
+      g_assert_cmpstr (message->payload, ==, "hi");
     }
   g_assert_false (ferry_p2pt_codec_peer_awaits_reply (codec, "100501"));
   g_assert_true (ferry_p2pt_codec_peer_awaits_reply (codec, "200000"));
