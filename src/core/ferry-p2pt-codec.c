@@ -18,9 +18,11 @@
 #define NEW_ID_MIN 100000
 #define NEW_ID_END 200000
 
-/* P2PT keeps a reply slot for every id it sends and never expires it; remembering the latest ones
- * is enough to keep our fresh ids out of the way of the replies it is likely still waiting for. */
-#define MAX_RECEIVED_IDS 1024
+/* P2PT keeps a reply slot for every id it sends, for the whole session: ids in its own range are
+ * remembered exactly, one bit each (12.5 KB).  Other ids cannot collide with ours; a few are
+ * kept only to answer ferry_p2pt_codec_peer_awaits_reply (). */
+#define NEW_ID_COUNT (NEW_ID_END - NEW_ID_MIN)
+#define MAX_OTHER_RECEIVED_IDS 1024
 /* Ids whose partial message was dropped, so that the rest of it is refused cheaply instead of
  * starting a new partial message that can never complete. */
 #define MAX_DROPPED_IDS 256
@@ -58,7 +60,9 @@ struct _FerryP2ptCodec
 
   GHashTable *partials;       /* id key → Partial */
   guint64     partials_cost;  /* sum of the partials' cost */
-  IdSet       received;       /* ids the peer sent that we have not replied to */
+  guint8     *awaited;        /* bitmap of NEW_ID_COUNT: ids the peer sent, not replied to */
+  guint       n_awaited;
+  IdSet       received;       /* other ids the peer sent that we have not replied to */
   IdSet       dropped;
 };
 
@@ -181,18 +185,77 @@ id_key (const char *text,
     }
 }
 
+/* The index of @key in the awaited bitmap, or -1 if it is not one of P2PT's own ids. */
+static int
+awaited_index (const char *key)
+{
+  /* Keys of integer ids are canonical decimal text (id_key ()): 100000..199999 is six digits
+   * starting with 1. */
+  if (strlen (key) != 6 || key[0] != '1')
+    return -1;
+  for (guint i = 1; i < 6; i++)
+    if (!g_ascii_isdigit (key[i]))
+      return -1;
+  return atoi (key) - NEW_ID_MIN;
+}
+
+static gboolean
+is_awaited (FerryP2ptCodec *self,
+            int             index)
+{
+  return self->awaited != NULL && (self->awaited[index / 8] & (1 << (index % 8)));
+}
+
+static void
+remember_received (FerryP2ptCodec *self,
+                   const char     *key)
+{
+  int index = awaited_index (key);
+
+  if (index < 0)
+    {
+      id_set_add (&self->received, key);
+      return;
+    }
+  if (self->awaited == NULL)
+    self->awaited = g_malloc0 (NEW_ID_COUNT / 8 + 1);
+  if (!is_awaited (self, index))
+    {
+      self->awaited[index / 8] |= 1 << (index % 8);
+      self->n_awaited++;
+    }
+}
+
+static void
+forget_received (FerryP2ptCodec *self,
+                 const char     *key)
+{
+  int index = awaited_index (key);
+
+  if (index < 0)
+    id_set_remove (&self->received, key);
+  else if (is_awaited (self, index))
+    {
+      self->awaited[index / 8] &= ~(1 << (index % 8));
+      self->n_awaited--;
+    }
+}
+
 static char *
 fresh_id (FerryP2ptCodec *self)
 {
-  /* At most MAX_RECEIVED_IDS of the 100,000 candidates are taken, so this ends quickly. */
-  for (;;)
-    {
-      char *id = g_strdup_printf ("%" G_GINT32_FORMAT, g_random_int_range (NEW_ID_MIN, NEW_ID_END));
+  int start = g_random_int_range (0, NEW_ID_COUNT);
 
-      if (!id_set_contains (&self->received, id))
-        return id;
-      g_free (id);
+  /* Random, as P2PT's; when the peer awaits many ids, the next free one after a random start.
+   * A peer awaiting every id in the range leaves no safe choice. */
+  for (int i = 0; i < NEW_ID_COUNT && self->n_awaited < NEW_ID_COUNT; i++)
+    {
+      int index = (start + i) % NEW_ID_COUNT;
+
+      if (!is_awaited (self, index))
+        return g_strdup_printf ("%d", NEW_ID_MIN + index);
     }
+  return g_strdup_printf ("%d", NEW_ID_MIN + start);
 }
 
 /* Partial messages */
@@ -602,7 +665,7 @@ decode_chunk (FerryP2ptCodec     *self,
     return malformed (error, _("the “id” is not a number or a short string"));
   key = id_key (id, id_end - id);
   /* The sender now waits for a reply with this id, whatever becomes of the message. */
-  id_set_add (&self->received, key);
+  remember_received (self, key);
 
   if (decode_chunk_with_id (self, json, len, id, id_end - id, key, now, message, &local))
     return TRUE;
@@ -648,7 +711,7 @@ ferry_p2pt_codec_encode (FerryP2ptCodec *self,
     {
       g_autofree char *key = id_key (id, strlen (id));
 
-      id_set_remove (&self->received, key);
+      forget_received (self, key);
     }
   else
     {
@@ -733,7 +796,11 @@ ferry_p2pt_codec_peer_awaits_reply (FerryP2ptCodec *self,
   if (!id_is_valid (id, strlen (id)))
     return FALSE;
   key = id_key (id, strlen (id));
-  return id_set_contains (&self->received, key);
+  {
+    int index = awaited_index (key);
+
+    return index < 0 ? id_set_contains (&self->received, key) : is_awaited (self, index);
+  }
 }
 
 void
@@ -755,6 +822,7 @@ ferry_p2pt_codec_finalize (GObject *object)
 
   g_hash_table_destroy (self->partials);
   id_set_clear (&self->received);
+  g_free (self->awaited);
   id_set_clear (&self->dropped);
 
   G_OBJECT_CLASS (ferry_p2pt_codec_parent_class)->finalize (object);
@@ -839,6 +907,6 @@ ferry_p2pt_codec_init (FerryP2ptCodec *self)
   self->max_pending = DEFAULT_MAX_PENDING;
   self->reassembly_timeout = DEFAULT_REASSEMBLY_TIMEOUT_MS;
   self->partials = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, partial_free);
-  id_set_init (&self->received, MAX_RECEIVED_IDS);
+  id_set_init (&self->received, MAX_OTHER_RECEIVED_IDS);
   id_set_init (&self->dropped, MAX_DROPPED_IDS);
 }

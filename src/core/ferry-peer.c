@@ -16,10 +16,9 @@ typedef struct {
   FerryPeer           *peer;
   FerryPeerConnection *pc;
   FerryDataChannel    *channel;
-  FerryP2ptCodec      *codec;
   gboolean             we_offered;
-  gboolean             open;
   gboolean             accepted;     /* open, and verified in a secret room */
+  gboolean             hello;        /* the peer's hello arrived on it */
   gboolean             spoke;        /* the peer sent something on it */
 } Connection;
 
@@ -36,6 +35,8 @@ struct _FerryPeer
 
   char          *display_name;
   FerryPeerKind  kind;
+  /* One for all connections: P2PT reassembles, and waits for replies, per peer. */
+  FerryP2ptCodec *codec;
   gboolean       verified;
   gboolean       connected;
   GPtrArray     *connections;   /* Connection */
@@ -66,6 +67,7 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static void remove_connection (FerryPeer *self, Connection *c);
+static void close_duplicates (FerryPeer *self, Connection *c);
 
 static void
 emit_error (FerryPeer  *self,
@@ -110,7 +112,7 @@ send_envelope (FerryPeer   *self,
                gboolean     is_object,
                GError     **error)
 {
-  g_autoptr(GPtrArray) chunks = ferry_p2pt_codec_encode (c->codec, NULL, payload, is_object);
+  g_autoptr(GPtrArray) chunks = ferry_p2pt_codec_encode (self->codec, NULL, payload, is_object);
 
   for (guint i = 0; i < chunks->len; i++)
     if (!ferry_data_channel_send_text (c->channel, g_ptr_array_index (chunks, i), error))
@@ -207,7 +209,9 @@ handle_hello (FerryPeer  *self,
       accept_connection (self, c);
     }
 
+  c->hello = TRUE;
   set_kind (self, FERRY_PEER_KIND_FERRY);
+  close_duplicates (self, c);
   if (hello->name != NULL && *hello->name != '\0' && g_strcmp0 (hello->name, self->display_name) != 0)
     {
       g_free (self->display_name);
@@ -268,7 +272,7 @@ channel_message_cb (FerryDataChannel *channel,
   const char *bytes = g_bytes_get_data (data, &len);
 
   c->spoke = TRUE;
-  if (!ferry_p2pt_codec_decode (c->codec, bytes ? bytes : "", len, &message, &error))
+  if (!ferry_p2pt_codec_decode (self->codec, bytes ? bytes : "", len, &message, &error))
     {
       if (error != NULL)
         g_debug ("Peer %.8s: %s", self->id, error->message);
@@ -287,15 +291,16 @@ channel_message_cb (FerryDataChannel *channel,
       return;
     }
 
+  /* A peer that starts with anything but a hello is a plain P2PT peer. */
+  if (first && self->kind == FERRY_PEER_KIND_UNKNOWN &&
+      !(message->is_object && ferry_hello_is_hello (message->payload, message->payload_len)))
+    set_kind (self, FERRY_PEER_KIND_P2PT);
+
   if (message->is_object)
     {
       handle_object (self, c, message->payload, message->payload_len);
       return;
     }
-
-  /* A peer that starts with anything but a hello is a plain P2PT peer. */
-  if (first && self->kind == FERRY_PEER_KIND_UNKNOWN)
-    set_kind (self, FERRY_PEER_KIND_P2PT);
 
   if (g_utf8_validate (message->payload, message->payload_len, NULL))
     g_signal_emit (self, signals[MESSAGE], 0, message->payload);
@@ -310,8 +315,11 @@ offerer_id (FerryPeer  *self,
   return c->we_offered ? self->local_id : self->id;
 }
 
-/* Both sides keep the same one of two open connections: the one offered by the smaller peer id,
- * then the smaller channel label.  The other is closed. */
+/* Of two connections between Ferry peers (both offered at once, or through two trackers), both
+ * sides keep the same one: the one offered by the smaller peer id, then the smaller channel
+ * label.  Only connections on which the hello arrived count, so that both sides decide with the
+ * same facts.  A plain P2PT peer keeps all its connections, as P2PT itself does: closing the one
+ * it uses before it has registered the new one makes it drop the peer. */
 static gboolean
 connection_wins (FerryPeer  *self,
                  Connection *a,
@@ -325,34 +333,34 @@ connection_wins (FerryPeer  *self,
 }
 
 static void
-channel_open_cb (FerryDataChannel *channel,
-                 Connection       *c)
+close_duplicates (FerryPeer  *self,
+                  Connection *c)
 {
-  FerryPeer *self = c->peer;
-
-  c->open = TRUE;
-
   for (guint i = 0; i < self->connections->len; i++)
     {
       Connection *other = g_ptr_array_index (self->connections, i);
 
-      if (other == c || !other->open)
+      if (other == c || !other->hello)
         continue;
+      g_debug ("Peer %.8s: closing a duplicate connection", self->id);
       if (connection_wins (self, other, c))
         {
-          g_debug ("Peer %.8s: closing a duplicate connection", self->id);
           ferry_peer_connection_close (c->pc);
           return;
         }
-      g_debug ("Peer %.8s: closing a duplicate connection", self->id);
       ferry_peer_connection_close (other->pc);
       /* remove_connection () ran: the list changed. */
       i = -1;
     }
+}
 
-  send_hello (self, c);
-  if (!self->secret)
-    accept_connection (self, c);
+static void
+channel_open_cb (FerryDataChannel *channel,
+                 Connection       *c)
+{
+  send_hello (c->peer, c);
+  if (!c->peer->secret)
+    accept_connection (c->peer, c);
 }
 
 static void
@@ -417,7 +425,6 @@ connection_free (Connection *c)
     }
   ferry_peer_connection_close (c->pc);
   g_object_unref (c->pc);
-  g_object_unref (c->codec);
   g_free (c);
 }
 
@@ -456,7 +463,6 @@ _ferry_peer_add_connection (FerryPeer           *self,
   c = g_new0 (Connection, 1);
   c->peer = self;
   c->pc = g_object_ref (pc);
-  c->codec = ferry_p2pt_codec_new ();
   c->we_offered = we_offered;
   g_ptr_array_add (self->connections, c);
 
@@ -496,6 +502,7 @@ ferry_peer_finalize (GObject *object)
 
   ferry_memzero (self->auth_key, sizeof self->auth_key);
   g_ptr_array_unref (self->connections);
+  g_clear_object (&self->codec);
   g_clear_object (&self->identity);
   g_free (self->id);
   g_free (self->local_id);
@@ -576,6 +583,7 @@ static void
 ferry_peer_init (FerryPeer *self)
 {
   self->connections = g_ptr_array_new_with_free_func ((GDestroyNotify) connection_free);
+  self->codec = ferry_p2pt_codec_new ();
 }
 
 FerryPeer *

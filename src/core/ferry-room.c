@@ -253,10 +253,11 @@ offers_wanted (FerryRoom          *self,
   g_object_get (tracker, "swarm-size", &swarm, NULL);
   if (swarm == 0)
     return self->n_offers;
-  /* Enough for the members we are not connected to, and one for whoever comes next. */
+  /* One for each member we are not connected to.  None when we know everybody: the announce
+   * still keeps us in the swarm, and newcomers bring offers of their own. */
   missing = swarm > g_list_model_get_n_items (G_LIST_MODEL (self->connected)) + 1
               ? swarm - 1 - g_list_model_get_n_items (G_LIST_MODEL (self->connected)) : 0;
-  return CLAMP (missing + 1, 1, self->n_offers);
+  return MIN (missing, self->n_offers);
 }
 
 static void
@@ -313,8 +314,10 @@ answer_cb (FerryTrackerClient *tracker,
   g_autoptr(GError) error = NULL;
   FerryPeer *peer;
 
+  /* A peer we are connected to answered a re-announce (P2PT answers every offer): keep the
+   * connection we have.  Replacing it would make a P2PT peer drop us (see FerryPeer). */
   if (g_strcmp0 (peer_id, self->peer_id_hex) == 0 || (peer = ensure_peer (self, peer_id)) == NULL ||
-      ferry_peer_get_n_connections (peer) >= MAX_CONNECTIONS_PER_PEER)
+      ferry_peer_get_connected (peer) || ferry_peer_get_n_connections (peer) >= MAX_CONNECTIONS_PER_PEER)
     {
       ferry_peer_connection_close (pc);
       return;

@@ -68,7 +68,7 @@ async function main () {
     const bundle = readFileSync(join(outdir, 'p2pt-page.js'))
     b = reporter(browser)
     const server = createServer(async (req, res) => {
-      if (req.method === 'POST' && req.url === '/event') { b.push(await readJsonBody(req)); res.end() } else if (req.url.startsWith('/p2pt-page.js')) {
+      if (req.method === 'POST' && req.url === '/event') { for (const m of [].concat(await readJsonBody(req))) b.push(m); res.end() } else if (req.url.startsWith('/p2pt-page.js')) {
         res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle)
       } else if (req.url.startsWith('/?')) {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><meta charset="utf-8"><script type="module" src="/p2pt-page.js"></script>\n')

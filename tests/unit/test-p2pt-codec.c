@@ -387,8 +387,8 @@ test_replies_and_fresh_ids (void)
     g_assert_false (ferry_p2pt_codec_peer_awaits_reply (codec, "\"q1\""));
   }
 
-  /* Only the latest 1024 are remembered. */
-  for (guint id = 200000; id < 201024; id++)
+  /* Ids outside P2PT's range cannot collide with ours: only the latest 1024 are remembered. */
+  for (guint id = 200000; id < 201025; id++)
     {
       g_autofree char *text = g_strdup_printf ("^{\"id\":%u,\"msg\":\"hi\",\"c\":0,\"last\":true}",
                                                id);
@@ -396,8 +396,38 @@ test_replies_and_fresh_ids (void)
 
       g_assert_cmpstr (message->payload, ==, "hi");
     }
-  g_assert_false (ferry_p2pt_codec_peer_awaits_reply (codec, "100501"));
-  g_assert_true (ferry_p2pt_codec_peer_awaits_reply (codec, "200000"));
+  g_assert_false (ferry_p2pt_codec_peer_awaits_reply (codec, "200000"));
+  g_assert_true (ferry_p2pt_codec_peer_awaits_reply (codec, "200001"));
+  /* P2PT waits on its own ids for the whole session: those are never forgotten. */
+  g_assert_true (ferry_p2pt_codec_peer_awaits_reply (codec, "100501"));
+}
+
+/* A long session: the peer has sent 99,990 of the 100,000 ids it can make and waits on all of
+ * them; every one of our new messages still gets one of the ten that are free. */
+static void
+test_fresh_ids_exhaustive (void)
+{
+  g_autoptr(FerryP2ptCodec) codec = ferry_p2pt_codec_new ();
+
+  for (guint id = 100000; id < 200000; id++)
+    {
+      g_autofree char *text = NULL;
+      g_autoptr(FerryP2ptMessage) message = NULL;
+
+      if (id % 10000 == 1234)
+        continue;
+      text = g_strdup_printf ("^{\"id\":%u,\"msg\":\"x\",\"c\":0,\"last\":true}", id);
+      message = decode_ok (codec, text, -1);
+    }
+
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autoptr(GPtrArray) chunks = ferry_p2pt_codec_encode (codec, NULL, "new", FALSE);
+      const char *chunk = chunks->pdata[0];
+      guint id = atoi (chunk + strlen ("^{\"id\":"));
+
+      g_assert_cmpuint (id % 10000, ==, 1234);
+    }
 }
 
 static void
@@ -805,6 +835,7 @@ main (int    argc,
   g_test_add_func ("/p2pt-codec/many-chunks", test_many_chunks);
   g_test_add_func ("/p2pt-codec/out-of-order", test_out_of_order);
   g_test_add_func ("/p2pt-codec/replies-and-fresh-ids", test_replies_and_fresh_ids);
+  g_test_add_func ("/p2pt-codec/fresh-ids-exhaustive", test_fresh_ids_exhaustive);
   g_test_add_func ("/p2pt-codec/encode-empty", test_encode_empty);
   g_test_add_func ("/p2pt-codec/escaping", test_escaping);
   g_test_add_func ("/p2pt-codec/plain", test_plain);
