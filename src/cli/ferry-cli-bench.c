@@ -14,7 +14,6 @@
 #include <sys/resource.h>
 #include <glib/gi18n.h>
 #include <gio/gunixinputstream.h>
-#include <json-glib/json-glib.h>
 
 #include "ferry-cli.h"
 #include "ferry-peer-connection.h"
@@ -169,37 +168,21 @@ static void
 print_description (const char *type,
                    const char *sdp)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *line = NULL;
+  g_autofree char *line = ferry_cli_description_to_json (type, sdp);
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, type);
-  json_builder_set_member_name (builder, "sdp");
-  json_builder_add_string_value (builder, sdp);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  line = json_generator_to_data (generator, NULL);
   g_print ("%s\n", line);
   fflush (stdout);
 }
 
 static char *
-read_description (Bench *self)
+read_description (Bench      *self,
+                  const char *type)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autofree char *line = g_data_input_stream_read_line_utf8 (self->input, NULL, NULL, &error);
-  JsonNode *root;
-
   /* Blocking is fine here: nothing else happens until the peer's description arrives. */
-  if (line == NULL || !json_parser_load_from_data (parser, line, -1, &error) ||
-      !JSON_NODE_HOLDS_OBJECT (root = json_parser_get_root (parser)))
-    return NULL;
-  return g_strdup (json_object_get_string_member_with_default (json_node_get_object (root), "sdp", NULL));
+  g_autofree char *line = g_data_input_stream_read_line_utf8 (self->input, NULL, NULL, &error);
+
+  return line ? ferry_cli_description_from_json (line, type, NULL) : NULL;
 }
 
 static void
@@ -234,7 +217,7 @@ offer_cb (GObject      *object,
     }
   print_description ("offer", sdp);
   self->offer_us = g_get_monotonic_time ();
-  answer = read_description (self);
+  answer = read_description (self, "answer");
   if (answer == NULL ||
       !ferry_peer_connection_set_remote_description (self->pc, FERRY_SDP_TYPE_ANSWER, answer, &error))
     fail (self, error ? error->message : _("no answer on stdin"));
@@ -299,7 +282,7 @@ ferry_cli_bench (int    argc,
     }
   else
     {
-      g_autofree char *offer = read_description (&self);
+      g_autofree char *offer = read_description (&self, "offer");
 
       g_signal_connect (self.pc, "data-channel", G_CALLBACK (data_channel_cb), &self);
       if (offer == NULL ||

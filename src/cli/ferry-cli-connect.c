@@ -17,7 +17,6 @@
 #include <glib-unix.h>
 #include <gio/gunixinputstream.h>
 #include <gio/gunixoutputstream.h>
-#include <json-glib/json-glib.h>
 
 #include "ferry-cli.h"
 #include "ferry-peer-connection.h"
@@ -131,51 +130,6 @@ output_line (Connect    *self,
   g_autoptr(GBytes) bytes = g_bytes_new_take (g_strconcat (line, "\n", NULL), strlen (line) + 1);
 
   output (self, bytes);
-}
-
-/* Signalling */
-
-static char *
-description_to_json (const char *type,
-                     const char *sdp)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, type);
-  json_builder_set_member_name (builder, "sdp");
-  json_builder_add_string_value (builder, sdp);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  return json_generator_to_data (generator, NULL);
-}
-
-static char *
-description_from_json (const char  *line,
-                       const char  *expected_type,
-                       GError     **error)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonObject *object;
-  const char *type, *sdp;
-
-  if (!json_parser_load_from_data (parser, line, -1, error))
-    return NULL;
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)) ||
-      !(object = json_node_get_object (json_parser_get_root (parser))) ||
-      !(type = json_object_get_string_member_with_default (object, "type", NULL)) ||
-      !(sdp = json_object_get_string_member_with_default (object, "sdp", NULL)) ||
-      !g_str_equal (type, expected_type))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("Expected a line like {\"type\":\"%s\",\"sdp\":\"…\"}"), expected_type);
-      return NULL;
-    }
-  return g_strdup (sdp);
 }
 
 /* Sending stdin */
@@ -411,7 +365,7 @@ answer_ready_cb (GObject      *object,
       quit (self, 1);
       return;
     }
-  json = description_to_json ("answer", sdp);
+  json = ferry_cli_description_to_json ("answer", sdp);
   output_line (self, json);
 }
 
@@ -432,7 +386,7 @@ remote_line_cb (GObject      *object,
       return;
     }
 
-  sdp = description_from_json (line, self->answer ? "offer" : "answer", &error);
+  sdp = ferry_cli_description_from_json (line, self->answer ? "offer" : "answer", &error);
   if (sdp == NULL ||
       !ferry_peer_connection_set_remote_description (self->pc, self->answer ? FERRY_SDP_TYPE_OFFER
                                                                             : FERRY_SDP_TYPE_ANSWER,
@@ -463,7 +417,7 @@ offer_ready_cb (GObject      *object,
       quit (self, 1);
       return;
     }
-  json = description_to_json ("offer", sdp);
+  json = ferry_cli_description_to_json ("offer", sdp);
   output_line (self, json);
   g_data_input_stream_read_line_async (self->input, G_PRIORITY_DEFAULT, NULL, remote_line_cb, self);
 }

@@ -8,8 +8,55 @@
 #include <stdio.h>
 #include <glib/gi18n.h>
 
+#include <json-glib/json-glib.h>
+
 #include "ferry-cli.h"
 #include "ferry-room-link.h"
+
+/* Offers and answers travel as one line of JSON, the shape browsers use. */
+
+char *
+ferry_cli_description_to_json (const char *type,
+                               const char *sdp)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, type);
+  json_builder_set_member_name (builder, "sdp");
+  json_builder_add_string_value (builder, sdp);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
+char *
+ferry_cli_description_from_json (const char  *line,
+                                 const char  *expected_type,
+                                 GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+  const char *type, *sdp;
+
+  if (!json_parser_load_from_data (parser, line, -1, error))
+    return NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)) ||
+      !(object = json_node_get_object (json_parser_get_root (parser))) ||
+      !(type = json_object_get_string_member_with_default (object, "type", NULL)) ||
+      !(sdp = json_object_get_string_member_with_default (object, "sdp", NULL)) ||
+      !g_str_equal (type, expected_type))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("Expected a line like {\"type\":\"%s\",\"sdp\":\"…\"}"), expected_type);
+      return NULL;
+    }
+  return g_strdup (sdp);
+}
 
 static int
 cmd_new_room (int    argc,

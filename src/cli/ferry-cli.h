@@ -4,6 +4,15 @@
  */
 #pragma once
 
+#include <glib.h>
+
+/* {"type":"offer","sdp":"…"}, as a browser's RTCSessionDescription serializes. */
+char *ferry_cli_description_to_json   (const char  *type,
+                                       const char  *sdp);
+char *ferry_cli_description_from_json (const char  *line,
+                                       const char  *expected_type,
+                                       GError     **error);
+
 int ferry_cli_bench   (int    argc,
                        char **argv);
 int ferry_cli_chat    (int    argc,

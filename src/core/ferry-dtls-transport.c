@@ -13,6 +13,7 @@
 
 #include "ferry-dtls-transport.h"
 #include "ferry-sdp.h"
+#include "ferry-source.h"
 
 /* AES-128-GCM first: with GnuTLS as client, BoringSSL peers honour our order and would otherwise
  * pick CHACHA20 (webrtc-stack.md §4.2).  DTLS 1.2 only. */
@@ -166,10 +167,8 @@ schedule_retransmit (FerryDtlsTransport *self)
   guint ms = gnutls_dtls_get_timeout (self->session);
 
   g_clear_pointer (&self->timer, g_source_destroy);
-  self->timer = g_timeout_source_new (MAX (ms, 1));
-  g_source_set_callback (self->timer, timer_cb, self, NULL);
-  g_source_attach (self->timer, self->context);
-  g_source_unref (self->timer);
+  self->timer = ferry_source_attach (g_timeout_source_new (MAX (ms, 1)), self->context,
+                                     G_PRIORITY_DEFAULT, timer_cb, self, NULL);
 }
 
 static void

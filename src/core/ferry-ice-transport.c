@@ -14,6 +14,7 @@
 #include <nice/agent.h>
 
 #include "ferry-ice-transport.h"
+#include "ferry-source.h"
 
 /* A browser's early DTLS flight is 1–4 datagrams; more means something is wrong. */
 #define MAX_EARLY_DATAGRAMS 32
@@ -112,12 +113,8 @@ attach_timeout (FerryIceTransport *self,
                 GSourceFunc        func,
                 gpointer           data)
 {
-  GSource *source = g_timeout_source_new (ms);
-
-  g_source_set_callback (source, func, data, NULL);
-  g_source_attach (source, self->context);
-  g_source_unref (source);
-  return source;
+  return ferry_source_attach (g_timeout_source_new (ms), self->context, G_PRIORITY_DEFAULT, func,
+                              data, NULL);
 }
 
 static const char *
@@ -908,13 +905,8 @@ ferry_ice_transport_send (FerryIceTransport *self,
 
   /* Sent right after the current main-loop dispatch, before anything else runs. */
   if (b->flush_source == NULL)
-    {
-      b->flush_source = g_idle_source_new ();
-      g_source_set_priority (b->flush_source, G_PRIORITY_HIGH);
-      g_source_set_callback (b->flush_source, flush_batch_cb, self, NULL);
-      g_source_attach (b->flush_source, self->context);
-      g_source_unref (b->flush_source);
-    }
+    b->flush_source = ferry_source_attach (g_idle_source_new (), self->context, G_PRIORITY_HIGH,
+                                           flush_batch_cb, self, NULL);
   return TRUE;
 }
 

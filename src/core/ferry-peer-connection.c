@@ -13,6 +13,7 @@
 #include "ferry-dtls-transport.h"
 #include "ferry-ice-transport.h"
 #include "ferry-sctp-transport.h"
+#include "ferry-source.h"
 
 #define MAX_EARLY_CANDIDATES 64
 
@@ -156,12 +157,9 @@ teardown (FerryPeerConnection *self)
     }
   if (self->ice != NULL)
     {
-      GSource *idle = g_idle_source_new ();
-
       g_signal_handlers_disconnect_by_data (self->ice, self);
-      g_source_set_callback (idle, close_ice_cb, g_steal_pointer (&self->ice), g_object_unref);
-      g_source_attach (idle, self->context);
-      g_source_unref (idle);
+      ferry_source_attach (g_idle_source_new (), self->context, G_PRIORITY_DEFAULT, close_ice_cb,
+                           g_steal_pointer (&self->ice), g_object_unref);
     }
 }
 
@@ -807,14 +805,8 @@ ferry_peer_connection_create_data_channel (FerryPeerConnection         *self,
 
   /* Open from the main loop, as browsers do, so callers can connect to ::open first. */
   if (self->sctp != NULL && ferry_sctp_transport_get_state (self->sctp) == FERRY_SCTP_STATE_CONNECTED)
-    {
-      GSource *idle = g_idle_source_new ();
-
-      g_source_set_callback (idle, (GSourceFunc) G_SOURCE_FUNC (open_channels), g_object_ref (self),
-                             g_object_unref);
-      g_source_attach (idle, self->context);
-      g_source_unref (idle);
-    }
+    ferry_source_attach (g_idle_source_new (), self->context, G_PRIORITY_DEFAULT,
+                         G_SOURCE_FUNC (open_channels), g_object_ref (self), g_object_unref);
 
   return g_steal_pointer (&channel);
 }

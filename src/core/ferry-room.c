@@ -10,6 +10,7 @@
 #include "ferry-crypto.h"
 #include "ferry-peer-private.h"
 #include "ferry-room.h"
+#include "ferry-source.h"
 #include "ferry-tracker-client.h"
 
 /* A hostile swarm must not make us open connections without bound. */
@@ -424,10 +425,8 @@ mesh_timer_cb (gpointer user_data)
     }
 
   self->mesh_backoff_ms = missing ? MIN (self->mesh_backoff_ms * 2, 120000) : self->mesh_retry_ms;
-  self->mesh_timer = g_timeout_source_new (self->mesh_backoff_ms);
-  g_source_set_callback (self->mesh_timer, mesh_timer_cb, self, NULL);
-  g_source_attach (self->mesh_timer, self->context);
-  g_source_unref (self->mesh_timer);
+  self->mesh_timer = ferry_source_attach (g_timeout_source_new (self->mesh_backoff_ms), self->context,
+                                          G_PRIORITY_DEFAULT, mesh_timer_cb, self, NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -446,10 +445,8 @@ ferry_room_join (FerryRoom *self)
     ferry_tracker_client_start (g_ptr_array_index (self->trackers, i));
 
   self->mesh_backoff_ms = self->mesh_retry_ms;
-  self->mesh_timer = g_timeout_source_new (self->mesh_retry_ms);
-  g_source_set_callback (self->mesh_timer, mesh_timer_cb, self, NULL);
-  g_source_attach (self->mesh_timer, self->context);
-  g_source_unref (self->mesh_timer);
+  self->mesh_timer = ferry_source_attach (g_timeout_source_new (self->mesh_retry_ms), self->context,
+                                          G_PRIORITY_DEFAULT, mesh_timer_cb, self, NULL);
 }
 
 void

@@ -12,6 +12,7 @@
 #include <usrsctp.h>
 
 #include "ferry-sctp-transport.h"
+#include "ferry-source.h"
 
 #define LOCAL_PORT 5000
 /* usrsctp's send buffer; a message larger than it fails with EMSGSIZE (§5.2). */
@@ -296,13 +297,8 @@ upcall (struct socket *sock,
   /* Within our own conninput, process () runs right after it returns.  Otherwise (timers) defer
    * to the main loop: handlers must never run inside usrsctp. */
   if (!self->in_input && self->process_source == NULL && (self->read_pending || self->write_pending))
-    {
-      self->process_source = g_idle_source_new ();
-      g_source_set_priority (self->process_source, G_PRIORITY_HIGH);
-      g_source_set_callback (self->process_source, process_cb, self, NULL);
-      g_source_attach (self->process_source, self->context);
-      g_source_unref (self->process_source);
-    }
+    self->process_source = ferry_source_attach (g_idle_source_new (), self->context,
+                                                G_PRIORITY_HIGH, process_cb, self, NULL);
 }
 
 static void

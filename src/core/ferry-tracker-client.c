@@ -9,6 +9,7 @@
 #include <libsoup/soup.h>
 
 #include "ferry-crypto.h"
+#include "ferry-source.h"
 #include "ferry-tracker-client.h"
 #include "ferry-tracker-message.h"
 
@@ -153,12 +154,8 @@ attach_timeout (FerryTrackerClient *self,
                 GSourceFunc         func,
                 gpointer            data)
 {
-  GSource *source = g_timeout_source_new (ms);
-
-  g_source_set_callback (source, func, data, NULL);
-  g_source_attach (source, self->context);
-  g_source_unref (source);
-  return source;
+  return ferry_source_attach (g_timeout_source_new (ms), self->context, G_PRIORITY_DEFAULT, func,
+                              data, NULL);
 }
 
 static void
@@ -917,10 +914,8 @@ ferry_tracker_client_request_announce (FerryTrackerClient *self)
   if (self->state != FERRY_TRACKER_STATE_CONNECTED || self->announce_idle != NULL)
     return;
 
-  self->announce_idle = g_idle_source_new ();
-  g_source_set_callback (self->announce_idle, announce_idle_cb, self, NULL);
-  g_source_attach (self->announce_idle, self->context);
-  g_source_unref (self->announce_idle);
+  self->announce_idle = ferry_source_attach (g_idle_source_new (), self->context, G_PRIORITY_DEFAULT,
+                                             announce_idle_cb, self, NULL);
 }
 
 guint
