@@ -244,8 +244,8 @@ test_mesh (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(FerryRoomLink) link = NULL;
   Tracker *tracker;
-  const guint n = 4;
-  Member *members[4];
+  const guint n = 8;
+  Member *members[8];
   Mesh mesh = { members, n, n - 1 };
   gint64 start;
 
