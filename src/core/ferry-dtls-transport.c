@@ -39,7 +39,6 @@ struct _FerryDtlsTransport
 
   FerryDtlsState        state;
   GError               *error;
-  gboolean              started;
   GSource              *timer;
   char                 *cipher;
   guint8                remote_fingerprint[FERRY_FINGERPRINT_LEN];
@@ -445,9 +444,8 @@ ferry_dtls_transport_start (FerryDtlsTransport *self)
 {
   g_return_if_fail (FERRY_IS_DTLS_TRANSPORT (self));
 
-  if (self->started || self->state != FERRY_DTLS_STATE_NEW)
+  if (self->state != FERRY_DTLS_STATE_NEW)
     return;
-  self->started = TRUE;
 
   set_state (self, FERRY_DTLS_STATE_CONNECTING);
   g_object_ref (self);

@@ -56,7 +56,6 @@ struct _FerryIceTransport
   GSource             *gather_timeout;
   guint                pending_turn_lookups;
 
-  gboolean             have_remote_credentials;
   gboolean             remote_done_requested;
   gboolean             remote_done_signalled;
   guint                pending_mdns;
@@ -706,7 +705,6 @@ ferry_ice_transport_set_remote_credentials (FerryIceTransport *self,
   g_return_if_fail (FERRY_IS_ICE_TRANSPORT (self));
 
   nice_agent_set_remote_credentials (self->agent, self->stream_id, ufrag, pwd);
-  self->have_remote_credentials = TRUE;
   if (self->connect_timeout == NULL && self->config->ice_timeout_ms > 0 &&
       self->state < FERRY_ICE_STATE_CONNECTED)
     self->connect_timeout = attach_timeout (self, self->config->ice_timeout_ms, connect_timeout_cb, self);

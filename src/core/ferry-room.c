@@ -25,7 +25,6 @@ typedef struct {
 } Announce;
 
 typedef struct {
-  FerryRoom          *room;
   FerryTrackerClient *tracker;
   guint8              to_peer_id[FERRY_PEER_ID_LEN];
   GBytes             *offer_id;
@@ -392,7 +391,6 @@ offer_cb (FerryTrackerClient *tracker,
     }
 
   answer = g_new0 (Answer, 1);
-  answer->room = self;
   answer->tracker = g_object_ref (tracker);
   answer->offer_id = g_bytes_ref (offer_id);
   hex_to_id (peer_id, answer->to_peer_id);
