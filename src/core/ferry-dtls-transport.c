@@ -12,6 +12,7 @@
 #include <gnutls/x509.h>
 
 #include "ferry-dtls-transport.h"
+#include "ferry-dtls-reassembler.h"
 #include "ferry-sdp.h"
 #include "ferry-source.h"
 
@@ -42,6 +43,8 @@ struct _FerryDtlsTransport
   GSource              *timer;
   char                 *cipher;
   guint8                remote_fingerprint[FERRY_FINGERPRINT_LEN];
+  /* While the handshake runs: GnuTLS only ever sees whole handshake messages. */
+  FerryDtlsReassembler *reassembler;
 
   /* The datagram being handed to GnuTLS by pull_cb. */
   const guint8         *incoming;
@@ -201,6 +204,7 @@ static void
 handshake_done (FerryDtlsTransport *self)
 {
   g_clear_pointer (&self->timer, g_source_destroy);
+  g_clear_pointer (&self->reassembler, ferry_dtls_reassembler_free);
   gnutls_dtls_set_mtu (self->session, DATA_MTU);
   self->cipher = g_strdup (gnutls_cipher_get_name (gnutls_cipher_get (self->session)));
   g_debug ("DTLS %p: connected as %s with %s", self,
@@ -271,10 +275,20 @@ ice_receive_cb (const guint8 *data,
                 gpointer      user_data)
 {
   FerryDtlsTransport *self = user_data;
+  g_autoptr(GByteArray) whole = NULL;
 
   /* RFC 7983: DTLS records start with 20..63; libnice has already taken STUN and TURN. */
   if (len == 0 || data[0] < 20 || data[0] > 63)
     return;
+
+  if (self->reassembler != NULL &&
+      (whole = ferry_dtls_reassembler_feed (self->reassembler, data, len)) != NULL)
+    {
+      if (whole->len == 0)
+        return;
+      data = whole->data;
+      len = whole->len;
+    }
 
   g_object_ref (self);
   self->incoming = data;
@@ -338,6 +352,7 @@ ferry_dtls_transport_finalize (GObject *object)
 
   if (self->session != NULL)
     gnutls_deinit (self->session);
+  ferry_dtls_reassembler_free (self->reassembler);
   g_clear_object (&self->certificate);
   g_ptr_array_unref (self->fingerprints);
   g_clear_error (&self->error);
@@ -411,6 +426,7 @@ ferry_dtls_transport_new (FerryIceTransport  *ice,
   self->certificate = g_object_ref (certificate);
   self->role = role;
   self->fingerprints = g_ptr_array_ref (fingerprints);
+  self->reassembler = ferry_dtls_reassembler_new ();
 
   if ((r = gnutls_init (&self->session, (role == FERRY_DTLS_ROLE_CLIENT ? GNUTLS_CLIENT : GNUTLS_SERVER) |
                                         GNUTLS_DATAGRAM | GNUTLS_NONBLOCK)) < 0 ||
