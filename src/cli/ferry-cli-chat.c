@@ -14,16 +14,9 @@
 #include <gio/gunixinputstream.h>
 
 #include "ferry-cli.h"
+#include "ferry-defaults.h"
 #include "ferry-room.h"
 #include "ferry-tracker-client.h"
-
-/* The defaults of the GSettings schema; FERRY_TRACKERS and FERRY_STUN_SERVERS (comma-separated,
- * possibly empty) replace them, and so do --tracker and --stun. */
-static const char * const default_trackers[] = {
-  "wss://tracker.openwebtorrent.com", "wss://tracker.webtorrent.dev",
-  "wss://tracker.files.fm:7073/announce", "wss://tracker.btorrent.xyz", NULL,
-};
-static const char * const default_stun[] = { "stun:stun.l.google.com:19302", NULL };
 
 typedef struct {
   GMainLoop        *loop;
@@ -33,14 +26,33 @@ typedef struct {
   gint64            join_us;
 } Chat;
 
+/* The app's settings when its schema is installed, so that both use the same trackers, STUN
+ * server and name; NULL otherwise. */
+static GSettings *
+app_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source == NULL || !(schema = g_settings_schema_source_lookup (source, APP_ID, TRUE)))
+    return NULL;
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+/* In order: the environment variable (comma-separated, may be empty, for scripts and tests), the
+ * app's setting @key, the schema's default built in. */
 static char **
-list_from_env (const char         *variable,
-               const char * const *defaults)
+configured_list (const char         *variable,
+                 GSettings          *settings,
+                 const char         *key,
+                 const char * const *defaults)
 {
   const char *value = g_getenv (variable);
   g_auto(GStrv) parts = NULL;
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
 
+  if (value == NULL && settings != NULL)
+    return g_settings_get_strv (settings, key);
   if (value == NULL)
     return g_strdupv ((char **) defaults);
   parts = g_strsplit (value, ",", -1);
@@ -176,6 +188,7 @@ ferry_cli_chat (int    argc,
   g_autoptr(FerryRtcConfig) config = NULL;
   g_autoptr(FerryRoom) room = NULL;
   g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GSettings) settings = app_settings ();
   g_auto(GStrv) trackers = NULL;
   g_auto(GStrv) stun = NULL;
   g_autofree char *name = NULL;
@@ -211,9 +224,15 @@ ferry_cli_chat (int    argc,
     }
 
   if (trackers == NULL)
-    trackers = list_from_env ("FERRY_TRACKERS", default_trackers);
+    trackers = configured_list ("FERRY_TRACKERS", settings, "trackers",
+                                (const char * const[]) FERRY_DEFAULT_TRACKERS);
   if (stun == NULL)
-    stun = list_from_env ("FERRY_STUN_SERVERS", default_stun);
+    stun = configured_list ("FERRY_STUN_SERVERS", settings, "stun-servers",
+                            (const char * const[]) FERRY_DEFAULT_STUN_SERVERS);
+  if (name == NULL && settings != NULL)
+    name = g_settings_get_string (settings, "display-name");
+  if (name != NULL && *name == '\0')
+    g_clear_pointer (&name, g_free);
   config = ferry_rtc_config_new ();
   /* libnice takes one STUN server. */
   if (stun[0] != NULL && !ferry_rtc_config_add_ice_server (config, stun[0], NULL, NULL, &error))
