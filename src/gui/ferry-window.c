@@ -22,6 +22,9 @@ struct _FerryWindow
   GtkLabel             *join_error;
   FerryRoomPage        *room_page;
 
+  /* The join entry holds a room name or link; win.join-room is enabled */
+  gboolean              can_join;
+
   /* Owned references; NULL when the schema is not installed (running uninstalled) */
   GSettings            *settings;
 };
@@ -47,7 +50,6 @@ join_entry_changed_cb (FerryWindow *self)
   g_autoptr(FerryRoomLink) link = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
-  GAction *action;
 
   text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->join_entry))));
   if (*text != '\0')
@@ -60,21 +62,21 @@ join_entry_changed_cb (FerryWindow *self)
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->join_entry), "error");
 
-  action = g_action_map_lookup_action (G_ACTION_MAP (self), "join-room");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), link != NULL);
+  self->can_join = link != NULL;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.join-room", self->can_join);
 }
 
 static void
 join_entry_activated_cb (FerryWindow *self)
 {
   /* The reason is already shown under the entry; the bell says Enter was heard. */
-  if (!g_action_group_get_action_enabled (G_ACTION_GROUP (self), "join-room"))
+  if (!self->can_join)
     {
       gtk_widget_error_bell (GTK_WIDGET (self->join_entry));
       return;
     }
 
-  g_action_group_activate_action (G_ACTION_GROUP (self), "join-room", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.join-room", NULL);
 }
 
 static void
@@ -90,11 +92,11 @@ room_title_changed_cb (FerryWindow *self)
 }
 
 static void
-ferry_window_join_room (GSimpleAction *action,
-                        GVariant      *parameter,
-                        gpointer       user_data)
+ferry_window_join_room (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
 {
-  FerryWindow *self = FERRY_WINDOW (user_data);
+  FerryWindow *self = FERRY_WINDOW (widget);
   g_autoptr(FerryRoomLink) link = NULL;
   g_autoptr(GError) error = NULL;
   const char *text;
@@ -115,31 +117,25 @@ ferry_window_join_room (GSimpleAction *action,
 }
 
 static void
-ferry_window_focus_join (GSimpleAction *action,
-                         GVariant      *parameter,
-                         gpointer       user_data)
+ferry_window_focus_join (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
 {
-  FerryWindow *self = FERRY_WINDOW (user_data);
+  FerryWindow *self = FERRY_WINDOW (widget);
 
   gtk_stack_set_visible_child_name (self->stack, "start");
   gtk_widget_grab_focus (GTK_WIDGET (self->join_entry));
 }
 
 static void
-ferry_window_show_start (GSimpleAction *action,
-                         GVariant      *parameter,
-                         gpointer       user_data)
+ferry_window_show_start (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
 {
-  FerryWindow *self = FERRY_WINDOW (user_data);
+  FerryWindow *self = FERRY_WINDOW (widget);
 
   gtk_stack_set_visible_child_name (self->stack, "start");
 }
-
-static const GActionEntry win_entries[] = {
-  { .name = "join-room", .activate = ferry_window_join_room },
-  { .name = "focus-join", .activate = ferry_window_focus_join },
-  { .name = "show-start", .activate = ferry_window_show_start },
-};
 
 static void
 ferry_window_load_state (FerryWindow *self)
@@ -220,6 +216,10 @@ ferry_window_class_init (FerryWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, join_entry_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, stack_visible_child_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, room_title_changed_cb);
+
+  gtk_widget_class_install_action (widget_class, "win.join-room", NULL, ferry_window_join_room);
+  gtk_widget_class_install_action (widget_class, "win.focus-join", NULL, ferry_window_focus_join);
+  gtk_widget_class_install_action (widget_class, "win.show-start", NULL, ferry_window_show_start);
 }
 
 static void
@@ -227,8 +227,6 @@ ferry_window_init (FerryWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries),
-                                   self);
   join_entry_changed_cb (self);
   ferry_window_update_header (self);
   ferry_window_load_state (self);
