@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Interop test: a CLI that implements the `connect` contract (ferry-cli connect, or the
 // wrtc-connect.mjs stand-in) against a foreign WebRTC peer (libwebrtc in Node, headless Chromium,
-// headless Firefox ESR). Run it inside tests/netns-run.sh: ICE must only see the namespace.
+// headless Firefox ESR, or aiortc in Python). Run it inside tests/netns-run.sh: ICE must only see
+// the namespace.
 //
-//   interop.mjs --peer=wrtc|chromium|firefox --cli-role=offer|answer [--mdns=hide|show]
+//   interop.mjs --peer=wrtc|chromium|firefox|aiortc --cli-role=offer|answer [--mdns=hide|show]
 //               --cli=PATH [--cli-arg=ARG]… [--bytes=67108864] [--reverse-bytes=1048576]
 //               [--timeout=90] [--verbose]
 //
@@ -15,8 +16,14 @@
 // HTTP on 127.0.0.1: config, signalling relay, progress lines and its final report. The runner
 // feeds the CLI's stdin with --bytes random bytes and checks the CLI's stdout, then judges.
 //
+// --peer=aiortc runs aiortc-peer.py under Debian's /usr/bin/python3 (package python3-aiortc): the
+// same steps in Python over the same HTTP interface, so the same checks judge it. Only two things
+// differ: --bytes defaults to AIORTC_BYTES (32 MiB) instead of 64 MiB, and --mdns does not apply
+// (aiortc has no mDNS hiding of its own candidates).
+//
 // Exit: 0 pass, 1 fail, 77 when the foreign peer is not available (a failure when CI=true).
 
+import { spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -28,11 +35,17 @@ import { deferred, findBrowser, finish, launchBrowser, readJsonBody, skipOrFail 
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const MiB = 1024 * 1024
+// aiortc's SCTP runs in Python on one core: about 10-17 MB/s into aiortc here, so 32 MiB keeps a
+// run at a few seconds while still spanning hundreds of messages and many congestion windows.
+const AIORTC_BYTES = 32 * MiB
+// Debian's interpreter by full path: python3-aiortc is installed for it alone, and a python3
+// found first on PATH (pyenv, a venv) would not see it.
+const AIORTC_PYTHON = '/usr/bin/python3'
 
 // --- options -----------------------------------------------------------------------------------
 
 function parseArgs (argv) {
-  const o = { peer: null, cliRole: null, mdns: 'hide', cli: null, cliArgs: [], bytes: 64 * MiB, reverseBytes: MiB, timeout: 90, verbose: false }
+  const o = { peer: null, cliRole: null, mdns: 'hide', cli: null, cliArgs: [], bytes: null, reverseBytes: MiB, timeout: 90, verbose: false }
   for (const arg of argv) {
     const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg)
     if (!m) die(`unexpected argument '${arg}'`)
@@ -51,12 +64,16 @@ function parseArgs (argv) {
       default: die(`unknown option --${name}`)
     }
   }
-  if (!['wrtc', 'chromium', 'firefox'].includes(o.peer)) die('--peer must be wrtc, chromium or firefox')
+  if (!PEERS.includes(o.peer)) die('--peer must be wrtc, chromium, firefox or aiortc')
   if (!['offer', 'answer'].includes(o.cliRole)) die('--cli-role must be offer or answer')
   if (!['hide', 'show'].includes(o.mdns)) die('--mdns must be hide or show')
   if (!o.cli) die('--cli=PATH is required')
+  o.bytes ??= o.peer === 'aiortc' ? AIORTC_BYTES : 64 * MiB
   return o
 }
+
+const PEERS = ['wrtc', 'chromium', 'firefox', 'aiortc']
+const BROWSERS = ['chromium', 'firefox'] // the peers with an mDNS setting
 
 function die (msg) {
   process.stderr.write(`interop: ${msg}\n`)
@@ -64,7 +81,7 @@ function die (msg) {
 }
 
 const opts = parseArgs(process.argv.slice(2))
-const label = `peer=${opts.peer} cli-role=${opts.cliRole}${opts.peer === 'wrtc' ? '' : ` mdns=${opts.mdns}`}`
+const label = `peer=${opts.peer} cli-role=${opts.cliRole}${BROWSERS.includes(opts.peer) ? ` mdns=${opts.mdns}` : ''}`
 const t0 = performance.now()
 const secs = () => ((performance.now() - t0) / 1000).toFixed(2)
 const note = msg => process.stderr.write(`[${secs()} s] ${msg}\n`)
@@ -133,6 +150,7 @@ const server = createServer(async (req, res) => {
 
 function launchPeer (url) {
   if (opts.peer === 'wrtc') return spawnLogged('wrtc', process.execPath, [join(HERE, 'lib/node-peer.mjs'), url], {}, false, opts.verbose)
+  if (opts.peer === 'aiortc') return spawnLogged('aiortc', AIORTC_PYTHON, [join(HERE, 'aiortc-peer.py'), url], {}, false, opts.verbose)
   return launchBrowser(opts.peer, url, { mdns: opts.mdns, verbose: opts.verbose })
 }
 
@@ -260,6 +278,12 @@ function fmtMs (ms) { return ms === null || ms === undefined ? '   -   ' : `${(m
 async function main () {
   if (opts.peer === 'wrtc') {
     try { await import('@roamhq/wrtc') } catch (err) { return skipOrFail(`@roamhq/wrtc cannot be loaded (run npm ci in tests/js): ${err.message.split('\n')[0]}`) }
+  } else if (opts.peer === 'aiortc') {
+    const probe = spawnSync(AIORTC_PYTHON, ['-c', 'import aiortc, numpy'], { encoding: 'utf8' })
+    if (probe.error || probe.status !== 0) {
+      const why = probe.error ? probe.error.message : (probe.stderr.trim().split('\n').pop() || `status ${probe.status}`)
+      return skipOrFail(`aiortc cannot be imported by ${AIORTC_PYTHON} (apt-get install python3-aiortc): ${why}`)
+    }
   } else {
     if (!findBrowser(opts.peer)) return skipOrFail(`${opts.peer} is not installed`)
   }
@@ -308,7 +332,7 @@ async function main () {
     const cliDesc = await toPeer.promise
     step('signalling', true, performance.now() - t0,
       `CLI ${cliDesc.type} with ${candidates(cliDesc.sdp).length} candidates, peer ${peerDesc.type} with ${candidates(peerDesc.sdp).length}`)
-    if (opts.peer !== 'wrtc') { const m = mdnsCheck(peerDesc.sdp); step(`mdns ${opts.mdns}`, m.ok, null, m.detail) }
+    if (BROWSERS.includes(opts.peer)) { const m = mdnsCheck(peerDesc.sdp); step(`mdns ${opts.mdns}`, m.ok, null, m.detail) }
 
     pump(cli, pumpStats).catch(err => abort.reject(err))
     result = await racing(report.promise)
