@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "ferry-bin20.h"
 #include "ferry-json.h"
 
@@ -42,7 +44,9 @@ ferry_bin20_decode (const char **p,
   if (units->len != FERRY_BIN20_LEN)
     {
       g_set_error (error, FERRY_JSON_ERROR, FERRY_JSON_ERROR_TYPE,
-                   "A 20-byte id has %u characters instead of 20", units->len);
+                   ngettext ("A 20-byte id has %u character instead of 20",
+                             "A 20-byte id has %u characters instead of 20", units->len),
+                   units->len);
       return FALSE;
     }
 
@@ -53,7 +57,7 @@ ferry_bin20_decode (const char **p,
       if (u > 0xFF)
         {
           g_set_error (error, FERRY_JSON_ERROR, FERRY_JSON_ERROR_TYPE,
-                       "A 20-byte id contains the character U+%04X, above U+00FF", u);
+                       _("A 20-byte id contains the character U+%04X, above U+00FF"), u);
           return FALSE;
         }
       bytes[i] = u;
@@ -75,8 +79,8 @@ ferry_bin20_from_json (const char *json,
     return FALSE;
   if (p != json + len)
     {
-      g_set_error (error, FERRY_JSON_ERROR, FERRY_JSON_ERROR_SYNTAX,
-                   "Malformed JSON: trailing characters after a 20-byte id");
+      g_set_error_literal (error, FERRY_JSON_ERROR, FERRY_JSON_ERROR_SYNTAX,
+                           _("Malformed JSON: trailing characters after a 20-byte id"));
       return FALSE;
     }
   return TRUE;
@@ -98,13 +102,14 @@ ferry_bin20_from_member (const char *json,
       if (local_error != NULL)
         g_propagate_error (error, g_steal_pointer (&local_error));
       else
-        g_set_error (error, FERRY_JSON_ERROR, FERRY_JSON_ERROR_TYPE, "Member “%s” is missing", name);
+        g_set_error (error, FERRY_JSON_ERROR, FERRY_JSON_ERROR_TYPE, _("Member “%s” is missing"),
+                     name);
       return FALSE;
     }
 
   if (!ferry_bin20_from_json (value, value_end - value, bytes, &local_error))
     {
-      g_set_error (error, FERRY_JSON_ERROR, FERRY_JSON_ERROR_TYPE, "Member “%s”: %s", name,
+      g_set_error (error, FERRY_JSON_ERROR, FERRY_JSON_ERROR_TYPE, _("Member “%s”: %s"), name,
                    local_error->message);
       return FALSE;
     }

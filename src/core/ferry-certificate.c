@@ -11,6 +11,7 @@
 #include <gnutls/crypto.h>
 
 #include "ferry-certificate.h"
+#include "ferry-crypto.h"
 #include "ferry-dtls-transport.h"
 
 struct _FerryCertificate
@@ -244,16 +245,5 @@ ferry_fingerprint_parse (const char *text,
                          guint8     *out,
                          gsize       len)
 {
-  if (strlen (text) != len * 3 - 1)
-    return FALSE;
-  for (gsize i = 0; i < len; i++)
-    {
-      int hi = g_ascii_xdigit_value (text[3 * i]);
-      int lo = g_ascii_xdigit_value (text[3 * i + 1]);
-
-      if (hi < 0 || lo < 0 || (i + 1 < len && text[3 * i + 2] != ':'))
-        return FALSE;
-      out[i] = hi << 4 | lo;
-    }
-  return TRUE;
+  return ferry_hex_decode (text, -1, ':', out, len);
 }

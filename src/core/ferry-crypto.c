@@ -188,3 +188,34 @@ ferry_hex_encode (const guint8 *data,
 
   return hex;
 }
+
+gboolean
+ferry_hex_decode (const char *text,
+                  gssize      len,
+                  char        separator,
+                  guint8     *out,
+                  gsize       n_bytes)
+{
+  gsize step = separator != '\0' ? 3 : 2;
+
+  g_return_val_if_fail (text != NULL || len == 0, FALSE);
+  g_return_val_if_fail (out != NULL || n_bytes == 0, FALSE);
+
+  if (len < 0)
+    len = strlen (text);
+  /* Two digits a byte, and a separator between two bytes. */
+  if ((gsize) len != (n_bytes == 0 ? 0 : n_bytes * step - (step - 2)))
+    return FALSE;
+
+  for (gsize i = 0; i < n_bytes; i++)
+    {
+      const char *p = text + i * step;
+      int hi = g_ascii_xdigit_value (p[0]);
+      int lo = g_ascii_xdigit_value (p[1]);
+
+      if (hi < 0 || lo < 0 || (step == 3 && i + 1 < n_bytes && p[2] != separator))
+        return FALSE;
+      out[i] = hi << 4 | lo;
+    }
+  return TRUE;
+}

@@ -51,7 +51,16 @@ char    *ferry_base64url_encode         (const guint8 *data,
 guint8  *ferry_base64url_decode         (const char   *text,
                                          gsize        *out_len);
 
+/* Lower-case hex digits, two a byte. */
 char    *ferry_hex_encode               (const guint8 *data,
                                          gsize         len);
+/* Reads @n_bytes bytes written as two hex digits each (either case) from the @len characters at
+ * @text (-1: up to its NUL), with @separator between bytes unless it is '\0' ("AB:CD" for ':').
+ * Returns %FALSE unless @text holds exactly that; @out may then be partly written. */
+gboolean ferry_hex_decode               (const char   *text,
+                                         gssize        len,
+                                         char          separator,
+                                         guint8       *out,
+                                         gsize         n_bytes);
 
 G_END_DECLS

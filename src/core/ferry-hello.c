@@ -11,6 +11,7 @@
 
 #include "ferry-hello.h"
 #include "ferry-json.h"
+#include "ferry-text.h"
 
 #define HELLO_TYPE "ferry-hello"
 #define MAC_LABEL "ferry-auth-v1"
@@ -39,95 +40,6 @@ malformed (GError    **error,
   return FALSE;
 }
 
-static gboolean
-is_unwanted (gunichar c)
-{
-  /* Control characters and line breaks would garble a one-line label; bidirectional overrides and
-   * isolates would let a name reorder the text shown around it. */
-  switch (g_unichar_type (c))
-    {
-    case G_UNICODE_CONTROL:
-    case G_UNICODE_LINE_SEPARATOR:
-    case G_UNICODE_PARAGRAPH_SEPARATOR:
-      return TRUE;
-    default:
-      return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
-    }
-}
-
-/* Valid UTF-8, no control characters, at most @max_bytes, cut at a character boundary. */
-static char *
-sanitize (const char *text,
-          gsize       max_bytes)
-{
-  g_autofree char *valid = g_utf8_make_valid (text, -1);
-  GString *out = g_string_sized_new (MIN (strlen (valid), max_bytes) + 1);
-
-  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gsize n = g_utf8_next_char (p) - p;
-
-      if (is_unwanted (g_utf8_get_char (p)))
-        continue;
-      if (out->len + n > max_bytes)
-        break;
-      g_string_append_len (out, p, n);
-    }
-
-  return g_string_free (out, FALSE);
-}
-
-static int
-escaped_unit (const char *p,
-              const char *end)
-{
-  int v = 0;
-
-  if (end - p < 6 || p[0] != '\\' || p[1] != 'u')
-    return -1;
-  for (int i = 2; i < 6; i++)
-    {
-      if (!g_ascii_isxdigit (p[i]))
-        return -1;
-      v = v * 16 + g_ascii_xdigit_value (p[i]);
-    }
-  return v;
-}
-
-/* json-glib 1.6 reads some valid JSON differently from JavaScript: it turns an escaped lone
- * surrogate into invalid UTF-8 and swallows the character after it (even a closing quote), and it
- * cuts strings at \u0000 (so "ferry-hello\u0000x" would pass as the type).  A hello never needs
- * either, so refuse them rather than act on a misreading.  The text is well-formed JSON here, so
- * every backslash starts an escape inside a string. */
-static gboolean
-json_glib_would_misread (const char *json,
-                         gsize       len)
-{
-  const char *end = json + len;
-
-  for (const char *p = memchr (json, '\\', len); p != NULL;
-       p = p < end ? memchr (p, '\\', end - p) : NULL)
-    {
-      int unit = escaped_unit (p, end);
-
-      if (unit == 0)
-        return TRUE;
-      if (unit >= 0xD800 && unit <= 0xDBFF)
-        {
-          int next = escaped_unit (p + 6, end);
-
-          if (next < 0xDC00 || next > 0xDFFF)
-            return TRUE;
-          p += 12;
-        }
-      else if (unit >= 0xDC00 && unit <= 0xDFFF)
-        return TRUE;
-      else
-        p += unit >= 0 ? 6 : 2;
-    }
-  return FALSE;
-}
-
 FerryHello *
 ferry_hello_new (const char *name)
 {
@@ -136,7 +48,8 @@ ferry_hello_new (const char *name)
   hello->version = FERRY_PROTOCOL_VERSION;
   hello->app = g_strdup ("ferry");
   hello->app_version = g_strdup (PACKAGE_VERSION);
-  hello->name = sanitize (name != NULL ? name : "", FERRY_HELLO_MAX_NAME_BYTES);
+  hello->name = ferry_text_sanitize_line (name != NULL ? name : "", FERRY_HELLO_MAX_NAME_BYTES,
+                                          FERRY_TEXT_LINE_DEFAULT);
   hello->caps = g_new0 (char *, 2);
   hello->caps[0] = g_strdup ("chat");
   return hello;
@@ -236,7 +149,8 @@ get_text (JsonObject  *object,
     }
   if (!node_is_string (node))
     return malformed (error, _("“%s” is not a string"), name);
-  *out = sanitize (json_node_get_string (node), FERRY_HELLO_MAX_NAME_BYTES);
+  *out = ferry_text_sanitize_line (json_node_get_string (node), FERRY_HELLO_MAX_NAME_BYTES,
+                                   FERRY_TEXT_LINE_DEFAULT);
   return TRUE;
 }
 
@@ -267,7 +181,10 @@ ferry_hello_parse (const char  *json,
     p++;
   if (p != end)
     return (malformed (error, _("it has trailing characters")), NULL);
-  if (json_glib_would_misread (json, len))
+  /* A hello never needs \u0000 or a lone surrogate, and json-glib would misread them: a lone
+   * surrogate can swallow the quote that ends its string, and "ferry-hello\u0000x" would pass as
+   * the type. */
+  if (ferry_json_find_misread_escapes (json, len) != 0)
     return (malformed (error, _("it contains \\u0000 or a lone UTF-16 surrogate")), NULL);
 
   parser = json_parser_new_immutable ();
@@ -319,7 +236,8 @@ ferry_hello_parse (const char  *json,
           JsonNode *element = json_array_get_element (array, i);
 
           if (node_is_string (element) && strlen (json_node_get_string (element)) <= MAX_CAP_BYTES)
-            g_ptr_array_add (caps, sanitize (json_node_get_string (element), MAX_CAP_BYTES));
+            g_ptr_array_add (caps, ferry_text_sanitize_line (json_node_get_string (element),
+                                                           MAX_CAP_BYTES, FERRY_TEXT_LINE_DEFAULT));
         }
       g_ptr_array_add (caps, NULL);
       hello->caps = (GStrv) g_ptr_array_free (g_steal_pointer (&caps), FALSE);

@@ -5,14 +5,16 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
+#include "ferry-crypto.h"
 #include "ferry-json.h"
 
 G_DEFINE_QUARK (ferry-json-error-quark, ferry_json_error)
 
-static void
-skip_ws (const char **p,
-         const char  *end)
+void
+ferry_json_skip_ws (const char **p,
+                    const char  *end)
 {
   while (*p < end && (**p == ' ' || **p == '\t' || **p == '\n' || **p == '\r'))
     (*p)++;
@@ -22,20 +24,20 @@ static gboolean
 syntax_error (GError     **error,
               const char  *what)
 {
-  g_set_error (error, FERRY_JSON_ERROR, FERRY_JSON_ERROR_SYNTAX, "Malformed JSON: %s", what);
+  g_set_error (error, FERRY_JSON_ERROR, FERRY_JSON_ERROR_SYNTAX, _("Malformed JSON: %s"), what);
   return FALSE;
 }
 
+/* The UTF-16 code unit of the \uXXXX escape at @p, or -1 when there is none. */
 static int
-hex_value (char c)
+u_escape_at (const char *p,
+             const char *end)
 {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
+  guint8 bytes[2];
+
+  if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || !ferry_hex_decode (p + 2, 4, '\0', bytes, 2))
+    return -1;
+  return bytes[0] << 8 | bytes[1];
 }
 
 static void
@@ -64,7 +66,8 @@ ferry_json_string_decode (const char **p,
 
   if (s >= end || *s != '"')
     {
-      g_set_error (error, FERRY_JSON_ERROR, FERRY_JSON_ERROR_TYPE, "Expected a JSON string");
+      g_set_error_literal (error, FERRY_JSON_ERROR, FERRY_JSON_ERROR_TYPE,
+                           _("Expected a JSON string"));
       return NULL;
     }
   s++;
@@ -96,30 +99,25 @@ ferry_json_string_decode (const char **p,
             case 't': u = '\t'; break;
             case 'u':
               {
-                int v = 0;
+                int v;
 
                 if (end - s < 6)
-                  return (syntax_error (error, "truncated \\u escape"), NULL);
-                for (int i = 2; i < 6; i++)
-                  {
-                    int h = hex_value (s[i]);
-                    if (h < 0)
-                      return (syntax_error (error, "bad \\u escape"), NULL);
-                    v = v * 16 + h;
-                  }
+                  return (syntax_error (error, _("truncated \\u escape")), NULL);
+                if ((v = u_escape_at (s, end)) < 0)
+                  return (syntax_error (error, _("bad \\u escape")), NULL);
                 u = v;
                 s += 4;
                 break;
               }
             default:
-              return (syntax_error (error, "unknown escape"), NULL);
+              return (syntax_error (error, _("unknown escape")), NULL);
             }
           g_array_append_val (units, u);
           s += 2;
         }
       else if (c < 0x20)
         {
-          return (syntax_error (error, "control character in string"), NULL);
+          return (syntax_error (error, _("control character in string")), NULL);
         }
       else if (c < 0x80)
         {
@@ -135,14 +133,14 @@ ferry_json_string_decode (const char **p,
           /* Find the end of this UTF-8 sequence without reading past @end. */
           cp = g_utf8_get_char_validated (s, end - s);
           if (cp == (gunichar) -1 || cp == (gunichar) -2)
-            return (syntax_error (error, "invalid UTF-8"), NULL);
+            return (syntax_error (error, _("invalid UTF-8")), NULL);
           next = g_utf8_next_char (s);
           append_code_point (units, cp);
           s = next;
         }
     }
 
-  syntax_error (error, "unterminated string");
+  syntax_error (error, _("unterminated string"));
   return NULL;
 }
 
@@ -156,14 +154,15 @@ skip_value_at_depth (const char **p,
 
   if (depth > FERRY_JSON_MAX_DEPTH)
     {
-      g_set_error (error, FERRY_JSON_ERROR, FERRY_JSON_ERROR_TOO_DEEP, "JSON nested too deeply");
+      g_set_error_literal (error, FERRY_JSON_ERROR, FERRY_JSON_ERROR_TOO_DEEP,
+                           _("JSON nested too deeply"));
       return FALSE;
     }
 
-  skip_ws (p, end);
+  ferry_json_skip_ws (p, end);
   s = *p;
   if (s >= end)
-    return syntax_error (error, "value expected");
+    return syntax_error (error, _("value expected"));
 
   switch (*s)
     {
@@ -180,7 +179,7 @@ skip_value_at_depth (const char **p,
         char close = object ? '}' : ']';
 
         *p = s + 1;
-        skip_ws (p, end);
+        ferry_json_skip_ws (p, end);
         if (*p < end && **p == close)
           {
             (*p)++;
@@ -192,26 +191,26 @@ skip_value_at_depth (const char **p,
               {
                 g_autoptr(GArray) key = NULL;
 
-                skip_ws (p, end);
+                ferry_json_skip_ws (p, end);
                 if (!(key = ferry_json_string_decode (p, end, error)))
                   return FALSE;
-                skip_ws (p, end);
+                ferry_json_skip_ws (p, end);
                 if (*p >= end || **p != ':')
-                  return syntax_error (error, "':' expected");
+                  return syntax_error (error, _("':' expected"));
                 (*p)++;
               }
             if (!skip_value_at_depth (p, end, depth + 1, error))
               return FALSE;
-            skip_ws (p, end);
+            ferry_json_skip_ws (p, end);
             if (*p >= end)
-              return syntax_error (error, "unterminated container");
+              return syntax_error (error, _("unterminated container"));
             if (**p == close)
               {
                 (*p)++;
                 return TRUE;
               }
             if (**p != ',')
-              return syntax_error (error, "',' expected");
+              return syntax_error (error, _("',' expected"));
             (*p)++;
           }
       }
@@ -231,7 +230,7 @@ skip_value_at_depth (const char **p,
                 return TRUE;
               }
           }
-        return syntax_error (error, "unknown literal");
+        return syntax_error (error, _("unknown literal"));
       }
 
     default:
@@ -242,7 +241,7 @@ skip_value_at_depth (const char **p,
         if (q < end && *q == '-')
           q++;
         if (q >= end || !g_ascii_isdigit (*q))
-          return syntax_error (error, "unexpected character");
+          return syntax_error (error, _("unexpected character"));
         if (*q == '0')
           q++;
         else
@@ -252,7 +251,7 @@ skip_value_at_depth (const char **p,
           {
             q++;
             if (q >= end || !g_ascii_isdigit (*q))
-              return syntax_error (error, "bad number");
+              return syntax_error (error, _("bad number"));
             while (q < end && g_ascii_isdigit (*q))
               q++;
           }
@@ -262,7 +261,7 @@ skip_value_at_depth (const char **p,
             if (q < end && (*q == '+' || *q == '-'))
               q++;
             if (q >= end || !g_ascii_isdigit (*q))
-              return syntax_error (error, "bad number");
+              return syntax_error (error, _("bad number"));
             while (q < end && g_ascii_isdigit (*q))
               q++;
           }
@@ -278,6 +277,43 @@ ferry_json_skip_value (const char **p,
                        GError     **error)
 {
   return skip_value_at_depth (p, end, 0, error);
+}
+
+FerryJsonEscapes
+ferry_json_find_misread_escapes (const char *json,
+                                 gsize       len)
+{
+  const char *end = json + len;
+  const char *p = json;
+  FerryJsonEscapes found = 0;
+
+  while (p < end && (p = memchr (p, '\\', end - p)) != NULL)
+    {
+      int unit = u_escape_at (p, end);
+
+      if (unit == 0)
+        found |= FERRY_JSON_ESCAPE_NUL;
+      if (unit >= 0xD800 && unit <= 0xDBFF)
+        {
+          int low = u_escape_at (p + 6, end);
+
+          if (low < 0xDC00 || low > 0xDFFF)
+            {
+              found |= FERRY_JSON_ESCAPE_LONE_SURROGATE;
+              p += 6;
+            }
+          else
+            p += 12;
+        }
+      else if (unit >= 0xDC00 && unit <= 0xDFFF)
+        {
+          found |= FERRY_JSON_ESCAPE_LONE_SURROGATE;
+          p += 6;
+        }
+      else
+        p += 2;  /* any other escape, \\ included: its second backslash is skipped */
+    }
+  return found;
 }
 
 static gboolean
@@ -307,14 +343,15 @@ ferry_json_object_find_member (const char  *json,
   const char *found = NULL;
   const char *found_end = NULL;
 
-  skip_ws (&p, end);
+  ferry_json_skip_ws (&p, end);
   if (p >= end || *p != '{')
     {
-      g_set_error (error, FERRY_JSON_ERROR, FERRY_JSON_ERROR_TYPE, "Expected a JSON object");
+      g_set_error_literal (error, FERRY_JSON_ERROR, FERRY_JSON_ERROR_TYPE,
+                           _("Expected a JSON object"));
       return FALSE;
     }
   p++;
-  skip_ws (&p, end);
+  ferry_json_skip_ws (&p, end);
   if (p < end && *p == '}')
     p++;
   else
@@ -323,14 +360,14 @@ ferry_json_object_find_member (const char  *json,
         g_autoptr(GArray) key = NULL;
         const char *start;
 
-        skip_ws (&p, end);
+        ferry_json_skip_ws (&p, end);
         if (!(key = ferry_json_string_decode (&p, end, error)))
           return FALSE;
-        skip_ws (&p, end);
+        ferry_json_skip_ws (&p, end);
         if (p >= end || *p != ':')
-          return syntax_error (error, "':' expected");
+          return syntax_error (error, _("':' expected"));
         p++;
-        skip_ws (&p, end);
+        ferry_json_skip_ws (&p, end);
         start = p;
         if (!skip_value_at_depth (&p, end, 1, error))
           return FALSE;
@@ -340,22 +377,22 @@ ferry_json_object_find_member (const char  *json,
             found = start;
             found_end = p;
           }
-        skip_ws (&p, end);
+        ferry_json_skip_ws (&p, end);
         if (p >= end)
-          return syntax_error (error, "unterminated object");
+          return syntax_error (error, _("unterminated object"));
         if (*p == '}')
           {
             p++;
             break;
           }
         if (*p != ',')
-          return syntax_error (error, "',' expected");
+          return syntax_error (error, _("',' expected"));
         p++;
       }
 
-  skip_ws (&p, end);
+  ferry_json_skip_ws (&p, end);
   if (p != end)
-    return syntax_error (error, "trailing characters after the object");
+    return syntax_error (error, _("trailing characters after the object"));
 
   if (found == NULL)
     return FALSE;

@@ -32,6 +32,10 @@ GArray     *ferry_json_string_decode       (const char      **p,
                                             const char       *end,
                                             GError          **error);
 
+/* Advances *@p over JSON white space. */
+void        ferry_json_skip_ws             (const char      **p,
+                                            const char       *end);
+
 /* Skips one JSON value of any type starting at *@p (after optional white space). */
 gboolean    ferry_json_skip_value          (const char      **p,
                                             const char       *end,
@@ -46,6 +50,19 @@ gboolean    ferry_json_object_find_member  (const char       *json,
                                             const char      **value,
                                             const char      **value_end,
                                             GError          **error);
+
+typedef enum {
+  FERRY_JSON_ESCAPE_LONE_SURROGATE = 1 << 0,
+  FERRY_JSON_ESCAPE_NUL            = 1 << 1,
+} FerryJsonEscapes;
+
+/* The escapes in @json that json-glib 1.6 reads differently from JavaScript: a lone UTF-16
+ * surrogate (json-glib fails, or writes invalid UTF-8 and swallows the character after it, even
+ * a closing quote) and \u0000 (json-glib cuts the string there).  @json must be well-formed JSON
+ * (ferry_json_skip_value ()), where every backslash starts an escape inside a string.  A caller
+ * refuses text with an escape it cannot afford rather than let json-glib misread it. */
+FerryJsonEscapes ferry_json_find_misread_escapes (const char *json,
+                                                  gsize       len);
 
 /* Appends a JSON string literal for @units exactly as JavaScript's JSON.stringify writes it. */
 void        ferry_json_append_utf16        (GString          *out,

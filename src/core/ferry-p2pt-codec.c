@@ -864,17 +864,25 @@ ferry_p2pt_codec_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_MAX_MESSAGE_UNITS:
+      if (self->max_message_units == g_value_get_uint64 (value))
+        return;
       self->max_message_units = g_value_get_uint64 (value);
       break;
     case PROP_MAX_PENDING:
+      if (self->max_pending == g_value_get_uint (value))
+        return;
       self->max_pending = g_value_get_uint (value);
       break;
     case PROP_REASSEMBLY_TIMEOUT:
+      if (self->reassembly_timeout == g_value_get_uint (value))
+        return;
       self->reassembly_timeout = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      return;
     }
+  g_object_notify_by_pspec (object, pspec);
 }
 
 static void
@@ -889,14 +897,17 @@ ferry_p2pt_codec_class_init (FerryP2ptCodecClass *klass)
   properties[PROP_MAX_MESSAGE_UNITS] =
     g_param_spec_uint64 ("max-message-units", NULL, NULL, 1, G_MAXUINT64,
                          DEFAULT_MAX_MESSAGE_UNITS,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY |
+                         G_PARAM_STATIC_STRINGS);
   properties[PROP_MAX_PENDING] =
     g_param_spec_uint ("max-pending", NULL, NULL, 1, G_MAXUINT, DEFAULT_MAX_PENDING,
-                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY |
+                         G_PARAM_STATIC_STRINGS);
   properties[PROP_REASSEMBLY_TIMEOUT] =
     g_param_spec_uint ("reassembly-timeout", NULL, NULL, 1, G_MAXUINT,
                        DEFAULT_REASSEMBLY_TIMEOUT_MS,
-                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY |
+                         G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 

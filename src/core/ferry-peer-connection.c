@@ -665,6 +665,15 @@ invalid_state (GError    **error,
   return FALSE;
 }
 
+static gboolean
+invalid_argument (GError    **error,
+                  const char *message)
+{
+  g_set_error_literal (error, FERRY_PEER_CONNECTION_ERROR,
+                       FERRY_PEER_CONNECTION_ERROR_INVALID_ARGUMENT, message);
+  return FALSE;
+}
+
 gboolean
 ferry_peer_connection_set_remote_description (FerryPeerConnection  *self,
                                               FerrySdpType          type,
@@ -783,13 +792,16 @@ ferry_peer_connection_create_data_channel (FerryPeerConnection         *self,
   if (self->state >= FERRY_PEER_CONNECTION_FAILED)
     return (invalid_state (error, _("The connection is closed")), NULL);
   if (strlen (label) > G_MAXUINT16 || (init->protocol && strlen (init->protocol) > G_MAXUINT16))
-    return (invalid_state (error, _("The channel label or protocol is too long")), NULL);
+    return (invalid_argument (error, _("The channel label or protocol is too long")), NULL);
   if (init->negotiated && init->id < 0)
-    return (invalid_state (error, _("A negotiated channel needs an id")), NULL);
-  if (init->id >= FERRY_SCTP_MAX_STREAMS || (init->id >= 0 && lookup_channel (self, init->id) != NULL))
-    return (invalid_state (error, _("The channel id is invalid or in use")), NULL);
+    return (invalid_argument (error, _("A negotiated channel needs an id")), NULL);
+  if (init->id >= FERRY_SCTP_MAX_STREAMS)
+    return (invalid_argument (error, _("The channel id is invalid")), NULL);
   if (init->max_retransmits >= 0 && init->max_packet_lifetime >= 0)
-    return (invalid_state (error, _("A channel limits retransmissions or lifetime, not both")), NULL);
+    return (invalid_argument (error, _("A channel limits retransmissions or lifetime, not both")), NULL);
+  /* Not an argument error: the same id is fine once the channel using it has closed. */
+  if (init->id >= 0 && lookup_channel (self, init->id) != NULL)
+    return (invalid_state (error, _("The channel id is in use")), NULL);
 
   channel = _ferry_data_channel_new (label, init);
   track_channel (self, channel);

@@ -39,6 +39,7 @@ typedef enum {
   FERRY_PEER_CONNECTION_ERROR_PEER_GONE,
   FERRY_PEER_CONNECTION_ERROR_CONFIGURATION,
   FERRY_PEER_CONNECTION_ERROR_TOO_MANY_CHANNELS,
+  FERRY_PEER_CONNECTION_ERROR_INVALID_ARGUMENT,   /* the caller passed something unusable */
 } FerryPeerConnectionError;
 
 #define FERRY_TYPE_PEER_CONNECTION (ferry_peer_connection_get_type ())

@@ -4,7 +4,6 @@
  */
 #include "config.h"
 
-#include <string.h>
 #include <glib/gi18n-lib.h>
 
 #include "ferry-crypto.h"
@@ -75,24 +74,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
-
-static gboolean
-hex_to_id (const char *hex,
-           guint8      id[FERRY_PEER_ID_LEN])
-{
-  if (hex == NULL || strlen (hex) != FERRY_PEER_ID_LEN * 2)
-    return FALSE;
-  for (guint i = 0; i < FERRY_PEER_ID_LEN; i++)
-    {
-      int hi = g_ascii_xdigit_value (hex[2 * i]);
-      int lo = g_ascii_xdigit_value (hex[2 * i + 1]);
-
-      if (hi < 0 || lo < 0)
-        return FALSE;
-      id[i] = hi << 4 | lo;
-    }
-  return TRUE;
-}
 
 static void
 request_announce_everywhere (FerryRoom *self)
@@ -393,7 +374,7 @@ offer_cb (FerryTrackerClient *tracker,
   answer = g_new0 (Answer, 1);
   answer->tracker = g_object_ref (tracker);
   answer->offer_id = g_bytes_ref (offer_id);
-  hex_to_id (peer_id, answer->to_peer_id);
+  ferry_hex_decode (peer_id, -1, '\0', answer->to_peer_id, FERRY_PEER_ID_LEN);
   _ferry_peer_add_connection (peer, pc, NULL, FALSE);
   ferry_peer_connection_create_answer (pc, NULL, answer_ready_cb, answer);
 }
@@ -564,17 +545,25 @@ ferry_room_set_property (GObject      *object,
                          GParamSpec   *pspec)
 {
   FerryRoom *self = FERRY_ROOM (object);
+  guint *field;
 
   switch (prop_id)
     {
     case PROP_MESH_RETRY:
-      self->mesh_retry_ms = g_value_get_uint (value);
+      field = &self->mesh_retry_ms;
       break;
     case PROP_OFFERS:
-      self->n_offers = g_value_get_uint (value);
+      field = &self->n_offers;
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      return;
+    }
+
+  if (*field != g_value_get_uint (value))
+    {
+      *field = g_value_get_uint (value);
+      g_object_notify_by_pspec (object, pspec);
     }
 }
 
@@ -590,9 +579,10 @@ ferry_room_class_init (FerryRoomClass *klass)
 
   properties[PROP_MESH_RETRY] =
     g_param_spec_uint ("mesh-retry", NULL, NULL, 10, 600000, 5000,
-                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_OFFERS] =
-    g_param_spec_uint ("offers", NULL, NULL, 1, 5, 5, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_uint ("offers", NULL, NULL, 1, 5, 5,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[PEER_JOINED] =

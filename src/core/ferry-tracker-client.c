@@ -10,6 +10,7 @@
 
 #include "ferry-crypto.h"
 #include "ferry-source.h"
+#include "ferry-text.h"
 #include "ferry-tracker-client.h"
 #include "ferry-tracker-message.h"
 
@@ -192,23 +193,13 @@ set_failure_reason (FerryTrackerClient *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FAILURE_REASON]);
 }
 
-/* Tracker text is shown to the user: one line, bounded, no control characters. */
+/* Tracker text is shown to the user: one line, bounded, no control characters; a control
+ * character becomes a space so that "be\nnice" stays two words, and a cut shows. */
 static char *
 sanitize (const char *text)
 {
-  g_autofree char *valid = g_utf8_make_valid (text, -1);
-  GString *out = g_string_new (NULL);
-  const char *p;
-
-  for (p = valid; *p != '\0' && out->len < MAX_SHOWN_TEXT; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      g_string_append_unichar (out, g_unichar_iscntrl (c) ? ' ' : c);
-    }
-  if (*p != '\0')
-    g_string_append (out, "…");
-  return g_string_free (out, FALSE);
+  return ferry_text_sanitize_line (text, MAX_SHOWN_TEXT,
+                                   FERRY_TEXT_LINE_SPACES | FERRY_TEXT_LINE_ELLIPSIS);
 }
 
 static void
@@ -871,14 +862,12 @@ ferry_tracker_client_start (FerryTrackerClient *self)
   connect_now (self);
 }
 
-void
-ferry_tracker_client_stop (FerryTrackerClient *self)
+/* Everything stop () does.  Dispose calls it @quietly: without signals and notifications, as
+ * nobody is listening any more. */
+static void
+shut_down (FerryTrackerClient *self,
+           gboolean            quietly)
 {
-  g_autoptr(FerryTrackerClient) hold = NULL;
-
-  g_return_if_fail (FERRY_IS_TRACKER_CLIENT (self));
-
-  hold = g_object_ref (self);
   self->started = FALSE;
   if (self->connect_cancellable != NULL)
     {
@@ -893,15 +882,35 @@ ferry_tracker_client_stop (FerryTrackerClient *self)
       g_autofree char *stopped = ferry_tracker_message_build_stopped (self->info_hash,
                                                                       self->peer_id,
                                                                       self->tracker_id);
-      /* Queued ahead of the close frame, so the tracker gets it (§1.7). */
+      /* Queued ahead of the close frame, so the tracker gets it. */
       send_text (self, stopped);
     }
   release_connection (self, SOUP_WEBSOCKET_CLOSE_NORMAL);
   self->heard = FALSE;
   self->retries = 0;
 
-  set_state (self, FERRY_TRACKER_STATE_DISCONNECTED);
-  expire_all_offers (self);
+  if (quietly)
+    {
+      self->state = FERRY_TRACKER_STATE_DISCONNECTED;
+      g_hash_table_remove_all (self->pending);
+    }
+  else
+    {
+      set_state (self, FERRY_TRACKER_STATE_DISCONNECTED);
+      expire_all_offers (self);
+    }
+}
+
+void
+ferry_tracker_client_stop (FerryTrackerClient *self)
+{
+  g_autoptr(FerryTrackerClient) hold = NULL;
+
+  g_return_if_fail (FERRY_IS_TRACKER_CLIENT (self));
+
+  /* Handlers of ::offer-expired may drop the last reference. */
+  hold = g_object_ref (self);
+  shut_down (self, FALSE);
 }
 
 void
@@ -1061,24 +1070,7 @@ ferry_tracker_client_dispose (GObject *object)
 {
   FerryTrackerClient *self = FERRY_TRACKER_CLIENT (object);
 
-  /* As stop (), but without signals: nobody is listening any more. */
-  self->started = FALSE;
-  if (self->connect_cancellable != NULL)
-    {
-      g_cancellable_cancel (self->connect_cancellable);
-      g_clear_object (&self->connect_cancellable);
-    }
-  clear_connection_timers (self);
-  clear_source (&self->reconnect_timer);
-  if (self->conn != NULL && self->state == FERRY_TRACKER_STATE_CONNECTED)
-    {
-      g_autofree char *stopped = ferry_tracker_message_build_stopped (self->info_hash,
-                                                                      self->peer_id,
-                                                                      self->tracker_id);
-      send_text (self, stopped);
-    }
-  release_connection (self, SOUP_WEBSOCKET_CLOSE_NORMAL);
-  g_hash_table_remove_all (self->pending);
+  shut_down (self, TRUE);
   g_clear_object (&self->session);
 
   G_OBJECT_CLASS (ferry_tracker_client_parent_class)->dispose (object);

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 
 #include "ferry-json.h"
@@ -84,7 +85,7 @@ check_text (const char  *text,
             GError     **error)
 {
   if (!g_utf8_validate (text, -1, NULL))
-    return invalid (error, "“%s” is not valid text", name);
+    return invalid (error, _("“%s” is not valid text"), name);
   return TRUE;
 }
 
@@ -99,7 +100,7 @@ read_string (JsonObject  *object,
   if (node == NULL)
     return TRUE;
   if (!is_string (node))
-    return invalid (error, "“%s” is not a string", name);
+    return invalid (error, _("“%s” is not a string"), name);
   if (!check_text (json_node_get_string (node), name, error))
     return FALSE;
   *out = g_strdup (json_node_get_string (node));
@@ -125,7 +126,7 @@ read_count (JsonObject  *object,
       gint64 v = json_node_get_int (node);
 
       if (v < 0)
-        return invalid (error, "“%s” is negative", name);
+        return invalid (error, _("“%s” is negative"), name);
       *out = MIN (v, G_MAXINT32);
       return TRUE;
     }
@@ -135,11 +136,11 @@ read_count (JsonObject  *object,
 
       /* json-glib turns 1e999 into infinity; !(v >= 0) also catches NaN. */
       if (!(v >= 0))
-        return invalid (error, "“%s” is negative", name);
+        return invalid (error, _("“%s” is negative"), name);
       *out = v >= G_MAXINT32 ? G_MAXINT32 : (gint64) v;
       return TRUE;
     }
-  return invalid (error, "“%s” is not a number", name);
+  return invalid (error, _("“%s” is not a number"), name);
 }
 
 /* {"type": @type, "sdp": "…"}, as simple-peer signals it (§3.2). */
@@ -155,23 +156,26 @@ read_description (JsonNode    *node,
   const char *sdp;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return invalid (error, "“%s” is not an object", name);
+    return invalid (error, _("“%s” is not an object"), name);
   description = json_node_get_object (node);
 
   member = get_member (description, "type");
   if (member == NULL || !is_string (member) || g_strcmp0 (json_node_get_string (member), type) != 0)
-    return invalid (error, "“%s” does not have the type “%s”", name, type);
+    return invalid (error, _("“%s” does not have the type “%s”"), name, type);
 
   member = get_member (description, "sdp");
   if (member == NULL || !is_string (member))
-    return invalid (error, "“%s” has no SDP string", name);
+    return invalid (error, _("“%s” has no SDP string"), name);
   sdp = json_node_get_string (member);
   if (!check_text (sdp, name, error))
     return FALSE;
   if (strlen (sdp) > FERRY_TRACKER_MESSAGE_MAX_SDP)
     {
       g_set_error (error, FERRY_TRACKER_MESSAGE_ERROR, FERRY_TRACKER_MESSAGE_ERROR_TOO_LARGE,
-                   "The SDP in “%s” is larger than %u bytes", name, FERRY_TRACKER_MESSAGE_MAX_SDP);
+                   ngettext ("The SDP in “%s” is larger than %u byte",
+                             "The SDP in “%s” is larger than %u bytes",
+                             FERRY_TRACKER_MESSAGE_MAX_SDP),
+                   name, FERRY_TRACKER_MESSAGE_MAX_SDP);
       return FALSE;
     }
 
@@ -207,17 +211,9 @@ read_bin20 (const char  *json,
     return TRUE;
 
   if (!ferry_bin20_from_json (value, value_end - value, out, &local_error))
-    return invalid (error, "“%s”: %s", name, local_error->message);
+    return invalid (error, _("“%s”: %s"), name, local_error->message);
   *has = TRUE;
   return TRUE;
-}
-
-static void
-skip_ws (const char **p,
-         const char  *end)
-{
-  while (*p < end && (**p == ' ' || **p == '\t' || **p == '\n' || **p == '\r'))
-    (*p)++;
 }
 
 /* "offers": [{"offer": {"type":"offer","sdp":…}, "offer_id": bin20}, …].  json-glib reads the
@@ -240,13 +236,13 @@ read_offers (const char  *json,
   if (node == NULL)
     return TRUE;
   if (!JSON_NODE_HOLDS_ARRAY (node))
-    return invalid (error, "“offers” is not an array");
+    return invalid (error, _("“offers” is not an array"));
   array = json_node_get_array (node);
   n = json_array_get_length (array);
 
   /* Only a key with \u0000 in it (cut short by json-glib) makes the two views differ. */
   if (!ferry_json_object_find_member (json, len, "offers", &p, &end, NULL) || *p != '[')
-    return invalid (error, "“offers” is ambiguous");
+    return invalid (error, _("“offers” is ambiguous"));
   p++;
 
   offers = g_ptr_array_new_with_free_func (offer_free);
@@ -258,97 +254,46 @@ read_offers (const char  *json,
       const char *element_start;
       gboolean has_id;
 
-      skip_ws (&p, end);
+      ferry_json_skip_ws (&p, end);
       if (p < end && *p == ']')
         {
           if (i != n)
-            return invalid (error, "“offers” is ambiguous");
+            return invalid (error, _("“offers” is ambiguous"));
           break;
         }
       if (i > 0)
         {
           /* The whole message was checked already: this is a ',' */
           p++;
-          skip_ws (&p, end);
+          ferry_json_skip_ws (&p, end);
         }
       if (i >= n)
-        return invalid (error, "“offers” is ambiguous");
+        return invalid (error, _("“offers” is ambiguous"));
 
       element_start = p;
       if (!ferry_json_skip_value (&p, end, &local_error))
-        return invalid (error, "“offers”: %s", local_error->message);
+        return invalid (error, _("“offers”: %s"), local_error->message);
 
       element = json_array_get_element (array, i);
       if (!JSON_NODE_HOLDS_OBJECT (element))
-        return invalid (error, "An element of “offers” is not an object");
+        return invalid (error, _("An element of “offers” is not an object"));
 
       offer = g_new0 (FerryTrackerMessageOffer, 1);
       if (!read_bin20 (element_start, p - element_start, "offer_id", &has_id, offer->offer_id,
                        error))
         return FALSE;
       if (!has_id)
-        return invalid (error, "An element of “offers” has no “offer_id”");
+        return invalid (error, _("An element of “offers” has no “offer_id”"));
 
       description = get_member (json_node_get_object (element), "offer");
       if (description == NULL)
-        return invalid (error, "An element of “offers” has no “offer”");
+        return invalid (error, _("An element of “offers” has no “offer”"));
       if (!read_description (description, "offer", "offer", &offer->sdp, error))
         return FALSE;
       g_ptr_array_add (offers, g_steal_pointer (&offer));
     }
 
   *out = g_steal_pointer (&offers);
-  return TRUE;
-}
-
-static int
-escaped_unit (const char *p,
-              const char *end)
-{
-  int v = 0;
-
-  if (end - p < 6 || p[0] != '\\' || p[1] != 'u')
-    return -1;
-  for (int i = 2; i < 6; i++)
-    {
-      int h = g_ascii_xdigit_value (p[i]);
-
-      if (h < 0)
-        return -1;
-      v = v * 16 + h;
-    }
-  return v;
-}
-
-/* JavaScript takes "\ud800" alone, json-glib 1.6 does not: it fails (leaking memory on the way)
- * or writes invalid UTF-8 and drops the rest of the string.  Only a broken or hostile tracker
- * sends one, so refuse them all before json-glib sees them.  @data is well-formed JSON, where a
- * backslash only occurs inside a string. */
-static gboolean
-check_surrogate_escapes (const char  *data,
-                         gsize        len,
-                         GError     **error)
-{
-  const char *end = data + len;
-  const char *p = data;
-
-  while (p < end && (p = memchr (p, '\\', end - p)) != NULL)
-    {
-      int u = escaped_unit (p, end);
-
-      if (u >= 0xD800 && u <= 0xDBFF)
-        {
-          int low = escaped_unit (p + 6, end);
-
-          if (low < 0xDC00 || low > 0xDFFF)
-            return invalid (error, "A string contains a lone UTF-16 surrogate");
-          p += 12;
-        }
-      else if (u >= 0xDC00 && u <= 0xDFFF)
-        return invalid (error, "A string contains a lone UTF-16 surrogate");
-      else
-        p += 2;  /* any other escape, \\ included: its second backslash is skipped */
-    }
   return TRUE;
 }
 
@@ -371,14 +316,17 @@ ferry_tracker_message_parse (const char  *data,
   if (len > FERRY_TRACKER_MESSAGE_MAX_INCOMING)
     {
       g_set_error (error, FERRY_TRACKER_MESSAGE_ERROR, FERRY_TRACKER_MESSAGE_ERROR_TOO_LARGE,
-                   "The message is larger than %u bytes", FERRY_TRACKER_MESSAGE_MAX_INCOMING);
+                   ngettext ("The message is larger than %u byte",
+                             "The message is larger than %u bytes",
+                             FERRY_TRACKER_MESSAGE_MAX_INCOMING),
+                   FERRY_TRACKER_MESSAGE_MAX_INCOMING);
       return NULL;
     }
   /* Also refuses NUL bytes, which no JSON text contains outside strings either. */
   if (!g_utf8_validate_len (data, len, NULL))
     {
-      g_set_error (error, FERRY_TRACKER_MESSAGE_ERROR, FERRY_TRACKER_MESSAGE_ERROR_SYNTAX,
-                   "The message is not UTF-8 text");
+      g_set_error_literal (error, FERRY_TRACKER_MESSAGE_ERROR, FERRY_TRACKER_MESSAGE_ERROR_SYNTAX,
+                           _("The message is not UTF-8 text"));
       return NULL;
     }
 
@@ -390,16 +338,19 @@ ferry_tracker_message_parse (const char  *data,
                    "%s", local_error->message);
       return NULL;
     }
-  skip_ws (&p, end);
+  ferry_json_skip_ws (&p, end);
   if (p != end)
     {
-      g_set_error (error, FERRY_TRACKER_MESSAGE_ERROR, FERRY_TRACKER_MESSAGE_ERROR_SYNTAX,
-                   "Malformed JSON: trailing characters");
+      g_set_error_literal (error, FERRY_TRACKER_MESSAGE_ERROR, FERRY_TRACKER_MESSAGE_ERROR_SYNTAX,
+                           _("Malformed JSON: trailing characters"));
       return NULL;
     }
 
-  if (!check_surrogate_escapes (data, len, error))
-    return NULL;
+  /* JavaScript takes "\ud800" alone, json-glib 1.6 does not: it fails (leaking memory on the
+   * way) or writes invalid UTF-8 and drops the rest of the string.  Only a broken or hostile
+   * tracker sends one.  (\u0000 is fine: the ids, which may hold it, are read from the text.) */
+  if (ferry_json_find_misread_escapes (data, len) & FERRY_JSON_ESCAPE_LONE_SURROGATE)
+    return (invalid (error, _("A string contains a lone UTF-16 surrogate")), NULL);
 
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, len > 0 ? data : "", len, &local_error))
@@ -408,13 +359,13 @@ ferry_tracker_message_parse (const char  *data,
       g_autofree char *reason = g_utf8_make_valid (local_error->message, -1);
 
       g_set_error (error, FERRY_TRACKER_MESSAGE_ERROR, FERRY_TRACKER_MESSAGE_ERROR_SYNTAX,
-                   "Malformed JSON: %s", reason);
+                   _("Malformed JSON: %s"), reason);
       return NULL;
     }
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
-      invalid (error, "The message is not a JSON object");
+      invalid (error, _("The message is not a JSON object"));
       return NULL;
     }
   object = json_node_get_object (root);
@@ -425,7 +376,7 @@ ferry_tracker_message_parse (const char  *data,
   if (node == NULL)
     message->action = FERRY_TRACKER_ACTION_NONE;
   else if (!is_string (node))
-    return (invalid (error, "“action” is not a string"), NULL);
+    return (invalid (error, _("“action” is not a string")), NULL);
   else if (g_str_equal (json_node_get_string (node), "announce"))
     message->action = FERRY_TRACKER_ACTION_ANNOUNCE;
   else if (g_str_equal (json_node_get_string (node), "scrape"))

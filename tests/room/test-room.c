@@ -8,110 +8,23 @@
 #include <libsoup/soup.h>
 
 #include "ferry-bin20.h"
+#include "ferry-certificate.h"
+#include "ferry-dtls-transport.h"
+#include "ferry-ice-transport.h"
 #include "ferry-json.h"
+#include "ferry-p2pt-codec.h"
 #include "ferry-peer-connection.h"
 #include "ferry-room.h"
+#include "ferry-sctp-transport.h"
 #include "ferry-tracker-client.h"
 #include "ferry-tracker-message.h"
+#include "ferry-test-notify.h"
+#include "ferry-test-tracker.h"
+#include "ferry-test-util.h"
 
 #define TIMEOUT_S 30
 
 static char *tmpdir;
-
-/* Waiting */
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-typedef gboolean (*Condition) (gpointer data);
-
-static gboolean
-wait_for (Condition    condition,
-          gpointer     data,
-          guint        seconds)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (seconds, timeout_cb, &timed_out);
-
-  while (!condition (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  return condition (data);
-}
-
-static void
-spin (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-/* The reference tracker (bittorrent-tracker from npm) */
-
-typedef struct {
-  GSubprocess *process;
-  char        *url;
-} Tracker;
-
-static Tracker *
-tracker_start (void)
-{
-  const char *node = g_getenv ("FERRY_NODE");
-  const char *js = g_getenv ("FERRY_JS_DIR");
-  g_autoptr(GError) error = NULL;
-  g_autofree char *script = NULL;
-  g_autofree char *line = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  Tracker *tracker;
-  const char *port;
-
-  if (node == NULL || js == NULL)
-    return NULL;
-
-  script = g_build_filename (js, "tracker-server.mjs", NULL);
-  tracker = g_new0 (Tracker, 1);
-  /* stdin stays open: the server exits when it closes. */
-  tracker->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                                       &error, node, script, "--announce-interval=2", "--quiet", NULL);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (tracker->process));
-  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  port = strstr (line, "\"port\":");
-  g_assert_nonnull (port);
-  tracker->url = g_strdup_printf ("ws://127.0.0.1:%d", atoi (port + 7));
-  return tracker;
-}
-
-static void
-tracker_stop (Tracker *tracker)
-{
-  g_subprocess_force_exit (tracker->process);
-  g_subprocess_wait (tracker->process, NULL, NULL);
-  g_object_unref (tracker->process);
-  g_free (tracker->url);
-  g_free (tracker);
-}
-
-static gboolean
-need_node (void)
-{
-  if (g_getenv ("FERRY_NODE") != NULL)
-    return TRUE;
-  if (g_strcmp0 (g_getenv ("CI"), "true") == 0)
-    g_error ("Node is needed for the reference tracker (CI=true: not skipping)");
-  g_test_skip ("Node is needed for the reference tracker");
-  return FALSE;
-}
 
 /* Members */
 
@@ -121,6 +34,7 @@ typedef struct {
   GPtrArray *errors;     /* GError */
   guint      joined;
   guint      left;
+  GPtrArray *watches;    /* FerryTestNotify: the room, its trackers, every peer that joined */
 } Member;
 
 static void
@@ -139,6 +53,7 @@ static void
 member_joined_cb (FerryRoom *room, FerryPeer *peer, Member *m)
 {
   m->joined++;
+  g_ptr_array_add (m->watches, ferry_test_notify_watch (peer));
 }
 
 static void
@@ -175,11 +90,17 @@ member_new (FerryRoomLink      *link,
   m->room = ferry_room_new (link, identity, config, trackers, name);
   m->messages = g_ptr_array_new_with_free_func (g_free);
   m->errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  m->watches = g_ptr_array_new_with_free_func ((GDestroyNotify) ferry_test_notify_free);
+  g_ptr_array_add (m->watches, ferry_test_notify_watch (m->room));
   g_object_set (m->room, "mesh-retry", 500, NULL);
+  g_assert_cmpuint (ferry_test_notify_count (m->watches->pdata[0], "mesh-retry"), ==, 1);
   clients = ferry_room_get_trackers (m->room);
   for (guint i = 0; i < clients->len; i++)
-    g_object_set (clients->pdata[i], "offer-timeout", 8000, "reconnect-min", 200, "min-interval", 200,
-                  "ping-interval", 2000, NULL);
+    {
+      g_ptr_array_add (m->watches, ferry_test_notify_watch (clients->pdata[i]));
+      g_object_set (clients->pdata[i], "offer-timeout", 8000, "reconnect-min", 200,
+                    "min-interval", 200, "ping-interval", 2000, NULL);
+    }
   g_signal_connect (m->room, "message", G_CALLBACK (member_message_cb), m);
   g_signal_connect (m->room, "peer-error", G_CALLBACK (member_error_cb), m);
   g_signal_connect (m->room, "peer-joined", G_CALLBACK (member_joined_cb), m);
@@ -193,6 +114,10 @@ member_free (Member *m)
   g_signal_handlers_disconnect_by_data (m->room, m);
   ferry_room_leave (m->room);
   g_object_unref (m->room);
+  /* Nothing was notified without a change, leaving included. */
+  for (guint i = 0; i < m->watches->len; i++)
+    ferry_test_notify_assert_no_spurious (m->watches->pdata[i]);
+  g_ptr_array_unref (m->watches);
   g_ptr_array_unref (m->messages);
   g_ptr_array_unref (m->errors);
   g_free (m);
@@ -211,10 +136,8 @@ typedef struct {
 } Mesh;
 
 static gboolean
-mesh_complete (gpointer data)
+mesh_complete (Mesh *mesh)
 {
-  Mesh *mesh = data;
-
   for (guint i = 0; i < mesh->n; i++)
     if (n_peers (mesh->members[i]) != mesh->want)
       return FALSE;
@@ -222,10 +145,8 @@ mesh_complete (gpointer data)
 }
 
 static gboolean
-has_messages (gpointer data)
+has_messages (Mesh *mesh)
 {
-  Mesh *mesh = data;
-
   for (guint i = 0; i < mesh->n; i++)
     if (mesh->members[i]->messages->len < mesh->want)
       return FALSE;
@@ -233,9 +154,12 @@ has_messages (gpointer data)
 }
 
 static gboolean
-tracker_failed (gpointer data)
+tracker_failed (FerryRoom *room,
+                guint      index)
 {
-  return ferry_tracker_client_get_state (data) == FERRY_TRACKER_STATE_FAILED;
+  FerryTrackerClient *tracker = g_ptr_array_index (ferry_room_get_trackers (room), index);
+
+  return ferry_tracker_client_get_state (tracker) == FERRY_TRACKER_STATE_FAILED;
 }
 
 static void
@@ -243,15 +167,15 @@ test_mesh (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(FerryRoomLink) link = NULL;
-  Tracker *tracker;
+  FerryTestTracker *tracker;
   const guint n = 8;
   Member *members[8];
   Mesh mesh = { members, n, n - 1 };
   gint64 start;
 
-  if (!need_node ())
+  if (!ferry_test_tracker_available ())
     return;
-  tracker = tracker_start ();
+  tracker = ferry_test_tracker_start (0, 2);
   link = ferry_room_link_new_plain ("ferry-mesh-test", &error);
   g_assert_no_error (error);
 
@@ -260,20 +184,20 @@ test_mesh (void)
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *name = g_strdup_printf ("member-%u", i);
-      const char *trackers[] = { tracker->url, "ws://127.0.0.1:9", NULL };
+      const char *trackers[] = { ferry_test_tracker_get_url (tracker), "ws://127.0.0.1:9", NULL };
 
       members[i] = member_new (link, name, trackers);
       ferry_room_join (members[i]->room);
       /* bittorrent-tracker makes two swarms of two first announces in the same tick. */
-      spin (150);
+      ferry_test_run_for (150);
     }
 
-  g_assert_true (wait_for (mesh_complete, &mesh, TIMEOUT_S));
+  FERRY_TEST_WAIT_UNTIL (mesh_complete (&mesh), TIMEOUT_S * 1000);
   g_test_message ("%u peers fully meshed %.2f s after the first joined", n,
                   (g_get_monotonic_time () - start) / 1e6);
 
   /* The dead tracker is reported, and did not get in the way. */
-  g_assert_true (wait_for (tracker_failed, ferry_room_get_trackers (members[0]->room)->pdata[1], 10));
+  FERRY_TEST_WAIT_UNTIL (tracker_failed (members[0]->room, 1), 10000);
   g_assert_nonnull (ferry_tracker_client_get_failure_reason (ferry_room_get_trackers (members[0]->room)->pdata[1]));
 
   /* Everyone hears everyone; the peers are Ferry peers, named by their hello, unverified. */
@@ -283,7 +207,7 @@ test_mesh (void)
       g_assert_true (ferry_room_send_chat (members[i]->room, text, &error));
       g_assert_no_error (error);
     }
-  g_assert_true (wait_for (has_messages, &mesh, 10));
+  FERRY_TEST_WAIT_UNTIL (has_messages (&mesh), 10000);
   for (guint i = 0; i < n; i++)
     {
       GListModel *peers = ferry_room_get_peers (members[i]->room);
@@ -303,13 +227,13 @@ test_mesh (void)
   member_free (members[n - 1]);
   mesh.n = n - 1;
   mesh.want = n - 2;
-  g_assert_true (wait_for (mesh_complete, &mesh, 10));
+  FERRY_TEST_WAIT_UNTIL (mesh_complete (&mesh), 10000);
   for (guint i = 0; i < n - 1; i++)
     g_assert_cmpuint (members[i]->left, ==, 1);
 
   for (guint i = 0; i < n - 1; i++)
     member_free (members[i]);
-  tracker_stop (tracker);
+  ferry_test_tracker_stop (tracker);
 }
 
 /* Tracker loss does not drop live connections. */
@@ -318,32 +242,32 @@ test_tracker_loss (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(FerryRoomLink) link = ferry_room_link_new_secret ("Loss", &error);
-  Tracker *tracker;
+  FerryTestTracker *tracker;
   Member *members[2];
   Mesh mesh = { members, 2, 1 };
 
-  if (!need_node ())
+  if (!ferry_test_tracker_available ())
     return;
-  tracker = tracker_start ();
+  tracker = ferry_test_tracker_start (0, 2);
   for (guint i = 0; i < 2; i++)
     {
-      const char *trackers[] = { tracker->url, NULL };
+      const char *trackers[] = { ferry_test_tracker_get_url (tracker), NULL };
       g_autofree char *name = g_strdup_printf ("loss-%u", i);
 
       members[i] = member_new (link, name, trackers);
       ferry_room_join (members[i]->room);
-      spin (150);
+      ferry_test_run_for (150);
     }
-  g_assert_true (wait_for (mesh_complete, &mesh, TIMEOUT_S));
+  FERRY_TEST_WAIT_UNTIL (mesh_complete (&mesh), TIMEOUT_S * 1000);
 
-  tracker_stop (tracker);
-  g_assert_true (wait_for (tracker_failed, ferry_room_get_trackers (members[0]->room)->pdata[0], 10));
+  ferry_test_tracker_stop (tracker);
+  FERRY_TEST_WAIT_UNTIL (tracker_failed (members[0]->room, 0), 10000);
   g_assert_true (ferry_room_send_chat (members[0]->room, "still here", &error));
   mesh.want = 1;
   mesh.n = 1;
   {
     Mesh other = { &members[1], 1, 1 };
-    g_assert_true (wait_for (has_messages, &other, 10));
+    FERRY_TEST_WAIT_UNTIL (has_messages (&other), 10000);
   }
   g_assert_cmpuint (n_peers (members[0]), ==, 1);
   g_assert_cmpuint (members[0]->left, ==, 0);
@@ -360,23 +284,23 @@ test_secret_verified (void)
   g_autoptr(FerryRoomLink) link = ferry_room_link_new_secret ("Secret", &error);
   g_autoptr(FerryPeer) peer = NULL;
   g_autofree char *code_a = NULL, *code_b = NULL;
-  Tracker *tracker;
+  FerryTestTracker *tracker;
   Member *members[2];
   Mesh mesh = { members, 2, 1 };
 
-  if (!need_node ())
+  if (!ferry_test_tracker_available ())
     return;
-  tracker = tracker_start ();
+  tracker = ferry_test_tracker_start (0, 2);
   for (guint i = 0; i < 2; i++)
     {
-      const char *trackers[] = { tracker->url, NULL };
+      const char *trackers[] = { ferry_test_tracker_get_url (tracker), NULL };
       const char *names[] = { "Ana", "Bo 😀" };
 
       members[i] = member_new (link, names[i], trackers);
       ferry_room_join (members[i]->room);
-      spin (150);
+      ferry_test_run_for (150);
     }
-  g_assert_true (wait_for (mesh_complete, &mesh, TIMEOUT_S));
+  FERRY_TEST_WAIT_UNTIL (mesh_complete (&mesh), TIMEOUT_S * 1000);
 
   peer = g_list_model_get_item (ferry_room_get_peers (members[0]->room), 0);
   g_assert_true (ferry_peer_get_verified (peer));
@@ -392,7 +316,7 @@ test_secret_verified (void)
 
   member_free (members[0]);
   member_free (members[1]);
-  tracker_stop (tracker);
+  ferry_test_tracker_stop (tracker);
 }
 
 /* A tracker that is a man in the middle.
@@ -568,12 +492,6 @@ made_offer_cb (GObject *object, GAsyncResult *result, gpointer data)
   made->done = TRUE;
 }
 
-static gboolean
-made (gpointer data)
-{
-  return ((Made *) data)->done;
-}
-
 static void
 evil_attack (Evil *evil)
 {
@@ -596,7 +514,7 @@ evil_attack (Evil *evil)
   g_assert_true (ferry_peer_connection_set_remote_description (evil->to_a, FERRY_SDP_TYPE_OFFER,
                                                                a->offer.sdp, &error));
   ferry_peer_connection_create_answer (evil->to_a, NULL, made_answer_cb, &answer);
-  g_assert_true (wait_for (made, &answer, 10));
+  FERRY_TEST_WAIT_UNTIL (answer.done, 10000);
   evil_relay_answer (evil, a, b->peer_id, a->offer.offer_id, answer.sdp);
   g_free (answer.sdp);
 
@@ -607,7 +525,7 @@ evil_attack (Evil *evil)
   g_signal_connect (evil->chan_b, "message", G_CALLBACK (from_b_cb), evil);
   g_signal_connect (evil->chan_b, "open", G_CALLBACK (chan_open_cb), evil);
   ferry_peer_connection_create_offer (evil->to_b, NULL, made_offer_cb, &offer);
-  g_assert_true (wait_for (made, &offer, 10));
+  FERRY_TEST_WAIT_UNTIL (offer.done, 10000);
   memset (evil->fake_offer_id, 0x7f, sizeof evil->fake_offer_id);
   evil_relay_offer (evil, b, a->peer_id, evil->fake_offer_id, offer.sdp);
   g_free (offer.sdp);
@@ -735,10 +653,8 @@ evil_free (Evil *evil)
 }
 
 static gboolean
-both_refused (gpointer data)
+both_refused (Member **members)
 {
-  Member **members = data;
-
   return members[0]->errors->len > 0 && members[1]->errors->len > 0;
 }
 
@@ -764,28 +680,34 @@ run_relay (RelayMode mode)
     {
       const char *trackers[] = { evil->url, NULL };
       const char *names[] = { "A", "B" };
+      FerryTestNotify *room_watch;
 
       members[i] = member_new (link, names[i], trackers);
       /* One offer each keeps the script simple; no second chance through re-announces. */
       g_object_set (members[i]->room, "offers", 1, "mesh-retry", 600000, NULL);
+      /* The same value again is no change, and notifies nothing. */
+      g_object_set (members[i]->room, "offers", 1, NULL);
+      room_watch = members[i]->watches->pdata[0];
+      g_assert_cmpuint (ferry_test_notify_count (room_watch, "offers"), ==, 1);
+      g_assert_cmpuint (ferry_test_notify_count (room_watch, "mesh-retry"), ==, 2);
       ferry_room_join (members[i]->room);
-      spin (300);
+      ferry_test_run_for (300);
     }
 
   if (mode == RELAY_HONEST)
     {
       /* The baseline: the same relay, untouched SDPs, verified peers. */
-      g_assert_true (wait_for (mesh_complete, &mesh, TIMEOUT_S));
+      FERRY_TEST_WAIT_UNTIL (mesh_complete (&mesh), TIMEOUT_S * 1000);
       g_assert_cmpuint (members[0]->errors->len + members[1]->errors->len, ==, 0);
     }
   else
     {
       /* Both DTLS handshakes succeed with the tracker's certificate, and both peers refuse
        * the connection when the MAC does not verify: nobody joins, nothing is accepted. */
-      g_assert_true (wait_for (both_refused, members, TIMEOUT_S));
+      FERRY_TEST_WAIT_UNTIL (both_refused (members), TIMEOUT_S * 1000);
       assert_authentication_error (members[0]);
       assert_authentication_error (members[1]);
-      spin (300);
+      ferry_test_run_for (300);
       g_assert_cmpuint (members[0]->joined + members[1]->joined, ==, 0);
       g_assert_cmpuint (members[0]->messages->len + members[1]->messages->len, ==, 0);
       g_assert_cmpint (ferry_peer_connection_get_dtls_state (evil->to_a), !=, 4 /* failed */);
@@ -794,7 +716,7 @@ run_relay (RelayMode mode)
   member_free (members[0]);
   member_free (members[1]);
   evil_free (evil);
-  spin (100);
+  ferry_test_run_for (100);
 }
 
 static void
@@ -815,6 +737,48 @@ test_mitm_reflect (void)
   run_relay (RELAY_REFLECT);
 }
 
+/* Properties notify only when their value changes.  Checked for the flags of every class of the
+ * core, and by setting each writable property of a room, its tracker clients and a data channel;
+ * the watches in Member check the notifications of rooms, trackers and peers as they run. */
+static void
+test_properties (void)
+{
+  const GType types[] = {
+    FERRY_TYPE_CERTIFICATE, FERRY_TYPE_DATA_CHANNEL, FERRY_TYPE_DTLS_TRANSPORT,
+    FERRY_TYPE_ICE_TRANSPORT, FERRY_TYPE_IDENTITY, FERRY_TYPE_P2PT_CODEC, FERRY_TYPE_PEER,
+    FERRY_TYPE_PEER_CONNECTION,
+    FERRY_TYPE_ROOM, FERRY_TYPE_ROOM_LINK, FERRY_TYPE_SCTP_TRANSPORT, FERRY_TYPE_TRACKER_CLIENT,
+  };
+  const char *trackers[] = { "ws://127.0.0.1:9", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryRoomLink) link = ferry_room_link_new_secret ("Properties", &error);
+  g_autoptr(FerryRtcConfig) config = no_servers_config ();
+  g_autoptr(FerryPeerConnection) pc = NULL;
+  g_autoptr(FerryDataChannel) channel = NULL;
+  g_autoptr(FerryP2ptCodec) codec = ferry_p2pt_codec_new ();
+  Member *m;
+  GPtrArray *clients;
+
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    ferry_test_assert_explicit_notify (types[i]);
+
+  g_assert_no_error (error);
+  m = member_new (link, "props", trackers);
+  ferry_test_assert_notify_on_change (m->room);
+  clients = ferry_room_get_trackers (m->room);
+  for (guint i = 0; i < clients->len; i++)
+    ferry_test_assert_notify_on_change (clients->pdata[i]);
+  member_free (m);
+
+  pc = ferry_peer_connection_new (config, &error);
+  g_assert_no_error (error);
+  channel = ferry_peer_connection_create_data_channel (pc, "props", NULL, &error);
+  g_assert_no_error (error);
+  ferry_test_assert_notify_on_change (channel);
+  ferry_test_assert_notify_on_change (codec);
+  ferry_peer_connection_close (pc);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -824,6 +788,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   tmpdir = g_dir_make_tmp ("ferry-room-XXXXXX", NULL);
 
+  g_test_add_func ("/room/properties", test_properties);
   g_test_add_func ("/room/mesh", test_mesh);
   g_test_add_func ("/room/tracker-loss", test_tracker_loss);
   g_test_add_func ("/room/secret-verified", test_secret_verified);

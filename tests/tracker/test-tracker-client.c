@@ -5,16 +5,17 @@
  * SoupServer that sends garbage, and a raw socket server that never answers pings, drops the
  * connection or floods fragments.  Everything stays on loopback.
  */
-#include <stdio.h>
 #include <string.h>
 #include <gio/gio.h>
-#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include "ferry-bin20.h"
 #include "ferry-crypto.h"
 #include "ferry-tracker-client.h"
 #include "ferry-tracker-message.h"
+#include "ferry-test-notify.h"
+#include "ferry-test-tracker.h"
+#include "ferry-test-util.h"
 
 /* Fixed ids with 0x00 (json-glib 1.6 cuts strings there) and 0x7F (JSON.stringify leaves it
  * raw) in them, and JSON escapes. */
@@ -61,36 +62,6 @@ static const char sdp_answer[] =
   "a=fingerprint:sha-256 CC:99:50:8D:98:14:14:6E:2A:2E:5F:61:1A:70:56:BE:01:89:1B:DA:84:77:4B:9D:18:72:0C:91:7E:17:88:BD\r\n"
   "a=setup:active\r\na=mid:0\r\na=sctp-port:5000\r\na=max-message-size:262144\r\n";
 
-/* Waiting on the default main context */
-
-static gboolean
-tick_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-#define WAIT_UNTIL(expr, ms) \
-  G_STMT_START { \
-    gint64 wait_deadline_ = g_get_monotonic_time () + (gint64) (ms) * 1000; \
-    guint wait_tick_ = g_timeout_add (10, tick_cb, NULL); \
-    while (!(expr) && g_get_monotonic_time () < wait_deadline_) \
-      g_main_context_iteration (NULL, TRUE); \
-    g_source_remove (wait_tick_); \
-    if (!(expr)) \
-      g_error ("%s:%d: gave up after %d ms waiting for %s", __FILE__, __LINE__, (int) (ms), #expr); \
-  } G_STMT_END
-
-static void
-run_for (guint ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
-  guint tick = g_timeout_add (10, tick_cb, NULL);
-
-  while (g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-}
-
 static gint64
 now_ms (void)
 {
@@ -107,9 +78,7 @@ static void
 hex_decode (const char *text,
             guint8      out[20])
 {
-  g_assert_cmpuint (strlen (text), ==, 40);
-  for (guint i = 0; i < 20; i++)
-    out[i] = g_ascii_xdigit_value (text[2 * i]) * 16 + g_ascii_xdigit_value (text[2 * i + 1]);
+  g_assert_true (ferry_hex_decode (text, -1, '\0', out, 20));
 }
 
 /* A client and everything it told us */
@@ -137,6 +106,7 @@ typedef struct {
   GPtrArray          *warnings;        /* char * */
   gboolean            auto_announce;   /* announce without offers on ::announce-needed */
   gboolean            auto_answer;     /* answer every relayed offer with sdp_answer */
+  FerryTestNotify    *notify;          /* the client's property notifications */
 } Peer;
 
 static void
@@ -247,6 +217,7 @@ peer_new (const char   *url,
   peer->expired = g_ptr_array_new_with_free_func (g_object_unref);
   peer->expired_times = g_array_new (FALSE, FALSE, sizeof (gint64));
   peer->warnings = g_ptr_array_new_with_free_func (g_free);
+  peer->notify = ferry_test_notify_watch (peer->client);
 
   g_signal_connect (peer->client, "notify::state", G_CALLBACK (state_cb), peer);
   g_signal_connect (peer->client, "announce-needed", G_CALLBACK (announce_needed_cb), peer);
@@ -260,6 +231,9 @@ peer_new (const char   *url,
 static void
 peer_free (Peer *peer)
 {
+  /* Every notification the test saw came with a change of value. */
+  ferry_test_notify_assert_no_spurious (peer->notify);
+  ferry_test_notify_free (peer->notify);
   g_signal_handlers_disconnect_by_data (peer->client, peer);
   g_object_unref (peer->client);
   g_array_unref (peer->states);
@@ -316,158 +290,13 @@ offer_with_id (const char   *sdp,
   return offer;
 }
 
-/* The reference tracker (tests/js/tracker-server.mjs) */
-
-static char *node_path;
-static char *js_dir;
-
-/* Node and the npm packages are needed; without them the test skips, except in CI. */
-static gboolean
-have_reference_tracker (void)
-{
-  g_autofree char *module = NULL;
-  const char *missing = NULL;
-
-  module = g_build_filename (js_dir, "node_modules", "bittorrent-tracker", "package.json", NULL);
-  if (node_path == NULL)
-    missing = "node not found";
-  else if (!g_file_test (module, G_FILE_TEST_EXISTS))
-    missing = "bittorrent-tracker not installed (npm ci in tests/js)";
-  if (missing == NULL)
-    return TRUE;
-
-  if (g_strcmp0 (g_getenv ("CI"), "true") == 0)
-    g_test_fail_printf ("%s, and CI=true", missing);
-  else
-    g_test_skip (missing);
-  return FALSE;
-}
-
-typedef struct {
-  GSubprocess      *process;
-  GDataInputStream *lines;
-  GCancellable     *cancellable;
-  guint             port;
-  GPtrArray        *events;  /* one JSON line per tracker event */
-} RefTracker;
-
-static void
-read_line_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  RefTracker *tracker = user_data;
-  g_autoptr(GError) error = NULL;
-  char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result,
-                                                          NULL, &error);
-
-  if (line == NULL)
-    return;  /* EOF, or cancelled (@tracker may be gone) */
-  g_ptr_array_add (tracker->events, line);
-  g_data_input_stream_read_line_async (tracker->lines, G_PRIORITY_DEFAULT, tracker->cancellable,
-                                       read_line_cb, tracker);
-}
-
-static RefTracker *
-ref_tracker_start (guint port,
-                   guint interval)
-{
-  RefTracker *tracker = g_new0 (RefTracker, 1);
-  g_autofree char *script = g_build_filename (js_dir, "tracker-server.mjs", NULL);
-  g_autofree char *port_arg = g_strdup_printf ("--port=%u", port);
-  g_autofree char *interval_arg = g_strdup_printf ("--announce-interval=%u", interval);
-
-  /* A restart on the same port can race the kernel releasing it: try a few times. */
-  for (guint attempt = 0; attempt < 20; attempt++)
-    {
-      const char *argv[] = { node_path, script, port_arg, interval_arg, NULL };
-      g_autoptr(GError) error = NULL;
-      g_autofree char *line = NULL;
-
-      tracker->process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                                  G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-      g_assert_no_error (error);
-      tracker->lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (tracker->process));
-      line = g_data_input_stream_read_line_utf8 (tracker->lines, NULL, NULL, &error);
-      if (line != NULL && sscanf (line, "{\"port\":%u}", &tracker->port) == 1)
-        break;
-
-      g_test_message ("tracker-server did not start (%s), retrying",
-                      error != NULL ? error->message : "no port");
-      g_subprocess_force_exit (tracker->process);
-      g_subprocess_wait (tracker->process, NULL, NULL);
-      g_clear_object (&tracker->lines);
-      g_clear_object (&tracker->process);
-      g_usleep (100000);
-    }
-  g_assert_nonnull (tracker->process);
-  g_assert_cmpuint (tracker->port, !=, 0);
-
-  tracker->events = g_ptr_array_new_with_free_func (g_free);
-  tracker->cancellable = g_cancellable_new ();
-  g_data_input_stream_read_line_async (tracker->lines, G_PRIORITY_DEFAULT, tracker->cancellable,
-                                       read_line_cb, tracker);
-  return tracker;
-}
-
-/* SIGKILL: the tracker vanishes as a crashed server would. */
-static void
-ref_tracker_kill (RefTracker *tracker)
-{
-  if (tracker == NULL)
-    return;
-
-  g_cancellable_cancel (tracker->cancellable);
-  g_subprocess_force_exit (tracker->process);
-  g_subprocess_wait (tracker->process, NULL, NULL);
-  g_object_unref (tracker->cancellable);
-  g_object_unref (tracker->lines);
-  g_object_unref (tracker->process);
-  g_ptr_array_unref (tracker->events);
-  g_free (tracker);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefTracker, ref_tracker_kill)
-
-static char *
-ref_tracker_url (RefTracker *tracker)
-{
-  return g_strdup_printf ("ws://127.0.0.1:%u/announce", tracker->port);
-}
-
-/* Whether the tracker reported @event ("start", "update", "stop") from @peer_id, with @offers
- * offers (-1: any). */
-static gboolean
-ref_tracker_saw (RefTracker   *tracker,
-                 const char   *event,
-                 const guint8  peer_id[20],
-                 int           offers)
-{
-  g_autofree char *peer_hex = hex (peer_id);
-
-  for (guint i = 0; i < tracker->events->len; i++)
-    {
-      g_autoptr(JsonParser) parser = json_parser_new ();
-      JsonObject *object;
-
-      if (!json_parser_load_from_data (parser, g_ptr_array_index (tracker->events, i), -1, NULL))
-        continue;
-      object = json_node_get_object (json_parser_get_root (parser));
-      if (g_strcmp0 (json_object_get_string_member_with_default (object, "event", ""), event) == 0 &&
-          g_strcmp0 (json_object_get_string_member_with_default (object, "peer_id", ""), peer_hex) == 0 &&
-          (offers < 0 || json_object_get_int_member_with_default (object, "offers", -1) == offers))
-        return TRUE;
-    }
-  return FALSE;
-}
-
 /* Reference tracker tests */
 
 static void
 test_reference_signalling (void)
 {
-  g_autoptr(RefTracker) tracker = NULL;
-  g_autofree char *url = NULL;
+  g_autoptr(FerryTestTracker) tracker = NULL;
+  const char *url;
   g_autofree char *hex_a = hex (peer_a);
   g_autofree char *hex_b = hex (peer_b);
   g_autoptr(Peer) a = NULL;
@@ -486,17 +315,17 @@ test_reference_signalling (void)
   gint64 first_announce;
   Event *event;
 
-  if (!have_reference_tracker ())
+  if (!ferry_test_tracker_available ())
     return;
-  tracker = ref_tracker_start (0, 120);
-  url = ref_tracker_url (tracker);
+  tracker = ferry_test_tracker_start (0, 120);
+  url = ferry_test_tracker_get_url (tracker);
 
   /* A alone in the swarm: its two offers go nowhere and expire. */
   a = peer_new (url, info_hash, peer_a);
   g_object_set (a->client, "offer-timeout", 2500, NULL);
   ferry_tracker_client_start (a->client);
   g_assert_cmpint (state_of (a), ==, FERRY_TRACKER_STATE_CONNECTING);
-  WAIT_UNTIL (a->announce_times->len == 1, 5000);
+  FERRY_TEST_WAIT_UNTIL (a->announce_times->len == 1, 5000);
   g_assert_cmpint (state_of (a), ==, FERRY_TRACKER_STATE_CONNECTED);
 
   g_ptr_array_add (offers, offer_with_id (sdp_a, a0, id_a0));
@@ -505,17 +334,17 @@ test_reference_signalling (void)
   first_announce = now_ms ();
   /* The caller may drop its array at once: the client holds its own references. */
   g_ptr_array_set_size (offers, 0);
-  WAIT_UNTIL (swarm_of (a) == 1, 5000);
-  WAIT_UNTIL (ref_tracker_saw (tracker, "update", peer_a, 2), 5000);
+  FERRY_TEST_WAIT_UNTIL (swarm_of (a) == 1, 5000);
+  FERRY_TEST_WAIT_UNTIL (ferry_test_tracker_saw (tracker, "update", peer_a, 2), 5000);
 
   /* B joins with one offer; the tracker relays it to A, the only other peer. */
   b = peer_new (url, info_hash, peer_b);
   ferry_tracker_client_start (b->client);
-  WAIT_UNTIL (b->announce_times->len == 1, 5000);
+  FERRY_TEST_WAIT_UNTIL (b->announce_times->len == 1, 5000);
   g_ptr_array_add (offers, offer_with_id (sdp_b, b0, id_b0));
   g_assert_cmpuint (ferry_tracker_client_announce (b->client, offers), ==, 1);
   g_ptr_array_set_size (offers, 0);
-  WAIT_UNTIL (swarm_of (b) == 2 && a->offers->len == 1, 5000);
+  FERRY_TEST_WAIT_UNTIL (swarm_of (b) == 2 && a->offers->len == 1, 5000);
 
   event = g_ptr_array_index (a->offers, 0);
   g_assert_cmpstr (event->peer_hex, ==, hex_b);
@@ -525,7 +354,7 @@ test_reference_signalling (void)
 
   /* A answers on the same socket; B gets it back with the object of the offer it answers. */
   g_assert_true (ferry_tracker_client_send_answer (a->client, peer_b, event->offer_id, sdp_answer));
-  WAIT_UNTIL (b->answers->len == 1, 5000);
+  FERRY_TEST_WAIT_UNTIL (b->answers->len == 1, 5000);
   event = g_ptr_array_index (b->answers, 0);
   g_assert_cmpstr (event->peer_hex, ==, hex_a);
   g_assert_true (event->object == b0);
@@ -537,18 +366,18 @@ test_reference_signalling (void)
   g_ptr_array_add (offers, offer_with_id (sdp_a, a3, id_a3));
   g_assert_cmpuint (ferry_tracker_client_announce (a->client, offers), ==, 2);
   g_ptr_array_set_size (offers, 0);
-  WAIT_UNTIL (b->offers->len == 1, 5000);
+  FERRY_TEST_WAIT_UNTIL (b->offers->len == 1, 5000);
   event = g_ptr_array_index (b->offers, 0);
   g_assert_cmpstr (event->peer_hex, ==, hex_a);
   g_assert_cmpmem (g_bytes_get_data (event->offer_id, NULL), 20, id_a2, 20);
   g_assert_cmpstr (event->sdp, ==, sdp_a);
   g_assert_true (ferry_tracker_client_send_answer (b->client, peer_a, event->offer_id, sdp_answer));
-  WAIT_UNTIL (a->answers->len == 1, 5000);
+  FERRY_TEST_WAIT_UNTIL (a->answers->len == 1, 5000);
   event = g_ptr_array_index (a->answers, 0);
   g_assert_cmpstr (event->peer_hex, ==, hex_b);
   g_assert_true (event->object == a2);
 
-  WAIT_UNTIL (has_expired (a, a0) && has_expired (a, a1) && has_expired (a, a3), 10000);
+  FERRY_TEST_WAIT_UNTIL (has_expired (a, a0) && has_expired (a, a1) && has_expired (a, a3), 10000);
   g_assert_false (has_expired (a, a2));
   g_assert_cmpuint (b->expired->len, ==, 0);
   /* a0 and a1 expired offer-timeout after the first announce. */
@@ -569,16 +398,16 @@ test_reference_signalling (void)
 static void
 test_reference_reannounce (void)
 {
-  g_autoptr(RefTracker) tracker = NULL;
-  g_autofree char *url = NULL;
+  g_autoptr(FerryTestTracker) tracker = NULL;
+  const char *url;
   g_autoptr(Peer) a = NULL;
   guint interval;
   guint n;
 
-  if (!have_reference_tracker ())
+  if (!ferry_test_tracker_available ())
     return;
-  tracker = ref_tracker_start (0, 1);
-  url = ref_tracker_url (tracker);
+  tracker = ferry_test_tracker_start (0, 1);
+  url = ferry_test_tracker_get_url (tracker);
 
   a = peer_new (url, info_hash, peer_a);
   a->auto_announce = TRUE;
@@ -586,9 +415,11 @@ test_reference_reannounce (void)
   ferry_tracker_client_start (a->client);
 
   /* The tracker says 1 s; every response restarts the period. */
-  WAIT_UNTIL (a->announce_times->len >= 4, 8000);
+  FERRY_TEST_WAIT_UNTIL (a->announce_times->len >= 4, 8000);
   g_object_get (a->client, "interval", &interval, NULL);
   g_assert_cmpuint (interval, ==, 1);
+  /* From the default 120 s to 1 s once; the same value in later responses is no change. */
+  g_assert_cmpuint (ferry_test_notify_count (a->notify, "interval"), ==, 1);
   for (guint i = 2; i < 4; i++)
     {
       gint64 gap = g_array_index (a->announce_times, gint64, i) -
@@ -601,8 +432,10 @@ test_reference_reannounce (void)
 
   /* max-interval caps the tracker's value. */
   g_object_set (a->client, "max-interval", 400, NULL);
+  g_object_set (a->client, "max-interval", 400, NULL);
+  g_assert_cmpuint (ferry_test_notify_count (a->notify, "max-interval"), ==, 1);
   n = a->announce_times->len;
-  WAIT_UNTIL (a->announce_times->len >= n + 4, 5000);
+  FERRY_TEST_WAIT_UNTIL (a->announce_times->len >= n + 4, 5000);
   for (guint i = n + 1; i < n + 4; i++)
     {
       gint64 gap = g_array_index (a->announce_times, gint64, i) -
@@ -665,46 +498,47 @@ count_state (Peer *peer,
 static void
 test_reference_reconnect (void)
 {
-  g_autoptr(RefTracker) tracker = NULL;
-  g_autofree char *url = NULL;
+  g_autoptr(FerryTestTracker) tracker = NULL;
+  const char *url;
   g_autoptr(Peer) a = NULL;
   guint port;
   guint mark;
   guint attempts;
 
-  if (!have_reference_tracker ())
+  if (!ferry_test_tracker_available ())
     return;
-  tracker = ref_tracker_start (0, 120);
-  port = tracker->port;
-  url = ref_tracker_url (tracker);
+  tracker = ferry_test_tracker_start (0, 120);
+  port = ferry_test_tracker_get_port (tracker);
+  url = ferry_test_tracker_get_url (tracker);
 
   a = peer_new (url, info_hash, peer_a);
   a->auto_announce = TRUE;
   g_object_set (a->client, "reconnect-min", 250, "reconnect-max", 1000, NULL);
   ferry_tracker_client_start (a->client);
-  WAIT_UNTIL (swarm_of (a) == 1, 5000);
+  FERRY_TEST_WAIT_UNTIL (swarm_of (a) == 1, 5000);
 
   /* Killed: FAILED at once, then attempts at 250, 500, 1000, 1000 ms (± 50 %). */
   mark = a->states->len;
-  g_clear_pointer (&tracker, ref_tracker_kill);
-  WAIT_UNTIL (state_of (a) == FERRY_TRACKER_STATE_FAILED, 3000);
+  g_clear_pointer (&tracker, ferry_test_tracker_stop);
+  FERRY_TEST_WAIT_UNTIL (state_of (a) == FERRY_TRACKER_STATE_FAILED, 3000);
   g_test_message ("failure: %s", ferry_tracker_client_get_failure_reason (a->client));
   g_assert_nonnull (ferry_tracker_client_get_failure_reason (a->client));
-  WAIT_UNTIL (count_state (a, mark, FERRY_TRACKER_STATE_CONNECTING) >= 4 &&
-              state_of (a) == FERRY_TRACKER_STATE_FAILED, 8000);
+  FERRY_TEST_WAIT_UNTIL (count_state (a, mark, FERRY_TRACKER_STATE_CONNECTING) >= 4 &&
+                         state_of (a) == FERRY_TRACKER_STATE_FAILED, 8000);
   attempts = check_backoff (a, mark, 250, 1000);
   g_assert_cmpuint (attempts, >=, 4);
   g_test_message ("last failure: %s", ferry_tracker_client_get_failure_reason (a->client));
 
   /* Back on the same port: the next attempt connects, and announces again. */
-  tracker = ref_tracker_start (port, 120);
-  WAIT_UNTIL (state_of (a) == FERRY_TRACKER_STATE_CONNECTED, 5000);
-  WAIT_UNTIL (ref_tracker_saw (tracker, "update", peer_a, 0) && swarm_of (a) == 1, 5000);
+  tracker = ferry_test_tracker_start (port, 120);
+  FERRY_TEST_WAIT_UNTIL (state_of (a) == FERRY_TRACKER_STATE_CONNECTED, 5000);
+  FERRY_TEST_WAIT_UNTIL (ferry_test_tracker_saw (tracker, "update", peer_a, 0) &&
+                         swarm_of (a) == 1, 5000);
 
   /* The tracker answered on that connection, so the back-off starts over at 250 ms. */
   mark = a->states->len;
-  g_clear_pointer (&tracker, ref_tracker_kill);
-  WAIT_UNTIL (count_state (a, mark, FERRY_TRACKER_STATE_CONNECTING) >= 2, 5000);
+  g_clear_pointer (&tracker, ferry_test_tracker_stop);
+  FERRY_TEST_WAIT_UNTIL (count_state (a, mark, FERRY_TRACKER_STATE_CONNECTING) >= 2, 5000);
   attempts = check_backoff (a, mark, 250, 1000);
   g_assert_cmpuint (attempts, >=, 2);
 
@@ -712,38 +546,38 @@ test_reference_reconnect (void)
   g_assert_cmpint (state_of (a), ==, FERRY_TRACKER_STATE_DISCONNECTED);
   /* Stopped means no more attempts. */
   mark = a->states->len;
-  run_for (1500);
+  ferry_test_run_for (1500);
   g_assert_cmpuint (a->states->len, ==, mark);
 }
 
 static void
 test_reference_stop (void)
 {
-  g_autoptr(RefTracker) tracker = NULL;
-  g_autofree char *url = NULL;
+  g_autoptr(FerryTestTracker) tracker = NULL;
+  const char *url;
   g_autoptr(Peer) a = NULL;
   g_autoptr(Peer) b = NULL;
   g_autoptr(GObject) a0 = named_object ("a0");
   g_autoptr(GPtrArray) offers = g_ptr_array_new_with_free_func ((GDestroyNotify) ferry_tracker_offer_free);
 
-  if (!have_reference_tracker ())
+  if (!ferry_test_tracker_available ())
     return;
-  tracker = ref_tracker_start (0, 120);
-  url = ref_tracker_url (tracker);
+  tracker = ferry_test_tracker_start (0, 120);
+  url = ferry_test_tracker_get_url (tracker);
 
   a = peer_new (url, info_hash, peer_a);
   a->auto_announce = TRUE;
   ferry_tracker_client_start (a->client);
-  WAIT_UNTIL (swarm_of (a) == 1, 5000);
+  FERRY_TEST_WAIT_UNTIL (swarm_of (a) == 1, 5000);
   b = peer_new (url, info_hash, peer_b);
   b->auto_announce = TRUE;
   ferry_tracker_client_start (b->client);
-  WAIT_UNTIL (swarm_of (b) == 2, 5000);
+  FERRY_TEST_WAIT_UNTIL (swarm_of (b) == 2, 5000);
 
   /* A pending offer is handed back by stop (). */
   g_ptr_array_add (offers, ferry_tracker_offer_new (sdp_a, a0));
   g_assert_cmpuint (ferry_tracker_client_announce (a->client, offers), ==, 1);
-  WAIT_UNTIL (b->offers->len == 1, 5000);
+  FERRY_TEST_WAIT_UNTIL (b->offers->len == 1, 5000);
 
   ferry_tracker_client_stop (a->client);
   g_assert_cmpint (state_of (a), ==, FERRY_TRACKER_STATE_DISCONNECTED);
@@ -756,14 +590,14 @@ test_reference_stop (void)
                                                     sdp_answer));
 
   /* The tracker got "stopped" (a plain close makes it drop the peer without that event). */
-  WAIT_UNTIL (ref_tracker_saw (tracker, "stop", peer_a, 0), 5000);
+  FERRY_TEST_WAIT_UNTIL (ferry_test_tracker_saw (tracker, "stop", peer_a, 0), 5000);
 
   ferry_tracker_client_request_announce (b->client);
-  WAIT_UNTIL (swarm_of (b) == 1, 5000);
+  FERRY_TEST_WAIT_UNTIL (swarm_of (b) == 1, 5000);
 
   /* And the client can start again. */
   ferry_tracker_client_start (a->client);
-  WAIT_UNTIL (state_of (a) == FERRY_TRACKER_STATE_CONNECTED && swarm_of (a) == 2, 5000);
+  FERRY_TEST_WAIT_UNTIL (state_of (a) == FERRY_TRACKER_STATE_CONNECTED && swarm_of (a) == 2, 5000);
 }
 
 /* Builders byte for byte against JSON.stringify of the objects websocket-tracker.js builds
@@ -801,7 +635,7 @@ test_reference_json_stringify (void)
   guint8 ids[4][20];
   int status;
 
-  if (!have_reference_tracker ())
+  if (!ferry_test_tracker_available ())
     return;
 
   for (guint k = 0; k < 4; k++)
@@ -817,7 +651,8 @@ test_reference_json_stringify (void)
       g_autofree char *h2 = hex (ids[1]);
       g_autofree char *h3 = hex (ids[2]);
       g_autofree char *h4 = hex (ids[3]);
-      const char *argv[] = { node_path, "-e", script, h0, h1, h2, tids[t], sdp0, h3, sdp1, h4, NULL };
+      const char *argv[] = { ferry_test_node_path (), "-e", script, h0, h1, h2, tids[t], sdp0, h3,
+                             sdp1, h4, NULL };
       FerryTrackerMessageOffer offers[2] = { { .sdp = (char *) sdp0 }, { .sdp = (char *) sdp1 } };
       const char *tid = *tids[t] != '\0' ? tids[t] : NULL;
       g_autofree char *announce = NULL;
@@ -853,8 +688,8 @@ test_reference_json_stringify (void)
 static void
 test_reference_announce_size (void)
 {
-  g_autoptr(RefTracker) tracker = NULL;
-  g_autofree char *url = NULL;
+  g_autoptr(FerryTestTracker) tracker = NULL;
+  const char *url;
   g_autoptr(Peer) a = NULL;
   g_autoptr(GPtrArray) offers = g_ptr_array_new_with_free_func ((GDestroyNotify) ferry_tracker_offer_free);
   g_autofree char *big = g_strnfill (4000, 'x');
@@ -862,14 +697,14 @@ test_reference_announce_size (void)
   FerryTrackerMessageOffer wire[3];
   g_autofree char *text = NULL;
 
-  if (!have_reference_tracker ())
+  if (!ferry_test_tracker_available ())
     return;
-  tracker = ref_tracker_start (0, 120);
-  url = ref_tracker_url (tracker);
+  tracker = ferry_test_tracker_start (0, 120);
+  url = ferry_test_tracker_get_url (tracker);
   a = peer_new (url, info_hash, peer_a);
   g_object_set (a->client, "offer-timeout", 500, NULL);
   ferry_tracker_client_start (a->client);
-  WAIT_UNTIL (a->announce_times->len == 1, 5000);
+  FERRY_TEST_WAIT_UNTIL (a->announce_times->len == 1, 5000);
 
   for (guint i = 0; i < 6; i++)
     {
@@ -888,10 +723,10 @@ test_reference_announce_size (void)
   text = ferry_tracker_message_build_announce (info_hash, peer_a, NULL, wire, 3);
   g_test_message ("3 offers of 4000 bytes: %" G_GSIZE_FORMAT " bytes", strlen (text));
   g_assert_cmpuint (strlen (text), <=, FERRY_TRACKER_MAX_MESSAGE);
-  WAIT_UNTIL (ref_tracker_saw (tracker, "update", peer_a, 3), 5000);
+  FERRY_TEST_WAIT_UNTIL (ferry_test_tracker_saw (tracker, "update", peer_a, 3), 5000);
   /* Only the three sent offers come back, when they expire. */
-  WAIT_UNTIL (a->expired->len == 3, 5000);
-  run_for (200);
+  FERRY_TEST_WAIT_UNTIL (a->expired->len == 3, 5000);
+  ferry_test_run_for (200);
   g_assert_cmpuint (a->expired->len, ==, 3);
   for (guint i = 0; i < 3; i++)
     g_assert_true (has_expired (a, objects[i]));
@@ -1159,8 +994,8 @@ test_hostile_garbage (void)
 
   a = peer_new (hostile->url, info_hash, peer_a);
   ferry_tracker_client_start (a->client);
-  WAIT_UNTIL (a->warnings->len >= expected_warnings, 5000);
-  run_for (200);
+  FERRY_TEST_WAIT_UNTIL (a->warnings->len >= expected_warnings, 5000);
+  ferry_test_run_for (200);
   g_assert_cmpuint (a->warnings->len, ==, expected_warnings);
   g_assert_cmpint (state_of (a), ==, FERRY_TRACKER_STATE_CONNECTED);
   g_assert_cmpuint (count_state (a, 0, FERRY_TRACKER_STATE_CONNECTED), ==, 1);
@@ -1213,9 +1048,10 @@ test_hostile_huge_frame (void)
   g_object_set (a->client, "reconnect-min", 100, NULL);
   ferry_tracker_client_start (a->client);
   /* libsoup refuses the 1 MiB frame and drops the connection; we come back. */
-  WAIT_UNTIL (count_state (a, 0, FERRY_TRACKER_STATE_FAILED) >= 1, 5000);
+  FERRY_TEST_WAIT_UNTIL (count_state (a, 0, FERRY_TRACKER_STATE_FAILED) >= 1, 5000);
   g_test_message ("failure: %s", ferry_tracker_client_get_failure_reason (a->client));
-  WAIT_UNTIL (hostile->conns->len == 2 && state_of (a) == FERRY_TRACKER_STATE_CONNECTED, 5000);
+  FERRY_TEST_WAIT_UNTIL (hostile->conns->len == 2 &&
+                         state_of (a) == FERRY_TRACKER_STATE_CONNECTED, 5000);
 }
 
 static void
@@ -1243,13 +1079,13 @@ test_hostile_answers_per_connection (void)
   a->auto_answer = TRUE;
   g_object_set (a->client, "reconnect-min", 100, NULL);
   ferry_tracker_client_start (a->client);
-  WAIT_UNTIL (a->announce_times->len == 1, 5000);
+  FERRY_TEST_WAIT_UNTIL (a->announce_times->len == 1, 5000);
 
   g_ptr_array_add (offers, offer_with_id (sdp_a, o1, id1));
   g_ptr_array_add (offers, offer_with_id (sdp_a, o2, id2));
   g_assert_cmpuint (ferry_tracker_client_announce (a->client, offers), ==, 2);
   g_ptr_array_set_size (offers, 0);
-  WAIT_UNTIL (hostile->received->len == 1, 5000);
+  FERRY_TEST_WAIT_UNTIL (hostile->received->len == 1, 5000);
 
   /* What went out: P2PT's key order, numwant = offers, no event (§1.3, §6.4). */
   text = g_ptr_array_index (hostile->received, 0);
@@ -1266,7 +1102,7 @@ test_hostile_answers_per_connection (void)
   json = relay_offer_json (info_hash, peer_x, id_x, sdp_b);
   soup_websocket_connection_send_text (hostile_conn (hostile, 0), json);
   g_free (json);
-  WAIT_UNTIL (hostile->received->len == 2, 5000);
+  FERRY_TEST_WAIT_UNTIL (hostile->received->len == 2, 5000);
   g_assert_cmpuint (g_array_index (hostile->received_on, guint, 1), ==, 0);
   text = g_ptr_array_index (hostile->received, 1);
   answer = ferry_tracker_message_parse (text, strlen (text), &error);
@@ -1286,8 +1122,8 @@ test_hostile_answers_per_connection (void)
   json = relay_answer_json (peer_x, unknown, sdp_answer);
   soup_websocket_connection_send_text (hostile_conn (hostile, 0), json);
   g_free (json);
-  WAIT_UNTIL (a->answers->len == 1, 5000);
-  run_for (200);
+  FERRY_TEST_WAIT_UNTIL (a->answers->len == 1, 5000);
+  ferry_test_run_for (200);
   g_assert_cmpuint (a->answers->len, ==, 1);
   g_assert_true (((Event *) g_ptr_array_index (a->answers, 0))->object == o1);
   g_assert_cmpstr (((Event *) g_ptr_array_index (a->answers, 0))->peer_hex, ==, hex_x);
@@ -1295,11 +1131,11 @@ test_hostile_answers_per_connection (void)
   /* The tracker closes: o2 dies with the connection, and a late answer to it on the next
    * connection is ignored. */
   soup_websocket_connection_close (hostile_conn (hostile, 0), SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "bye");
-  WAIT_UNTIL (state_of (a) == FERRY_TRACKER_STATE_FAILED, 5000);
+  FERRY_TEST_WAIT_UNTIL (state_of (a) == FERRY_TRACKER_STATE_FAILED, 5000);
   g_test_message ("failure: %s", ferry_tracker_client_get_failure_reason (a->client));
   g_assert_cmpuint (a->expired->len, ==, 1);
   g_assert_true (g_ptr_array_index (a->expired, 0) == o2);
-  WAIT_UNTIL (hostile->conns->len == 2 && a->announce_times->len == 2, 5000);
+  FERRY_TEST_WAIT_UNTIL (hostile->conns->len == 2 && a->announce_times->len == 2, 5000);
   json = relay_answer_json (peer_x, id2, sdp_answer);
   soup_websocket_connection_send_text (hostile_conn (hostile, 1), json);
   g_free (json);
@@ -1310,8 +1146,8 @@ test_hostile_answers_per_connection (void)
   json = relay_answer_json (peer_x, id3, sdp_answer);
   soup_websocket_connection_send_text (hostile_conn (hostile, 1), json);
   g_free (json);
-  WAIT_UNTIL (a->answers->len == 2, 5000);
-  run_for (200);
+  FERRY_TEST_WAIT_UNTIL (a->answers->len == 2, 5000);
+  ferry_test_run_for (200);
   g_assert_cmpuint (a->answers->len, ==, 2);
   g_assert_true (((Event *) g_ptr_array_index (a->answers, 1))->object == o3);
   g_assert_cmpuint (a->warnings->len, ==, 0);
@@ -1326,8 +1162,8 @@ test_hostile_pongs_keep_alive (void)
 
   g_object_set (a->client, "ping-interval", 1000, NULL);
   ferry_tracker_client_start (a->client);
-  WAIT_UNTIL (state_of (a) == FERRY_TRACKER_STATE_CONNECTED, 5000);
-  run_for (5000);
+  FERRY_TEST_WAIT_UNTIL (state_of (a) == FERRY_TRACKER_STATE_CONNECTED, 5000);
+  ferry_test_run_for (5000);
   g_assert_cmpint (state_of (a), ==, FERRY_TRACKER_STATE_CONNECTED);
   g_assert_cmpuint (count_state (a, 0, FERRY_TRACKER_STATE_FAILED), ==, 0);
 }
@@ -1539,9 +1375,9 @@ test_hostile_no_pong (void)
 
   g_object_set (a->client, "ping-interval", 1000, "reconnect-min", 60000, NULL);
   ferry_tracker_client_start (a->client);
-  WAIT_UNTIL (state_of (a) == FERRY_TRACKER_STATE_CONNECTED, 5000);
+  FERRY_TEST_WAIT_UNTIL (state_of (a) == FERRY_TRACKER_STATE_CONNECTED, 5000);
   connected = now_ms ();
-  WAIT_UNTIL (state_of (a) == FERRY_TRACKER_STATE_FAILED, 8000);
+  FERRY_TEST_WAIT_UNTIL (state_of (a) == FERRY_TRACKER_STATE_FAILED, 8000);
   dead = now_ms () - connected;
   g_test_message ("declared dead %" G_GINT64_FORMAT " ms after connecting (ping every 1 s, %d pings "
                   "sent): %s", dead, g_atomic_int_get (&raw->pings),
@@ -1562,11 +1398,11 @@ test_hostile_abrupt_close (void)
 
   g_object_set (a->client, "reconnect-min", 100, NULL);
   ferry_tracker_client_start (a->client);
-  WAIT_UNTIL (swarm_of (a) == 2, 5000);
-  WAIT_UNTIL (state_of (a) == FERRY_TRACKER_STATE_FAILED, 5000);
+  FERRY_TEST_WAIT_UNTIL (swarm_of (a) == 2, 5000);
+  FERRY_TEST_WAIT_UNTIL (state_of (a) == FERRY_TRACKER_STATE_FAILED, 5000);
   g_test_message ("failure: %s", ferry_tracker_client_get_failure_reason (a->client));
-  WAIT_UNTIL (g_atomic_int_get (&raw->connections) >= 2 &&
-              count_state (a, 0, FERRY_TRACKER_STATE_CONNECTED) >= 2, 5000);
+  FERRY_TEST_WAIT_UNTIL (g_atomic_int_get (&raw->connections) >= 2 &&
+                         count_state (a, 0, FERRY_TRACKER_STATE_CONNECTED) >= 2, 5000);
   ferry_tracker_client_stop (a->client);
   raw_server_free (raw);
 }
@@ -1580,10 +1416,10 @@ test_hostile_fragment_flood (void)
 
   g_object_set (a->client, "reconnect-min", 60000, NULL);
   ferry_tracker_client_start (a->client);
-  WAIT_UNTIL (state_of (a) == FERRY_TRACKER_STATE_CONNECTED, 5000);
+  FERRY_TEST_WAIT_UNTIL (state_of (a) == FERRY_TRACKER_STATE_CONNECTED, 5000);
   /* libsoup 3.2 reassembles the whole message (only newer ones bound it): either way it ends as
    * a warning or a failed connection, never as a message we act on. */
-  WAIT_UNTIL (a->warnings->len > 0 || state_of (a) == FERRY_TRACKER_STATE_FAILED, 10000);
+  FERRY_TEST_WAIT_UNTIL (a->warnings->len > 0 || state_of (a) == FERRY_TRACKER_STATE_FAILED, 10000);
   g_test_message ("2 MiB in fragments: %s",
                   a->warnings->len > 0 ? (char *) g_ptr_array_index (a->warnings, 0)
                                        : ferry_tracker_client_get_failure_reason (a->client));
@@ -1604,7 +1440,7 @@ test_invalid_url (void)
       g_assert_cmpint (state_of (a), ==, FERRY_TRACKER_STATE_FAILED);
       g_assert_nonnull (ferry_tracker_client_get_failure_reason (a->client));
       g_assert_cmpuint (a->warnings->len, ==, 1);
-      run_for (100);
+      ferry_test_run_for (100);
       g_assert_cmpuint (a->states->len, ==, 1);
       ferry_tracker_client_stop (a->client);
       g_assert_cmpint (state_of (a), ==, FERRY_TRACKER_STATE_DISCONNECTED);
@@ -1624,7 +1460,7 @@ test_refused (void)
   a = peer_new (url, info_hash, peer_a);
   g_object_set (a->client, "reconnect-min", 50, "reconnect-max", 100, NULL);
   ferry_tracker_client_start (a->client);
-  WAIT_UNTIL (count_state (a, 0, FERRY_TRACKER_STATE_FAILED) >= 3, 5000);
+  FERRY_TEST_WAIT_UNTIL (count_state (a, 0, FERRY_TRACKER_STATE_FAILED) >= 3, 5000);
   check_backoff (a, 0, 50, 100);
   ferry_tracker_client_stop (a->client);
   g_assert_cmpint (state_of (a), ==, FERRY_TRACKER_STATE_DISCONNECTED);
@@ -1633,7 +1469,7 @@ test_refused (void)
   ferry_tracker_client_start (a->client);
   g_assert_cmpint (state_of (a), ==, FERRY_TRACKER_STATE_CONNECTING);
   g_clear_pointer (&a, peer_free);
-  run_for (300);
+  ferry_test_run_for (300);
 }
 
 /* The client runs on the thread-default context it was created on (FerryRoom's network thread),
@@ -1684,19 +1520,30 @@ test_own_context (void)
   g_main_context_pop_thread_default (context);
 }
 
+/* The client's properties notify only on change: the flags, a set-same / set-different round on
+ * each timer, and the read-only ones through a start and a stop. */
+static void
+test_properties (void)
+{
+  g_autoptr(Peer) a = peer_new ("ws://", info_hash, peer_a);
+
+  ferry_test_assert_explicit_notify (FERRY_TYPE_TRACKER_CLIENT);
+  ferry_test_assert_notify_on_change (a->client);
+
+  ferry_tracker_client_start (a->client);
+  ferry_tracker_client_stop (a->client);
+  ferry_tracker_client_stop (a->client);
+  g_assert_cmpuint (ferry_test_notify_count (a->notify, "state"), ==, 2);
+  g_assert_cmpuint (ferry_test_notify_count (a->notify, "failure-reason"), ==, 1);
+  g_assert_cmpuint (ferry_test_notify_count (a->notify, "interval"), ==, 0);
+  g_assert_cmpuint (ferry_test_notify_count (a->notify, "swarm-size"), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
 {
-  const char *env;
-
   g_test_init (&argc, &argv, NULL);
-
-  env = g_getenv ("FERRY_NODE");
-  node_path = env != NULL && *env != '\0' ? g_strdup (env) : g_find_program_in_path ("node");
-  env = g_getenv ("FERRY_JS_DIR");
-  js_dir = env != NULL ? g_strdup (env)
-                       : g_build_filename (g_getenv ("G_TEST_SRCDIR") ?: ".", "js", NULL);
 
   g_test_add_func ("/tracker/reference/json-stringify", test_reference_json_stringify);
   g_test_add_func ("/tracker/reference/signalling", test_reference_signalling);
@@ -1714,6 +1561,7 @@ main (int    argc,
   g_test_add_func ("/tracker/client/invalid-url", test_invalid_url);
   g_test_add_func ("/tracker/client/refused", test_refused);
   g_test_add_func ("/tracker/client/own-context", test_own_context);
+  g_test_add_func ("/tracker/client/properties", test_properties);
 
   return g_test_run ();
 }

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "ferry-bin20.h"
+#include "ferry-text.h"
 #include "ferry-tracker-client.h"
 #include "ferry-tracker-message.h"
 
@@ -428,6 +429,47 @@ test_offer_struct (void)
   ferry_tracker_offer_free (NULL);
 }
 
+/* ferry_text_sanitize_line () as the tracker client shows tracker text (control characters
+ * become spaces, a cut ends in "…") and as hellos keep names (dropped, cut silently). */
+static void
+test_shown_text (void)
+{
+  const FerryTextLineFlags shown = FERRY_TEXT_LINE_SPACES | FERRY_TEXT_LINE_ELLIPSIS;
+  g_autofree char *long_text = g_strnfill (300, 'r');
+  const struct {
+    const char         *text;
+    gsize               max;
+    FerryTextLineFlags  flags;
+    const char         *expected;
+  } cases[] = {
+    { "be\nnice", 200, shown, "be nice" },
+    { "be\nnice", 200, FERRY_TEXT_LINE_DEFAULT, "benice" },
+    { "\x07tab\there", 200, shown, " tab here" },
+    { "a\xe2\x80\xa8" "b\xe2\x80\xae" "c\xe2\x81\xa6" "d", 200, shown, "a b c d" },
+    { "a\xe2\x80\xa8" "b\xe2\x80\xae" "c\xe2\x81\xa6" "d", 200, FERRY_TEXT_LINE_DEFAULT, "abcd" },
+    { "caf\xc3\xa9 \xff!", 200, FERRY_TEXT_LINE_DEFAULT, "caf\xc3\xa9 \xef\xbf\xbd!" },
+    { "ab\xc3\xa9", 3, shown, "ab…" },
+    { "ab\xc3\xa9", 3, FERRY_TEXT_LINE_DEFAULT, "ab" },
+    { "ab\xc3\xa9", 4, shown, "ab\xc3\xa9" },
+    { "abc\n", 3, FERRY_TEXT_LINE_ELLIPSIS, "abc" },
+    { "", 0, shown, "" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = ferry_text_sanitize_line (cases[i].text, cases[i].max, cases[i].flags);
+
+      g_assert_cmpstr (out, ==, cases[i].expected);
+    }
+
+  {
+    g_autofree char *out = ferry_text_sanitize_line (long_text, 200, shown);
+
+    g_assert_cmpuint (strlen (out), ==, 200 + strlen ("…"));
+    g_assert_true (g_str_has_suffix (out, "r…"));
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -445,6 +487,7 @@ main (int    argc,
   g_test_add_func ("/tracker-message/build-answer-and-stopped", test_build_answer_and_stopped);
   g_test_add_func ("/tracker-message/sizes", test_sizes);
   g_test_add_func ("/tracker-message/offer-struct", test_offer_struct);
+  g_test_add_func ("/tracker-message/shown-text", test_shown_text);
 
   return g_test_run ();
 }

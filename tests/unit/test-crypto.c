@@ -85,6 +85,38 @@ test_base64url (void)
   g_assert_null (ferry_base64url_decode ("ab+c", &len));
 }
 
+static void
+test_hex_decode (void)
+{
+  const guint8 bytes[4] = { 0x00, 0x7f, 0xab, 0xff };
+  g_autofree char *hex = ferry_hex_encode (bytes, sizeof bytes);
+  guint8 out[4];
+
+  g_assert_cmpstr (hex, ==, "007fabff");
+  g_assert_true (ferry_hex_decode (hex, -1, '\0', out, 4));
+  g_assert_cmpmem (out, 4, bytes, 4);
+  g_assert_true (ferry_hex_decode ("007FaBFF", -1, '\0', out, 4));
+  g_assert_cmpmem (out, 4, bytes, 4);
+  g_assert_true (ferry_hex_decode ("00:7F:AB:FF", -1, ':', out, 4));
+  g_assert_cmpmem (out, 4, bytes, 4);
+  /* A length bounds text that goes on. */
+  g_assert_true (ferry_hex_decode ("007fabff00", 8, '\0', out, 4));
+  g_assert_cmpmem (out, 4, bytes, 4);
+  g_assert_true (ferry_hex_decode ("", -1, '\0', out, 0));
+
+  g_assert_false (ferry_hex_decode ("007fabf", -1, '\0', out, 4));
+  g_assert_false (ferry_hex_decode ("007fabff0", -1, '\0', out, 4));
+  g_assert_false (ferry_hex_decode ("007fabfg", -1, '\0', out, 4));
+  g_assert_false (ferry_hex_decode ("+07fabff", -1, '\0', out, 4));
+  g_assert_false (ferry_hex_decode (" 07fabff", -1, '\0', out, 4));
+  g_assert_false (ferry_hex_decode ("007fabff", 6, '\0', out, 4));
+  g_assert_false (ferry_hex_decode ("00:7F:AB:FF", -1, '\0', out, 4));
+  g_assert_false (ferry_hex_decode ("00:7F:AB:FF:", -1, ':', out, 4));
+  g_assert_false (ferry_hex_decode ("00-7F:AB:FF", -1, ':', out, 4));
+  g_assert_false (ferry_hex_decode ("007F:AB:FF", -1, ':', out, 4));
+  g_assert_false (ferry_hex_decode ("007fabff", -1, ':', out, 4));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -96,6 +128,7 @@ main (int    argc,
   g_test_add_func ("/crypto/hmac", test_hmac);
   g_test_add_func ("/crypto/random", test_random);
   g_test_add_func ("/crypto/base64url", test_base64url);
+  g_test_add_func ("/crypto/hex-decode", test_hex_decode);
 
   return g_test_run ();
 }

@@ -142,6 +142,53 @@ test_depth_limit (void)
   g_assert_error (error, FERRY_JSON_ERROR, FERRY_JSON_ERROR_TOO_DEEP);
 }
 
+static void
+test_misread_escapes (void)
+{
+  const struct {
+    const char       *json;
+    FerryJsonEscapes  found;
+  } cases[] = {
+    { "\"plain \\n text\"", 0 },
+    { "\"\\u0041\\u00e9\"", 0 },
+    { "\"\\ud83d\\ude00\"", 0 },
+    { "\"\\uD83D\\uDE00\"", 0 },
+    { "\"\\u0000\"", FERRY_JSON_ESCAPE_NUL },
+    { "\"\\ud83d\"", FERRY_JSON_ESCAPE_LONE_SURROGATE },
+    { "\"\\uDE00\"", FERRY_JSON_ESCAPE_LONE_SURROGATE },
+    { "\"\\ud83d\\u0041\"", FERRY_JSON_ESCAPE_LONE_SURROGATE },
+    { "[\"\\ud83d\", \"\\ude00\"]", FERRY_JSON_ESCAPE_LONE_SURROGATE },
+    { "\"\\ud83d\\ud83d\\ude00\"", FERRY_JSON_ESCAPE_LONE_SURROGATE },
+    { "\"\\u0000\\udc00\"", FERRY_JSON_ESCAPE_NUL | FERRY_JSON_ESCAPE_LONE_SURROGATE },
+    /* An escaped backslash followed by text that only looks like an escape. */
+    { "\"\\\\ud800 \\\\u0000\"", 0 },
+    { "{\"a\\\\\":\"\\ud800\"}", FERRY_JSON_ESCAPE_LONE_SURROGATE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const char *p = cases[i].json;
+
+      /* Well-formed JSON, as the function requires. */
+      g_assert_true (ferry_json_skip_value (&p, p + strlen (p), NULL));
+      g_assert_cmpint (ferry_json_find_misread_escapes (cases[i].json, strlen (cases[i].json)), ==,
+                       cases[i].found);
+    }
+}
+
+static void
+test_skip_ws (void)
+{
+  const char text[] = " \t\r\n x ";
+  const char *p = text;
+
+  ferry_json_skip_ws (&p, text + sizeof text - 1);
+  g_assert_cmpint (*p, ==, 'x');
+  p++;
+  ferry_json_skip_ws (&p, text + sizeof text - 1);
+  g_assert_true (p == text + sizeof text - 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -157,6 +204,8 @@ main (int    argc,
   g_test_add_func ("/json/object/find-member", test_find_member);
   g_test_add_func ("/json/object/malformed", test_find_member_malformed);
   g_test_add_func ("/json/object/depth-limit", test_depth_limit);
+  g_test_add_func ("/json/misread-escapes", test_misread_escapes);
+  g_test_add_func ("/json/skip-ws", test_skip_ws);
 
   return g_test_run ();
 }

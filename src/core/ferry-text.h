@@ -1,0 +1,25 @@
+/* ferry-text.h: untrusted text made fit to show on one line
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  FERRY_TEXT_LINE_DEFAULT  = 0,
+  FERRY_TEXT_LINE_SPACES   = 1 << 0,  /* unwanted characters become spaces instead of vanishing */
+  FERRY_TEXT_LINE_ELLIPSIS = 1 << 1,  /* a text that was cut ends with "…" */
+} FerryTextLineFlags;
+
+/* Returns @text as valid UTF-8 without control characters, line or paragraph separators and
+ * bidirectional overrides or isolates (which would let the text reorder what is shown around
+ * it), cut at a character boundary to at most @max_bytes (plus the "…" of
+ * FERRY_TEXT_LINE_ELLIPSIS). */
+char *ferry_text_sanitize_line (const char         *text,
+                                gsize               max_bytes,
+                                FerryTextLineFlags  flags);
+
+G_END_DECLS
