@@ -6,10 +6,10 @@
 
 #include <string.h>
 #include <glib/gi18n-lib.h>
-#include <json-glib/json-glib.h>
 
 #include "ferry-hello.h"
 #include "ferry-p2pt-codec.h"
+#include "ferry-peer-message.h"
 #include "ferry-peer-private.h"
 
 typedef struct {
@@ -135,7 +135,7 @@ send_hello (FerryPeer  *self,
       const guint8 *remote = ferry_peer_connection_get_remote_fingerprint (c->pc);
 
       /* Over the fingerprints as we see them, never sorted: a man in the middle can neither
-       * forge it nor reflect a peer's own MAC back to it (DESIGN.md §5). */
+       * forge it nor reflect a peer's own MAC back to it (docs/PROTOCOL.md). */
       hello->has_mac = TRUE;
       ferry_hello_compute_mac (self->auth_key, ferry_identity_get_fingerprint (self->identity),
                                remote, hello->mac);
@@ -228,9 +228,8 @@ handle_object (FerryPeer  *self,
                const char *json,
                gsize       len)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonObject *object;
-  const char *type;
+  g_autoptr(FerryPeerMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
 
   if (ferry_hello_is_hello (json, len))
     {
@@ -238,24 +237,24 @@ handle_object (FerryPeer  *self,
       return;
     }
 
-  if (!json_parser_load_from_data (parser, json, len, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    return;
-  object = json_node_get_object (json_parser_get_root (parser));
-  type = json_object_get_string_member_with_default (object, "type", NULL);
-
   /* Objects from plain P2PT apps (WebDrop's "init", say) are not for us. */
-  if (self->kind != FERRY_PEER_KIND_FERRY || type == NULL)
+  if (self->kind != FERRY_PEER_KIND_FERRY)
     return;
 
-  if (g_str_equal (type, "chat"))
+  if (!(message = ferry_peer_message_parse (json, len, &error)))
     {
-      const char *text = json_object_get_string_member_with_default (object, "text", NULL);
-
-      if (text != NULL && g_utf8_validate (text, -1, NULL))
-        g_signal_emit (self, signals[MESSAGE], 0, text);
+      /* Unknown types come from newer Ferry versions: ignored. */
+      if (!g_error_matches (error, FERRY_PEER_MESSAGE_ERROR, FERRY_PEER_MESSAGE_ERROR_UNKNOWN_TYPE))
+        g_debug ("Peer %.8s: %s", self->id, error->message);
+      return;
     }
-  /* Unknown types come from newer Ferry versions: ignored. */
+
+  switch (message->type)
+    {
+    case FERRY_PEER_MESSAGE_CHAT:
+      g_signal_emit (self, signals[MESSAGE], 0, message->chat.text);
+      break;
+    }
 }
 
 static void
@@ -694,6 +693,13 @@ ferry_peer_send_chat (FerryPeer   *self,
   g_return_val_if_fail (FERRY_IS_PEER (self), FALSE);
   g_return_val_if_fail (text != NULL, FALSE);
 
+  /* Both kinds of peer get text; FerryRoom reports a failure by its error, so set one. */
+  if (!g_utf8_validate (text, -1, NULL))
+    {
+      g_set_error_literal (error, FERRY_PEER_ERROR, FERRY_PEER_ERROR_PROTOCOL,
+                           _("The message is not valid UTF-8 text"));
+      return FALSE;
+    }
   if ((c = usable_connection (self)) == NULL)
     {
       g_set_error_literal (error, FERRY_PEER_ERROR, FERRY_PEER_ERROR_NOT_CONNECTED,
@@ -706,20 +712,9 @@ ferry_peer_send_chat (FerryPeer   *self,
   /* Ferry peers get a typed object; plain P2PT peers understand strings only. */
   if (self->kind == FERRY_PEER_KIND_FERRY)
     {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonGenerator) generator = json_generator_new ();
-      g_autoptr(JsonNode) root = NULL;
-      g_autofree char *json = NULL;
+      g_autoptr(FerryPeerMessage) message = ferry_peer_message_new_chat (text);
+      g_autofree char *json = ferry_peer_message_to_json (message);
 
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "type");
-      json_builder_add_string_value (builder, "chat");
-      json_builder_set_member_name (builder, "text");
-      json_builder_add_string_value (builder, text);
-      json_builder_end_object (builder);
-      root = json_builder_get_root (builder);
-      json_generator_set_root (generator, root);
-      json = json_generator_to_data (generator, NULL);
       return send_envelope (self, c, json, TRUE, error);
     }
 

@@ -51,6 +51,8 @@ gboolean      ferry_peer_get_connected          (FerryPeer   *self);
 char         *ferry_peer_get_verification_code  (FerryPeer   *self);
 guint         ferry_peer_get_n_connections      (FerryPeer   *self);
 
+/* A Ferry peer gets {"type":"chat",…}, a plain P2PT peer the string.  @text must be UTF-8 (else
+ * FERRY_PEER_ERROR_PROTOCOL); "" sends nothing. */
 gboolean      ferry_peer_send_chat              (FerryPeer   *self,
                                                  const char  *text,
                                                  GError     **error);
