@@ -31,5 +31,7 @@ void              _ferry_data_channel_closing     (FerryDataChannel           *s
 /* The stream was reset or the connection ended. */
 void              _ferry_data_channel_closed      (FerryDataChannel           *self,
                                                    const GError               *error);
+/* The transport the channel runs on while it is open or closing (for tests). */
+FerrySctpTransport *_ferry_data_channel_get_transport (FerryDataChannel       *self);
 
 G_END_DECLS

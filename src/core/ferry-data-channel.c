@@ -64,11 +64,36 @@ set_state (FerryDataChannel      *self,
 }
 
 static void
+stream_reset_failed_cb (FerrySctpTransport *sctp,
+                        guint               sid,
+                        const GError       *error,
+                        FerryDataChannel   *self)
+{
+  if ((int) sid == self->id)
+    _ferry_data_channel_closed (self, error);
+}
+
+/* The transport tells every channel when it gives up resetting a stream: FerryPeerConnection
+ * only hears of resets that succeed. */
+static void
+set_transport (FerryDataChannel   *self,
+               FerrySctpTransport *sctp)
+{
+  if (self->sctp == sctp)
+    return;
+  if (self->sctp != NULL)
+    g_signal_handlers_disconnect_by_func (self->sctp, stream_reset_failed_cb, self);
+  g_set_object (&self->sctp, sctp);
+  if (sctp != NULL)
+    g_signal_connect (sctp, "stream-reset-failed", G_CALLBACK (stream_reset_failed_cb), self);
+}
+
+static void
 ferry_data_channel_dispose (GObject *object)
 {
   FerryDataChannel *self = FERRY_DATA_CHANNEL (object);
 
-  g_clear_object (&self->sctp);
+  set_transport (self, NULL);
 
   G_OBJECT_CLASS (ferry_data_channel_parent_class)->dispose (object);
 }
@@ -236,7 +261,7 @@ _ferry_data_channel_open (FerryDataChannel   *self,
   if (self->state != FERRY_DATA_CHANNEL_CONNECTING)
     return;
 
-  g_set_object (&self->sctp, sctp);
+  set_transport (self, sctp);
 
   if (!self->negotiated && !self->remote)
     {
@@ -337,9 +362,17 @@ _ferry_data_channel_closed (FerryDataChannel *self,
   if (error != NULL)
     g_signal_emit (self, signals[ERROR], 0, error);
   set_state (self, FERRY_DATA_CHANNEL_CLOSED);
-  g_clear_object (&self->sctp);
+  set_transport (self, NULL);
   g_signal_emit (self, signals[CLOSE], 0);
   g_object_unref (self);
+}
+
+FerrySctpTransport *
+_ferry_data_channel_get_transport (FerryDataChannel *self)
+{
+  g_return_val_if_fail (FERRY_IS_DATA_CHANNEL (self), NULL);
+
+  return self->sctp;
 }
 
 const char *
@@ -425,7 +458,13 @@ send_message (FerryDataChannel  *self,
   reliability.max_retransmits = self->max_retransmits;
   reliability.max_packet_lifetime = self->max_packet_lifetime;
 
-  return ferry_sctp_transport_send (self->sctp, self->id, ppid, bytes, &reliability, error);
+  if (!ferry_sctp_transport_send (self->sctp, self->id, ppid, bytes, &reliability, error))
+    return FALSE;
+
+  /* The transport reports only what drains; what waits counts at once, as in browsers, or a
+   * sender filling up to a high-water mark would never stop. */
+  self->buffered = ferry_sctp_transport_get_buffered_amount (self->sctp, self->id);
+  return TRUE;
 }
 
 gboolean
@@ -514,7 +553,8 @@ ferry_data_channel_close (FerryDataChannel *self)
     }
 
   set_state (self, FERRY_DATA_CHANNEL_CLOSING);
-  /* The stream resets once the messages queued before are sent; the peer mirrors the reset
-   * and FerryPeerConnection reports the channel closed. */
+  /* The stream resets once the messages queued before are sent, again if the peer refuses;
+   * the peer mirrors the reset and FerryPeerConnection reports the channel closed.  A peer that
+   * never performs the reset gets the channel closed with an error. */
   ferry_sctp_transport_reset_stream (self->sctp, self->id);
 }

@@ -23,13 +23,40 @@
 #define SCTP_MTU (1280 - 12 - 37 - 8 - 40)
 #define TIMER_INTERVAL_MS 10
 
+/* Repeating a reset of one of our streams that the peer did not perform (RFC 6525 section 4.4
+ * results other than "Success - Performed").  The usual cause is a request that came too early,
+ * while the peer still missed DATA sent before it (section 5.2.2): libwebrtc then answers
+ * "In progress", usrsctp repeats the same request after an RTO, and libwebrtc answers that
+ * "Success - Nothing to do", which usrsctp reports as failed without the stream being reset.  A
+ * new request is performed once the DATA has arrived, within a round trip or a retransmission.
+ * So the first retry comes after 50 ms, later ones back off to one a second; 10 refusals span
+ * about 5.5 s, beyond which a peer that keeps refusing never will.  A request that gets no answer
+ * at all (the peer is gone, or keeps answering "In progress") is no refusal, so a deadline bounds
+ * it too: 8 s from the first request, after the 10 refusals and their round trips, and well
+ * before the 30 s in which the association gives up on a silent peer by default. */
+#define RESET_RETRY_FIRST_MS 50
+#define RESET_RETRY_MAX_MS 1000
+#define RESET_MAX_REFUSALS 10
+#define RESET_DEADLINE_MS 8000
+
 typedef struct {
   guint16               sid;
   guint32               ppid;
-  GBytes               *data;   /* NULL: reset marker */
-  gboolean              mirror; /* a reset answering the peer's */
+  GBytes               *data;   /* NULL: marker for the reset of sid's outgoing direction */
   FerrySctpReliability  reliability;
 } Pending;
+
+/* A stream being closed.  Both directions must be reset (RFC 8831 section 6.7): ours by a
+ * request that the peer may refuse, the peer's by a request of its own. */
+typedef struct {
+  guint16  sid;
+  gboolean ours_done;   /* the peer performed our reset */
+  gboolean theirs_done; /* the peer reset its direction */
+  guint    attempts;    /* requests handed to usrsctp */
+  guint    refusals;    /* of those, the ones not performed */
+  gint64   retry_at;    /* monotonic µs of the next request; 0: none waiting */
+  gint64   deadline;    /* monotonic µs to give up at; 0: not requested yet */
+} StreamReset;
 
 struct _FerrySctpTransport
 {
@@ -54,8 +81,9 @@ struct _FerrySctpTransport
 
   GQueue              queue;          /* Pending */
   guint64             buffered[FERRY_SCTP_MAX_STREAMS];
-  GHashTable         *closing;        /* sids we reset first, until the peer mirrors it */
-  GHashTable         *mirroring;      /* sids the peer reset first, until our reset is done */
+  GHashTable         *resets;         /* sid → StreamReset, until both directions are reset */
+  GSource            *reset_source;   /* the next retry or deadline of a reset */
+  guint               reset_retries;  /* requests repeated after a refusal, for tests */
 
   GByteArray         *message;
   gboolean            message_dropped;
@@ -74,6 +102,7 @@ enum {
   MESSAGE,
   STREAM_CLOSING,
   STREAM_RESET,
+  STREAM_RESET_FAILED,
   BUFFERED_AMOUNT_CHANGED,
   N_SIGNALS
 };
@@ -269,6 +298,9 @@ close_socket (FerrySctpTransport *self)
   g_queue_clear_full (&self->queue, (GDestroyNotify) pending_free);
   memset (self->buffered, 0, sizeof self->buffered);
   g_clear_pointer (&self->process_source, g_source_destroy);
+  /* The channels end with the association; their resets are moot. */
+  g_hash_table_remove_all (self->resets);
+  g_clear_pointer (&self->reset_source, g_source_destroy);
 }
 
 static gboolean
@@ -350,27 +382,232 @@ set_buffered (FerrySctpTransport *self,
     g_signal_emit (self, signals[BUFFERED_AMOUNT_CHANGED], 0, (guint) sid, self->buffered[sid]);
 }
 
-static void
-request_reset (FerrySctpTransport *self,
-               guint16             sid,
-               gboolean            mirror)
-{
-  guint8 buffer[sizeof (struct sctp_reset_streams) + sizeof (uint16_t)] = { 0 };
-  struct sctp_reset_streams *srs = (struct sctp_reset_streams *) buffer;
+/* Stream resets */
 
+static StreamReset *
+lookup_reset (FerrySctpTransport *self,
+              guint16             sid)
+{
+  return g_hash_table_lookup (self->resets, GUINT_TO_POINTER (sid));
+}
+
+static StreamReset *
+add_reset (FerrySctpTransport *self,
+           guint16             sid)
+{
+  StreamReset *reset = g_new0 (StreamReset, 1);
+
+  reset->sid = sid;
+  g_hash_table_insert (self->resets, GUINT_TO_POINTER (sid), reset);
+  return reset;
+}
+
+static gboolean reset_timer_cb (gpointer user_data);
+
+/* One timer for every stream, at the earliest retry or deadline, so that the retries that fall
+ * due together go out in one request. */
+static void
+schedule_reset_timer (FerrySctpTransport *self)
+{
+  GHashTableIter iter;
+  StreamReset *reset;
+  gint64 next = G_MAXINT64;
+  gint64 wait_us;
+
+  g_clear_pointer (&self->reset_source, g_source_destroy);
   if (self->sock == NULL)
     return;
-  if (!mirror && !g_hash_table_add (self->closing, GUINT_TO_POINTER (sid)))
+
+  g_hash_table_iter_init (&iter, self->resets);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &reset))
+    {
+      if (reset->retry_at != 0)
+        next = MIN (next, reset->retry_at);
+      if (reset->deadline != 0 && !reset->ours_done)
+        next = MIN (next, reset->deadline);
+    }
+  if (next == G_MAXINT64)
+    return;
+
+  wait_us = MAX (next - g_get_monotonic_time (), 0);
+  self->reset_source = ferry_source_attach (g_timeout_source_new ((wait_us + 999) / 1000),
+                                            self->context, G_PRIORITY_DEFAULT, reset_timer_cb,
+                                            self, NULL);
+}
+
+/* Both directions of @reset's stream are reset: the channel is closed. */
+static void
+finish_reset (FerrySctpTransport *self,
+              StreamReset        *reset)
+{
+  guint sid = reset->sid;
+
+  if (!reset->ours_done || !reset->theirs_done)
+    return;
+
+  g_hash_table_remove (self->resets, GUINT_TO_POINTER (sid));
+  g_signal_emit (self, signals[STREAM_RESET], 0, sid);
+}
+
+static void
+give_up_reset (FerrySctpTransport *self,
+               StreamReset        *reset,
+               gboolean            timed_out)
+{
+  g_autoptr(GError) error = NULL;
+  guint sid = reset->sid;
+
+  if (timed_out)
+    error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                         _("Could not close the data channel on stream %u: the peer did not "
+                           "confirm it in time"), sid);
+  else
+    error = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                         _("Could not close the data channel on stream %u: the peer refused "
+                           "to reset the stream"), sid);
+  g_warning ("SCTP %p: gave up resetting stream %u after %u requests%s", self, sid,
+             reset->attempts, timed_out ? " and no answer in time" : "");
+
+  g_hash_table_remove (self->resets, GUINT_TO_POINTER (sid));
+  g_signal_emit (self, signals[STREAM_RESET_FAILED], 0, sid, error);
+}
+
+/* Our reset of @reset's stream was not performed (@why says how): asks again later, or gives
+ * up after RESET_MAX_REFUSALS refusals.  A @busy usrsctp is no refusal. */
+static void
+retry_reset (FerrySctpTransport *self,
+             StreamReset        *reset,
+             gboolean            busy,
+             const char         *why)
+{
+  guint delay_ms;
+
+  if (reset->ours_done || reset->retry_at != 0)
+    return;
+  if (!busy)
+    reset->refusals++;
+  if (reset->refusals >= RESET_MAX_REFUSALS)
+    {
+      give_up_reset (self, reset, FALSE);
+      return;
+    }
+
+  delay_ms = MIN (RESET_RETRY_FIRST_MS << MIN (MAX (reset->attempts, 1) - 1, 8),
+                  RESET_RETRY_MAX_MS);
+  g_debug ("SCTP %p: reset of stream %u %s (request %u); asking again in %u ms", self,
+           reset->sid, why, reset->attempts, delay_ms);
+  reset->retry_at = g_get_monotonic_time () + delay_ms * G_TIME_SPAN_MILLISECOND;
+  schedule_reset_timer (self);
+}
+
+static gboolean
+errno_means_busy (int errsv)
+{
+  return errsv == EBUSY || errsv == EALREADY || errsv == EINPROGRESS || errsv == EAGAIN;
+}
+
+/* Asks usrsctp to reset the outgoing direction of the streams in @sids with one request.
+ * usrsctp sends it once the data of each stream has been acknowledged; while another request is
+ * outstanding it marks the streams and sends them together once that one is answered.  Releases
+ * may also refuse outright while a request is outstanding: those streams are asked again. */
+static void
+request_resets (FerrySctpTransport *self,
+                GArray             *sids)
+{
+  g_autofree struct sctp_reset_streams *srs = NULL;
+  gint64 now = g_get_monotonic_time ();
+  guint n = 0;
+  int errsv;
+
+  srs = g_malloc0 (sizeof (struct sctp_reset_streams) + sids->len * sizeof (uint16_t));
+  for (guint i = 0; i < sids->len; i++)
+    {
+      StreamReset *reset = lookup_reset (self, g_array_index (sids, guint16, i));
+
+      if (reset == NULL || reset->ours_done)
+        continue;
+      reset->attempts++;
+      reset->retry_at = 0;
+      if (reset->deadline == 0)
+        reset->deadline = now + RESET_DEADLINE_MS * G_TIME_SPAN_MILLISECOND;
+      srs->srs_stream_list[n++] = reset->sid;
+    }
+  if (n == 0 || self->sock == NULL)
     return;
 
   srs->srs_assoc_id = SCTP_ALL_ASSOC;
   srs->srs_flags = SCTP_STREAM_RESET_OUTGOING;
-  srs->srs_number_streams = 1;
-  srs->srs_stream_list[0] = sid;
-  g_debug ("SCTP %p: resetting outgoing stream %u%s", self, sid, mirror ? " (mirror)" : "");
-  /* EINVAL means a reset of this stream is already under way. */
-  if (usrsctp_setsockopt (self->sock, IPPROTO_SCTP, SCTP_RESET_STREAMS, srs, sizeof buffer) < 0)
-    g_debug ("SCTP %p: resetting stream %u failed: %s", self, sid, g_strerror (errno));
+  srs->srs_number_streams = n;
+  g_debug ("SCTP %p: resetting %u outgoing stream(s), first %u", self, n, srs->srs_stream_list[0]);
+  if (usrsctp_setsockopt (self->sock, IPPROTO_SCTP, SCTP_RESET_STREAMS, srs,
+                          sizeof (struct sctp_reset_streams) + n * sizeof (uint16_t)) == 0)
+    {
+      schedule_reset_timer (self);
+      return;
+    }
+
+  errsv = errno;
+  g_debug ("SCTP %p: usrsctp did not take the reset: %s", self, g_strerror (errsv));
+  for (guint i = 0; i < n; i++)
+    {
+      StreamReset *reset = lookup_reset (self, srs->srs_stream_list[i]);
+
+      if (reset != NULL)
+        retry_reset (self, reset, errno_means_busy (errsv), g_strerror (errsv));
+    }
+  schedule_reset_timer (self);
+}
+
+static void
+request_reset (FerrySctpTransport *self,
+               guint16             sid)
+{
+  g_autoptr(GArray) sids = g_array_new (FALSE, FALSE, sizeof (guint16));
+  StreamReset *reset = lookup_reset (self, sid);
+
+  /* Asked already: the retries are under way. */
+  if (reset == NULL || reset->deadline != 0)
+    return;
+
+  g_array_append_val (sids, sid);
+  request_resets (self, sids);
+}
+
+static gboolean
+reset_timer_cb (gpointer user_data)
+{
+  g_autoptr(FerrySctpTransport) self = g_object_ref (user_data);
+  g_autoptr(GArray) due = g_array_new (FALSE, FALSE, sizeof (guint16));
+  g_autoptr(GArray) expired = g_array_new (FALSE, FALSE, sizeof (guint16));
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  StreamReset *reset;
+
+  self->reset_source = NULL;
+
+  g_hash_table_iter_init (&iter, self->resets);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &reset))
+    {
+      if (!reset->ours_done && reset->deadline != 0 && reset->deadline <= now)
+        g_array_append_val (expired, reset->sid);
+      else if (reset->retry_at != 0 && reset->retry_at <= now)
+        g_array_append_val (due, reset->sid);
+    }
+
+  /* Signal handlers may close the transport: look each stream up again. */
+  for (guint i = 0; i < expired->len; i++)
+    if ((reset = lookup_reset (self, g_array_index (expired, guint16, i))) != NULL)
+      give_up_reset (self, reset, TRUE);
+
+  if (due->len > 0 && self->sock != NULL)
+    {
+      self->reset_retries += due->len;
+      g_debug ("SCTP %p: retrying the reset of %u stream(s)", self, due->len);
+      request_resets (self, due);
+    }
+
+  schedule_reset_timer (self);
+  return G_SOURCE_REMOVE;
 }
 
 /* Returns FALSE when usrsctp cannot take @pending now. */
@@ -385,7 +622,7 @@ try_send (FerrySctpTransport *self,
 
   if (pending->data == NULL)
     {
-      request_reset (self, pending->sid, pending->mirror);
+      request_reset (self, pending->sid);
       return TRUE;
     }
 
@@ -474,19 +711,16 @@ handle_assoc_change (FerrySctpTransport      *self,
     }
 }
 
+/* Resets the outgoing direction of @sid behind the data already queued: usrsctp must have every
+ * message before the reset request, which it then sends once they are acknowledged. */
 static void
 queue_reset (FerrySctpTransport *self,
-             guint16             sid,
-             gboolean            mirror)
+             guint16             sid)
 {
   Pending *marker;
 
-  if (self->sock == NULL || self->state != FERRY_SCTP_STATE_CONNECTED)
-    return;
-
   marker = g_new0 (Pending, 1);
   marker->sid = sid;
-  marker->mirror = mirror;
   if (g_queue_is_empty (&self->queue))
     {
       try_send (self, marker);
@@ -496,39 +730,76 @@ queue_reset (FerrySctpTransport *self,
     g_queue_push_tail (&self->queue, marker);
 }
 
+/* The peer reset its direction of @sid.  Either it answers our reset, or it closes the channel
+ * and we close our direction too, or the peer (Chrome) stays in "closing". */
+static void
+peer_reset_stream (FerrySctpTransport *self,
+                   guint16             sid)
+{
+  StreamReset *reset = lookup_reset (self, sid);
+
+  if (reset == NULL)
+    {
+      reset = add_reset (self, sid);
+      reset->theirs_done = TRUE;
+      g_signal_emit (self, signals[STREAM_CLOSING], 0, (guint) sid);
+      if (self->sock != NULL)
+        queue_reset (self, sid);
+      return;
+    }
+
+  reset->theirs_done = TRUE;
+  finish_reset (self, reset);
+}
+
+/* usrsctp tells the result of our request for @sid: performed, or else (@flags has
+ * SCTP_STREAM_RESET_DENIED for the result "Denied", SCTP_STREAM_RESET_FAILED for any other but
+ * "In progress", which usrsctp handles by retransmitting the request itself). */
+static void
+our_reset_answered (FerrySctpTransport *self,
+                    guint16             sid,
+                    guint16             flags)
+{
+  StreamReset *reset = lookup_reset (self, sid);
+
+  if (reset == NULL || reset->deadline == 0 || reset->ours_done)
+    return;
+
+  if (flags & (SCTP_STREAM_RESET_DENIED | SCTP_STREAM_RESET_FAILED))
+    {
+      retry_reset (self, reset, FALSE, flags & SCTP_STREAM_RESET_DENIED ? "denied" : "failed");
+      return;
+    }
+
+  reset->ours_done = TRUE;
+  reset->retry_at = 0;
+  finish_reset (self, reset);
+}
+
 static void
 handle_stream_reset (FerrySctpTransport                 *self,
                      const struct sctp_stream_reset_event *event,
                      gsize                               len)
 {
-  guint n = (len - sizeof (struct sctp_stream_reset_event)) / sizeof (uint16_t);
+  guint16 flags = event->strreset_flags;
+  guint n;
 
   if (len < sizeof (struct sctp_stream_reset_event))
     return;
-  g_debug ("SCTP %p: stream reset event flags 0x%x, %u streams", self, event->strreset_flags, n);
+  n = (len - sizeof (struct sctp_stream_reset_event)) / sizeof (uint16_t);
+  g_debug ("SCTP %p: stream reset event flags 0x%x, %u streams", self, flags, n);
 
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < n && self->sock != NULL; i++)
     {
       guint16 sid = event->strreset_stream_list[i];
 
-      if (event->strreset_flags & SCTP_STREAM_RESET_INCOMING_SSN)
-        {
-          /* Either the peer mirrors our reset: the channel is closed.  Or it closed first and we
-           * close our side too, behind the data already queued, or Chrome stays in "closing"
-           * (§5.10); the channel is closed once that reset is done, which usrsctp only sends
-           * after the stream's data has been acknowledged. */
-          if (g_hash_table_remove (self->closing, GUINT_TO_POINTER (sid)))
-            g_signal_emit (self, signals[STREAM_RESET], 0, (guint) sid);
-          else if (g_hash_table_add (self->mirroring, GUINT_TO_POINTER (sid)))
-            {
-              g_signal_emit (self, signals[STREAM_CLOSING], 0, (guint) sid);
-              queue_reset (self, sid, TRUE);
-            }
-        }
-      if ((event->strreset_flags & (SCTP_STREAM_RESET_OUTGOING_SSN | SCTP_STREAM_RESET_DENIED |
-                                    SCTP_STREAM_RESET_FAILED)) &&
-          g_hash_table_remove (self->mirroring, GUINT_TO_POINTER (sid)))
-        g_signal_emit (self, signals[STREAM_RESET], 0, (guint) sid);
+      /* INCOMING with DENIED or FAILED would answer a request to reset the peer's direction,
+       * which we never make. */
+      if ((flags & SCTP_STREAM_RESET_OUTGOING_SSN))
+        our_reset_answered (self, sid, flags);
+      else if ((flags & SCTP_STREAM_RESET_INCOMING_SSN) &&
+               !(flags & (SCTP_STREAM_RESET_DENIED | SCTP_STREAM_RESET_FAILED)))
+        peer_reset_stream (self, sid);
     }
 }
 
@@ -681,8 +952,7 @@ ferry_sctp_transport_finalize (GObject *object)
 {
   FerrySctpTransport *self = FERRY_SCTP_TRANSPORT (object);
 
-  g_hash_table_unref (self->closing);
-  g_hash_table_unref (self->mirroring);
+  g_hash_table_unref (self->resets);
   g_byte_array_unref (self->message);
   g_byte_array_unref (self->notification);
   g_main_context_unref (self->context);
@@ -732,6 +1002,17 @@ ferry_sctp_transport_class_init (FerrySctpTransportClass *klass)
   signals[STREAM_RESET] =
     g_signal_new ("stream-reset", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  /**
+   * FerrySctpTransport::stream-reset-failed:
+   * @sid: the stream
+   * @error: why the channel on it could not be closed cleanly
+   *
+   * The peer did not perform our reset of @sid, however often asked.  The stream is given up:
+   * no ::stream-reset follows.
+   */
+  signals[STREAM_RESET_FAILED] =
+    g_signal_new ("stream-reset-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_ERROR);
   signals[BUFFERED_AMOUNT_CHANGED] =
     g_signal_new ("buffered-amount-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_UINT64);
@@ -741,8 +1022,7 @@ static void
 ferry_sctp_transport_init (FerrySctpTransport *self)
 {
   g_queue_init (&self->queue);
-  self->closing = g_hash_table_new (NULL, NULL);
-  self->mirroring = g_hash_table_new (NULL, NULL);
+  self->resets = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   self->message = g_byte_array_new ();
   self->notification = g_byte_array_new ();
 }
@@ -965,7 +1245,34 @@ ferry_sctp_transport_reset_stream (FerrySctpTransport *self,
 {
   g_return_if_fail (FERRY_IS_SCTP_TRANSPORT (self));
 
-  queue_reset (self, sid, FALSE);
+  /* A stream the peer is closing already has its reset under way. */
+  if (self->sock == NULL || self->state != FERRY_SCTP_STATE_CONNECTED ||
+      lookup_reset (self, sid) != NULL)
+    return;
+
+  add_reset (self, sid);
+  queue_reset (self, sid);
+}
+
+guint
+ferry_sctp_transport_get_reset_retries (FerrySctpTransport *self)
+{
+  g_return_val_if_fail (FERRY_IS_SCTP_TRANSPORT (self), 0);
+
+  return self->reset_retries;
+}
+
+gboolean
+ferry_sctp_transport_set_accept_resets (FerrySctpTransport *self,
+                                        gboolean            accept)
+{
+  struct sctp_assoc_value value = { SCTP_ALL_ASSOC, accept ? SCTP_ENABLE_RESET_STREAM_REQ : 0 };
+
+  g_return_val_if_fail (FERRY_IS_SCTP_TRANSPORT (self), FALSE);
+
+  return self->sock != NULL &&
+         usrsctp_setsockopt (self->sock, IPPROTO_SCTP, SCTP_ENABLE_STREAM_RESET, &value,
+                             sizeof value) == 0;
 }
 
 void

@@ -71,9 +71,18 @@ gboolean            ferry_sctp_transport_send       (FerrySctpTransport         
 /* Bytes queued on @sid that usrsctp has not taken yet. */
 guint64             ferry_sctp_transport_get_buffered_amount (FerrySctpTransport *self,
                                                               guint16             sid);
-/* Resets the outgoing direction of @sid once the data queued before it has been sent. */
+/* Resets the outgoing direction of @sid once the data queued before it has been sent, asking
+ * again while the peer does not perform it.  ::stream-reset follows once the peer has reset its
+ * direction too, or ::stream-reset-failed when it never performs ours. */
 void                ferry_sctp_transport_reset_stream (FerrySctpTransport *self,
                                                        guint16             sid);
+/* How many reset requests were repeated after the peer did not perform them (for tests and
+ * debugging). */
+guint               ferry_sctp_transport_get_reset_retries (FerrySctpTransport *self);
+/* For tests: whether to perform the peer's requests to reset its streams, or answer them
+ * "Denied" (RFC 6525 section 4.4).  Returns FALSE if usrsctp refused the option. */
+gboolean            ferry_sctp_transport_set_accept_resets (FerrySctpTransport *self,
+                                                            gboolean            accept);
 /* The SCTP checksum of a packet (RFC 4960 appendix B), as usrsctp_crc32c () computes it. */
 guint32             ferry_sctp_crc32c               (const void          *data,
                                                      gsize                len);
