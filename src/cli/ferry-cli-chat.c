@@ -16,6 +16,9 @@
 #include "ferry-cli.h"
 #include "ferry-defaults.h"
 #include "ferry-room.h"
+#include "ferry-room-enums.h"
+#include "ferry-signalling-enums.h"
+#include "ferry-text.h"
 #include "ferry-tracker-client.h"
 
 typedef struct {
@@ -62,18 +65,6 @@ configured_list (const char         *variable,
   return g_strv_builder_end (builder);
 }
 
-static const char *
-kind_name (FerryPeer *peer)
-{
-  switch (ferry_peer_get_kind (peer))
-    {
-    case FERRY_PEER_KIND_FERRY: return "ferry";
-    case FERRY_PEER_KIND_P2PT: return "p2pt";
-    case FERRY_PEER_KIND_UNKNOWN:
-    default: return "unknown";
-    }
-}
-
 static void
 peer_joined_cb (FerryRoom *room,
                 FerryPeer *peer,
@@ -83,7 +74,7 @@ peer_joined_cb (FerryRoom *room,
 
   g_printerr ("ferry-cli: peer-joined id=%s name=\"%s\" kind=%s verified=%s code=\"%s\" "
               "after-join-ms=%.1f\n",
-              ferry_peer_get_id (peer), ferry_peer_get_display_name (peer), kind_name (peer),
+              ferry_peer_get_id (peer), ferry_peer_get_display_name (peer), ferry_enum_nick (FERRY_TYPE_PEER_KIND, ferry_peer_get_kind (peer)),
               ferry_peer_get_verified (peer) ? "yes" : "no", code ? code : "",
               (g_get_monotonic_time () - self->join_us) / 1000.0);
 }
@@ -121,12 +112,11 @@ tracker_state_cb (FerryTrackerClient *tracker,
                   GParamSpec         *pspec,
                   Chat               *self)
 {
-  static const char * const names[] = { "disconnected", "connecting", "connected", "failed" };
   FerryTrackerState state = ferry_tracker_client_get_state (tracker);
   const char *reason = ferry_tracker_client_get_failure_reason (tracker);
 
   g_printerr ("ferry-cli: tracker url=%s state=%s%s%s%s\n", ferry_tracker_client_get_url (tracker),
-              names[state], reason && state == FERRY_TRACKER_STATE_FAILED ? " reason=\"" : "",
+              ferry_enum_nick (FERRY_TYPE_TRACKER_STATE, state), reason && state == FERRY_TRACKER_STATE_FAILED ? " reason=\"" : "",
               reason && state == FERRY_TRACKER_STATE_FAILED ? reason : "",
               reason && state == FERRY_TRACKER_STATE_FAILED ? "\"" : "");
 }

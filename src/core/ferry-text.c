@@ -55,3 +55,14 @@ ferry_text_sanitize_line (const char         *text,
 
   return g_string_free (out, FALSE);
 }
+
+const char *
+ferry_enum_nick (GType type,
+                 int   value)
+{
+  /* Enum classes of static types are never finalised, so the nick outlives this reference. */
+  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
+  GEnumValue *enum_value = g_enum_get_value (klass, value);
+
+  return enum_value != NULL ? enum_value->value_nick : "?";
+}

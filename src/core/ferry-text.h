@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 
 G_BEGIN_DECLS
 
@@ -21,5 +21,10 @@ typedef enum {
 char *ferry_text_sanitize_line (const char         *text,
                                 gsize               max_bytes,
                                 FerryTextLineFlags  flags);
+
+/* The nick of @value in the registered enum @type, for logs and command-line output ("?" for a
+ * value the enum does not have). */
+const char *ferry_enum_nick (GType type,
+                             int   value);
 
 G_END_DECLS

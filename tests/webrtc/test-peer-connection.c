@@ -641,7 +641,7 @@ assert_refused (FerryPeerConnection *checker,
   /* The other side never gets a working connection. */
   wait_finished (other);
   g_assert_cmpint (ferry_peer_connection_get_state (other), !=, FERRY_PEER_CONNECTION_CONNECTED);
-  g_assert_cmpint (ferry_peer_connection_get_sctp_state (other), !=, 2 /* connected */);
+  g_assert_cmpint (ferry_peer_connection_get_sctp_state (other), !=, FERRY_SCTP_STATE_CONNECTED);
 }
 
 static void

@@ -20,8 +20,8 @@ typedef enum {
   FERRY_DTLS_STATE_NEW,
   FERRY_DTLS_STATE_CONNECTING,
   FERRY_DTLS_STATE_CONNECTED,
-  FERRY_DTLS_STATE_CLOSED,
   FERRY_DTLS_STATE_FAILED,
+  FERRY_DTLS_STATE_CLOSED,
 } FerryDtlsState;
 
 typedef enum {
@@ -71,8 +71,5 @@ const GError       *ferry_dtls_transport_get_error  (FerryDtlsTransport *self);
 const char         *ferry_dtls_transport_get_cipher (FerryDtlsTransport *self);
 /* SHA-256 of the peer's verified certificate, once connected. */
 const guint8       *ferry_dtls_transport_get_remote_fingerprint (FerryDtlsTransport *self);
-
-/* The credentials' verify function (set by FerryCertificate). */
-int                 ferry_dtls_transport_verify_peer (gnutls_session_t session);
 
 G_END_DECLS

@@ -207,7 +207,7 @@ ferry_hello_parse (const char  *json,
   if (version < 1)
     {
       g_set_error (error, FERRY_HELLO_ERROR, FERRY_HELLO_ERROR_UNSUPPORTED,
-                   _("Unsupported protocol version %" G_GINT64_FORMAT), version);
+                   _("Unsupported protocol version %lld"), (long long) version);
       return NULL;
     }
   /* Later versions are accepted as they are; only their number is kept. */

@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "ferry-data-channel-private.h"
+#include "ferry-webrtc-enums.h"
 
 struct _FerryDataChannel
 {
@@ -126,7 +127,7 @@ ferry_data_channel_get_property (GObject    *object,
       g_value_set_int (value, self->id);
       break;
     case PROP_STATE:
-      g_value_set_int (value, self->state);
+      g_value_set_enum (value, self->state);
       break;
     case PROP_BUFFERED_AMOUNT_LOW_THRESHOLD:
       g_value_set_uint64 (value, self->low_threshold);
@@ -170,9 +171,9 @@ ferry_data_channel_class_init (FerryDataChannelClass *klass)
     g_param_spec_int ("id", NULL, NULL, -1, G_MAXUINT16, -1,
                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_STATE] =
-    g_param_spec_int ("state", NULL, NULL, FERRY_DATA_CHANNEL_CONNECTING, FERRY_DATA_CHANNEL_CLOSED,
-                      FERRY_DATA_CHANNEL_CONNECTING,
-                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+    g_param_spec_enum ("state", NULL, NULL, FERRY_TYPE_DATA_CHANNEL_STATE,
+                       FERRY_DATA_CHANNEL_CONNECTING,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_BUFFERED_AMOUNT_LOW_THRESHOLD] =
     g_param_spec_uint64 ("buffered-amount-low-threshold", NULL, NULL, 0, G_MAXUINT64, 0,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -203,7 +204,7 @@ ferry_data_channel_class_init (FerryDataChannelClass *klass)
 static void
 ferry_data_channel_init (FerryDataChannel *self)
 {
-  self->id = -1;
+  self->id = G_PARAM_SPEC_INT (properties[PROP_ID])->default_value;
 }
 
 FerryDataChannel *

@@ -12,6 +12,8 @@
 #include <usrsctp.h>
 
 #include "ferry-sctp-transport.h"
+#include "ferry-webrtc-enums.h"
+#include "ferry-text.h"
 #include "ferry-source.h"
 
 #define LOCAL_PORT 5000
@@ -269,10 +271,11 @@ static void
 set_state (FerrySctpTransport *self,
            FerrySctpState      state)
 {
-  if (self->state == state || self->state >= FERRY_SCTP_STATE_CLOSED)
+  if (self->state == state || self->state >= FERRY_SCTP_STATE_FAILED)
     return;
 
-  g_debug ("SCTP %p: state %d -> %d", self, self->state, state);
+  g_debug ("SCTP %p: state %s -> %s", self, ferry_enum_nick (FERRY_TYPE_SCTP_STATE, self->state),
+           ferry_enum_nick (FERRY_TYPE_SCTP_STATE, state));
   self->state = state;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
@@ -971,7 +974,7 @@ ferry_sctp_transport_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_STATE:
-      g_value_set_int (value, self->state);
+      g_value_set_enum (value, self->state);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -988,9 +991,9 @@ ferry_sctp_transport_class_init (FerrySctpTransportClass *klass)
   object_class->get_property = ferry_sctp_transport_get_property;
 
   properties[PROP_STATE] =
-    g_param_spec_int ("state", NULL, NULL, FERRY_SCTP_STATE_NEW, FERRY_SCTP_STATE_FAILED,
-                      FERRY_SCTP_STATE_NEW, G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
-                      G_PARAM_STATIC_STRINGS);
+    g_param_spec_enum ("state", NULL, NULL, FERRY_TYPE_SCTP_STATE,
+                       FERRY_SCTP_STATE_NEW,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[MESSAGE] =
@@ -1206,9 +1209,9 @@ ferry_sctp_transport_send (FerrySctpTransport          *self,
   if (len > ferry_sctp_transport_get_max_send_size (self))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-                   _("A message of %" G_GSIZE_FORMAT " bytes is larger than the peer accepts "
-                     "(%" G_GUINT64_FORMAT " bytes)"), len,
-                   ferry_sctp_transport_get_max_send_size (self));
+                   /* Plain length modifiers: gettext cannot see through G_GSIZE_FORMAT. */
+                   _("A message of %zu bytes is larger than the peer accepts (%llu bytes)"), len,
+                   (unsigned long long) ferry_sctp_transport_get_max_send_size (self));
       return FALSE;
     }
 

@@ -12,7 +12,6 @@
 
 #include "ferry-certificate.h"
 #include "ferry-crypto.h"
-#include "ferry-dtls-transport.h"
 
 struct _FerryCertificate
 {
@@ -86,10 +85,6 @@ finish_setup (FerryCertificate  *self,
   if ((r = gnutls_certificate_allocate_credentials (&self->credentials)) < 0 ||
       (r = gnutls_certificate_set_x509_key (self->credentials, &self->crt, 1, self->key)) < 0)
     return tls_failed (error, "credentials", r);
-
-  /* Peers are authenticated by fingerprint, never by a chain: the DTLS transport checks the
-   * certificate against the SDP in this callback. */
-  gnutls_certificate_set_verify_function (self->credentials, ferry_dtls_transport_verify_peer);
 
   return TRUE;
 }

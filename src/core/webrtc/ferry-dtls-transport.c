@@ -12,6 +12,8 @@
 #include <gnutls/x509.h>
 
 #include "ferry-dtls-transport.h"
+#include "ferry-webrtc-enums.h"
+#include "ferry-text.h"
 #include "ferry-dtls-reassembler.h"
 #include "ferry-sdp.h"
 #include "ferry-source.h"
@@ -77,12 +79,13 @@ static void
 set_state (FerryDtlsTransport *self,
            FerryDtlsState      state)
 {
-  if (self->state == state || self->state >= FERRY_DTLS_STATE_CLOSED)
+  if (self->state == state || self->state >= FERRY_DTLS_STATE_FAILED)
     return;
 
-  g_debug ("DTLS %p: state %d -> %d", self, self->state, state);
+  g_debug ("DTLS %p: state %s -> %s", self, ferry_enum_nick (FERRY_TYPE_DTLS_STATE, self->state),
+           ferry_enum_nick (FERRY_TYPE_DTLS_STATE, state));
   self->state = state;
-  if (state >= FERRY_DTLS_STATE_CLOSED)
+  if (state >= FERRY_DTLS_STATE_FAILED)
     {
       g_clear_pointer (&self->timer, g_source_destroy);
       self->receive_func = NULL;
@@ -96,7 +99,7 @@ static void
 fail (FerryDtlsTransport *self,
       GError             *error)
 {
-  if (self->state >= FERRY_DTLS_STATE_CLOSED)
+  if (self->state >= FERRY_DTLS_STATE_FAILED)
     {
       g_error_free (error);
       return;
@@ -298,8 +301,10 @@ ice_receive_cb (const guint8 *data,
   g_object_unref (self);
 }
 
-int
-ferry_dtls_transport_verify_peer (gnutls_session_t session)
+/* Peers are authenticated by fingerprint, never by a chain: the certificate must match one of
+ * the fingerprints of the peer's session description. */
+static int
+verify_peer_cb (gnutls_session_t session)
 {
   FerryDtlsTransport *self = gnutls_session_get_ptr (session);
   const gnutls_datum_t *certs;
@@ -373,7 +378,7 @@ ferry_dtls_transport_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_STATE:
-      g_value_set_int (value, self->state);
+      g_value_set_enum (value, self->state);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -390,9 +395,9 @@ ferry_dtls_transport_class_init (FerryDtlsTransportClass *klass)
   object_class->get_property = ferry_dtls_transport_get_property;
 
   properties[PROP_STATE] =
-    g_param_spec_int ("state", NULL, NULL, FERRY_DTLS_STATE_NEW, FERRY_DTLS_STATE_FAILED,
-                      FERRY_DTLS_STATE_NEW, G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
-                      G_PARAM_STATIC_STRINGS);
+    g_param_spec_enum ("state", NULL, NULL, FERRY_TYPE_DTLS_STATE,
+                       FERRY_DTLS_STATE_NEW,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[CONNECTED] =
@@ -445,6 +450,7 @@ ferry_dtls_transport_new (FerryIceTransport  *ice,
     gnutls_certificate_server_set_request (self->session, GNUTLS_CERT_REQUIRE);
 
   gnutls_session_set_ptr (self->session, self);
+  gnutls_session_set_verify_function (self->session, verify_peer_cb);
   gnutls_transport_set_ptr (self->session, self);
   gnutls_transport_set_push_function (self->session, push_cb);
   gnutls_transport_set_pull_function (self->session, pull_cb);
@@ -467,7 +473,7 @@ ferry_dtls_transport_start (FerryDtlsTransport *self)
   g_object_ref (self);
   step (self);
   /* Datagrams that arrived before ICE reported the connection. */
-  if (self->state < FERRY_DTLS_STATE_CLOSED)
+  if (self->state < FERRY_DTLS_STATE_FAILED)
     ferry_ice_transport_set_receive_func (self->ice, ice_receive_cb, self);
   g_object_unref (self);
 }

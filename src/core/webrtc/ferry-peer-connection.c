@@ -8,6 +8,8 @@
 #include <glib/gi18n-lib.h>
 
 #include "ferry-peer-connection.h"
+#include "ferry-webrtc-enums.h"
+#include "ferry-text.h"
 #include "ferry-data-channel-private.h"
 #include "ferry-dcep.h"
 #include "ferry-dtls-transport.h"
@@ -74,7 +76,8 @@ set_state (FerryPeerConnection      *self,
   if (self->state == state || self->state >= FERRY_PEER_CONNECTION_FAILED)
     return;
 
-  g_debug ("Peer connection %p: state %d -> %d", self, self->state, state);
+  g_debug ("Peer connection %p: state %s -> %s", self, ferry_enum_nick (FERRY_TYPE_PEER_CONNECTION_STATE, self->state),
+           ferry_enum_nick (FERRY_TYPE_PEER_CONNECTION_STATE, state));
   self->state = state;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
@@ -871,16 +874,16 @@ ferry_peer_connection_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_STATE:
-      g_value_set_int (value, self->state);
+      g_value_set_enum (value, self->state);
       break;
     case PROP_ICE_STATE:
-      g_value_set_int (value, ferry_peer_connection_get_ice_state (self));
+      g_value_set_enum (value, ferry_peer_connection_get_ice_state (self));
       break;
     case PROP_DTLS_STATE:
-      g_value_set_int (value, ferry_peer_connection_get_dtls_state (self));
+      g_value_set_enum (value, ferry_peer_connection_get_dtls_state (self));
       break;
     case PROP_SCTP_STATE:
-      g_value_set_int (value, ferry_peer_connection_get_sctp_state (self));
+      g_value_set_enum (value, ferry_peer_connection_get_sctp_state (self));
       break;
     case PROP_SELECTED_PAIR:
       g_value_take_string (value, ferry_peer_connection_describe_selected_pair (self));
@@ -900,21 +903,21 @@ ferry_peer_connection_class_init (FerryPeerConnectionClass *klass)
   object_class->get_property = ferry_peer_connection_get_property;
 
   properties[PROP_STATE] =
-    g_param_spec_int ("state", NULL, NULL, FERRY_PEER_CONNECTION_NEW, FERRY_PEER_CONNECTION_CLOSED,
-                      FERRY_PEER_CONNECTION_NEW,
-                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+    g_param_spec_enum ("state", NULL, NULL, FERRY_TYPE_PEER_CONNECTION_STATE,
+                       FERRY_PEER_CONNECTION_NEW,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_ICE_STATE] =
-    g_param_spec_int ("ice-state", NULL, NULL, FERRY_ICE_STATE_NEW, FERRY_ICE_STATE_CLOSED,
-                      FERRY_ICE_STATE_NEW,
-                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+    g_param_spec_enum ("ice-state", NULL, NULL, FERRY_TYPE_ICE_STATE,
+                       FERRY_ICE_STATE_NEW,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_DTLS_STATE] =
-    g_param_spec_int ("dtls-state", NULL, NULL, FERRY_DTLS_STATE_NEW, FERRY_DTLS_STATE_FAILED,
-                      FERRY_DTLS_STATE_NEW,
-                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+    g_param_spec_enum ("dtls-state", NULL, NULL, FERRY_TYPE_DTLS_STATE,
+                       FERRY_DTLS_STATE_NEW,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_SCTP_STATE] =
-    g_param_spec_int ("sctp-state", NULL, NULL, FERRY_SCTP_STATE_NEW, FERRY_SCTP_STATE_FAILED,
-                      FERRY_SCTP_STATE_NEW,
-                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+    g_param_spec_enum ("sctp-state", NULL, NULL, FERRY_TYPE_SCTP_STATE,
+                       FERRY_SCTP_STATE_NEW,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_SELECTED_PAIR] =
     g_param_spec_string ("selected-pair", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -990,28 +993,28 @@ ferry_peer_connection_get_error (FerryPeerConnection *self)
   return self->error;
 }
 
-int
+FerryIceState
 ferry_peer_connection_get_ice_state (FerryPeerConnection *self)
 {
   g_return_val_if_fail (FERRY_IS_PEER_CONNECTION (self), FERRY_ICE_STATE_CLOSED);
 
-  return self->ice ? (int) ferry_ice_transport_get_state (self->ice) : FERRY_ICE_STATE_CLOSED;
+  return self->ice ? ferry_ice_transport_get_state (self->ice) : FERRY_ICE_STATE_CLOSED;
 }
 
-int
+FerryDtlsState
 ferry_peer_connection_get_dtls_state (FerryPeerConnection *self)
 {
   g_return_val_if_fail (FERRY_IS_PEER_CONNECTION (self), FERRY_DTLS_STATE_CLOSED);
 
-  return self->dtls ? (int) ferry_dtls_transport_get_state (self->dtls) : FERRY_DTLS_STATE_CLOSED;
+  return self->dtls ? ferry_dtls_transport_get_state (self->dtls) : FERRY_DTLS_STATE_CLOSED;
 }
 
-int
+FerrySctpState
 ferry_peer_connection_get_sctp_state (FerryPeerConnection *self)
 {
   g_return_val_if_fail (FERRY_IS_PEER_CONNECTION (self), FERRY_SCTP_STATE_CLOSED);
 
-  return self->sctp ? (int) ferry_sctp_transport_get_state (self->sctp) : FERRY_SCTP_STATE_CLOSED;
+  return self->sctp ? ferry_sctp_transport_get_state (self->sctp) : FERRY_SCTP_STATE_CLOSED;
 }
 
 char *

@@ -11,6 +11,7 @@
 #include "ferry-p2pt-codec.h"
 #include "ferry-peer-message.h"
 #include "ferry-peer-private.h"
+#include "ferry-room-enums.h"
 
 typedef struct {
   FerryPeer           *peer;
@@ -528,7 +529,7 @@ ferry_peer_get_property (GObject    *object,
       g_value_set_string (value, self->display_name);
       break;
     case PROP_KIND:
-      g_value_set_int (value, self->kind);
+      g_value_set_enum (value, self->kind);
       break;
     case PROP_VERIFIED:
       g_value_set_boolean (value, self->verified);
@@ -556,9 +557,9 @@ ferry_peer_class_init (FerryPeerClass *klass)
     g_param_spec_string ("display-name", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_KIND] =
-    g_param_spec_int ("kind", NULL, NULL, FERRY_PEER_KIND_UNKNOWN, FERRY_PEER_KIND_P2PT,
-                      FERRY_PEER_KIND_UNKNOWN,
-                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+    g_param_spec_enum ("kind", NULL, NULL, FERRY_TYPE_PEER_KIND,
+                       FERRY_PEER_KIND_UNKNOWN,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_VERIFIED] =
     g_param_spec_boolean ("verified", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);

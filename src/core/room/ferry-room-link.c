@@ -8,6 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "ferry-room-link.h"
+#include "ferry-room-enums.h"
 
 #define MAX_LINK_TRACKERS 16
 #define MAX_LINK_LENGTH 4096
@@ -59,7 +60,7 @@ ferry_room_link_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_KIND:
-      g_value_set_int (value, self->kind);
+      g_value_set_enum (value, self->kind);
       break;
     case PROP_DISPLAY_NAME:
       g_value_set_string (value, ferry_room_link_get_display_name (self));
@@ -78,8 +79,9 @@ ferry_room_link_class_init (FerryRoomLinkClass *klass)
   object_class->get_property = ferry_room_link_get_property;
 
   properties[PROP_KIND] =
-    g_param_spec_int ("kind", NULL, NULL, FERRY_ROOM_KIND_PLAIN, FERRY_ROOM_KIND_SECRET,
-                      FERRY_ROOM_KIND_PLAIN, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_enum ("kind", NULL, NULL, FERRY_TYPE_ROOM_KIND,
+                       FERRY_ROOM_KIND_PLAIN,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_DISPLAY_NAME] =
     g_param_spec_string ("display-name", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);

@@ -14,6 +14,8 @@
 #include <nice/agent.h>
 
 #include "ferry-ice-transport.h"
+#include "ferry-webrtc-enums.h"
+#include "ferry-text.h"
 #include "ferry-source.h"
 
 /* A browser's early DTLS flight is 1–4 datagrams; more means something is wrong. */
@@ -99,7 +101,8 @@ set_state (FerryIceTransport *self,
   if (self->state == state || self->state == FERRY_ICE_STATE_CLOSED)
     return;
 
-  g_debug ("ICE %p: state %d -> %d", self, self->state, state);
+  g_debug ("ICE %p: state %s -> %s", self, ferry_enum_nick (FERRY_TYPE_ICE_STATE, self->state),
+           ferry_enum_nick (FERRY_TYPE_ICE_STATE, state));
   self->state = state;
   if (state >= FERRY_ICE_STATE_CONNECTED)
     g_clear_pointer (&self->connect_timeout, g_source_destroy);
@@ -462,7 +465,7 @@ ferry_ice_transport_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_STATE:
-      g_value_set_int (value, self->state);
+      g_value_set_enum (value, self->state);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -479,9 +482,9 @@ ferry_ice_transport_class_init (FerryIceTransportClass *klass)
   object_class->get_property = ferry_ice_transport_get_property;
 
   properties[PROP_STATE] =
-    g_param_spec_int ("state", NULL, NULL, FERRY_ICE_STATE_NEW, FERRY_ICE_STATE_CLOSED,
-                      FERRY_ICE_STATE_NEW, G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
-                      G_PARAM_STATIC_STRINGS);
+    g_param_spec_enum ("state", NULL, NULL, FERRY_TYPE_ICE_STATE,
+                       FERRY_ICE_STATE_NEW,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[LOCAL_CANDIDATE] =

@@ -19,8 +19,8 @@ typedef enum {
   FERRY_SCTP_STATE_NEW,
   FERRY_SCTP_STATE_CONNECTING,
   FERRY_SCTP_STATE_CONNECTED,
-  FERRY_SCTP_STATE_CLOSED,    /* shut down or aborted by the peer */
   FERRY_SCTP_STATE_FAILED,    /* could not connect, or the peer stopped answering */
+  FERRY_SCTP_STATE_CLOSED,    /* shut down or aborted by the peer */
 } FerrySctpState;
 
 /* RFC 8831 §8 */

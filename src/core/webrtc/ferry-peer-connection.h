@@ -17,11 +17,16 @@
 #include <gio/gio.h>
 
 #include "ferry-data-channel.h"
+#include "ferry-dtls-transport.h"
+#include "ferry-ice-transport.h"
 #include "ferry-rtc-config.h"
+#include "ferry-sctp-transport.h"
 #include "ferry-sdp.h"
 
 G_BEGIN_DECLS
 
+/* As in every state enum of the transports, the terminal states come last, FAILED before
+ * CLOSED: "state >= FAILED" means the connection is over. */
 typedef enum {
   FERRY_PEER_CONNECTION_NEW,
   FERRY_PEER_CONNECTION_CONNECTING,
@@ -87,10 +92,10 @@ void                 ferry_peer_connection_close             (FerryPeerConnectio
 FerryPeerConnectionState ferry_peer_connection_get_state     (FerryPeerConnection  *self);
 /* Why the connection failed, or %NULL. */
 const GError        *ferry_peer_connection_get_error         (FerryPeerConnection  *self);
-/* Diagnostics: ICE/DTLS/SCTP states as in the transports' enums. */
-int                  ferry_peer_connection_get_ice_state     (FerryPeerConnection  *self);
-int                  ferry_peer_connection_get_dtls_state    (FerryPeerConnection  *self);
-int                  ferry_peer_connection_get_sctp_state    (FerryPeerConnection  *self);
+/* Diagnostics: the transports' states (CLOSED before they exist or after they are gone). */
+FerryIceState        ferry_peer_connection_get_ice_state     (FerryPeerConnection  *self);
+FerryDtlsState       ferry_peer_connection_get_dtls_state    (FerryPeerConnection  *self);
+FerrySctpState       ferry_peer_connection_get_sctp_state    (FerryPeerConnection  *self);
 /* "host 10.0.0.1:5000 -> prflx 10.0.0.2:6000", or %NULL. */
 char                *ferry_peer_connection_describe_selected_pair (FerryPeerConnection *self);
 const char          *ferry_peer_connection_get_local_candidate_type  (FerryPeerConnection *self);

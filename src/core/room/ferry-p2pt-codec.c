@@ -325,8 +325,8 @@ too_large (GError    **error,
            guint64     limit)
 {
   g_set_error (error, FERRY_P2PT_ERROR, FERRY_P2PT_ERROR_TOO_LARGE,
-               _("A P2PT message is larger than the limit of %" G_GUINT64_FORMAT " characters"),
-               limit);
+               _("A P2PT message is larger than the limit of %llu characters"),
+               (unsigned long long) limit);
   return FALSE;
 }
 
@@ -625,8 +625,8 @@ decode_chunk_with_id (FerryP2ptCodec     *self,
       if (self->partials_cost + cost > self->max_message_units)
         {
           g_set_error (error, FERRY_P2PT_ERROR, FERRY_P2PT_ERROR_TOO_LARGE,
-                       _("Unfinished P2PT messages together exceed the limit of %"
-                         G_GUINT64_FORMAT " characters"), self->max_message_units);
+                       _("Unfinished P2PT messages together exceed the limit of %llu "
+                         "characters"), (unsigned long long) self->max_message_units);
           return FALSE;
         }
 

@@ -581,7 +581,7 @@ ferry_room_class_init (FerryRoomClass *klass)
     g_param_spec_uint ("mesh-retry", NULL, NULL, 10, 600000, 5000,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_OFFERS] =
-    g_param_spec_uint ("offers", NULL, NULL, 1, 5, 5,
+    g_param_spec_uint ("offers", NULL, NULL, 1, FERRY_TRACKER_MAX_OFFERS, FERRY_TRACKER_MAX_OFFERS,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -606,8 +606,8 @@ ferry_room_init (FerryRoom *self)
   self->announcing = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) announce_free);
   self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->connected = g_list_store_new (FERRY_TYPE_PEER);
-  self->mesh_retry_ms = 5000;
-  self->n_offers = FERRY_TRACKER_MAX_OFFERS;
+  self->mesh_retry_ms = G_PARAM_SPEC_UINT (properties[PROP_MESH_RETRY])->default_value;
+  self->n_offers = G_PARAM_SPEC_UINT (properties[PROP_OFFERS])->default_value;
 }
 
 static void

@@ -10,8 +10,9 @@
 
 #include "ferry-crypto.h"
 #include "ferry-source.h"
-#include "ferry-text.h"
 #include "ferry-tracker-client.h"
+#include "ferry-signalling-enums.h"
+#include "ferry-text.h"
 #include "ferry-tracker-message.h"
 
 /* wt-tracker can refuse upgrades without an Origin (§6.20); browsers always send one. */
@@ -176,7 +177,8 @@ set_state (FerryTrackerClient *self,
   if (self->state == state)
     return;
 
-  g_debug ("Tracker %s: state %d -> %d", self->url, self->state, state);
+  g_debug ("Tracker %s: state %s -> %s", self->url, ferry_enum_nick (FERRY_TYPE_TRACKER_STATE, self->state),
+           ferry_enum_nick (FERRY_TYPE_TRACKER_STATE, state));
   self->state = state;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
@@ -1127,7 +1129,7 @@ ferry_tracker_client_get_property (GObject    *object,
       g_value_set_string (value, self->url);
       break;
     case PROP_STATE:
-      g_value_set_int (value, self->state);
+      g_value_set_enum (value, self->state);
       break;
     case PROP_FAILURE_REASON:
       g_value_set_string (value, self->failure_reason);
@@ -1192,10 +1194,9 @@ ferry_tracker_client_class_init (FerryTrackerClientClass *klass)
     g_param_spec_string ("url", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_STATE] =
-    g_param_spec_int ("state", NULL, NULL,
-                      FERRY_TRACKER_STATE_DISCONNECTED, FERRY_TRACKER_STATE_FAILED,
-                      FERRY_TRACKER_STATE_DISCONNECTED,
-                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+    g_param_spec_enum ("state", NULL, NULL, FERRY_TYPE_TRACKER_STATE,
+                       FERRY_TRACKER_STATE_DISCONNECTED,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_FAILURE_REASON] =
     g_param_spec_string ("failure-reason", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -1242,14 +1243,14 @@ ferry_tracker_client_init (FerryTrackerClient *self)
   SoupSession *session;
 
   self->context = g_main_context_ref_thread_default ();
-  self->state = FERRY_TRACKER_STATE_DISCONNECTED;
-  self->interval = 120;
-  self->offer_timeout_ms = 50000;
-  self->reconnect_min_ms = 2000;
-  self->reconnect_max_ms = 300000;
-  self->ping_interval_ms = 30000;
-  self->max_interval_ms = 170000;
-  self->min_interval_ms = 10000;
+  /* The defaults are the property specs'. */
+  self->interval = G_PARAM_SPEC_UINT (properties[PROP_INTERVAL])->default_value;
+  self->offer_timeout_ms = G_PARAM_SPEC_UINT (properties[PROP_OFFER_TIMEOUT])->default_value;
+  self->reconnect_min_ms = G_PARAM_SPEC_UINT (properties[PROP_RECONNECT_MIN])->default_value;
+  self->reconnect_max_ms = G_PARAM_SPEC_UINT (properties[PROP_RECONNECT_MAX])->default_value;
+  self->ping_interval_ms = G_PARAM_SPEC_UINT (properties[PROP_PING_INTERVAL])->default_value;
+  self->max_interval_ms = G_PARAM_SPEC_UINT (properties[PROP_MAX_INTERVAL])->default_value;
+  self->min_interval_ms = G_PARAM_SPEC_UINT (properties[PROP_MIN_INTERVAL])->default_value;
   self->pending = g_hash_table_new_full (g_bytes_hash, g_bytes_equal, NULL, pending_offer_free);
 
   /* A session of our own: no WebSocket extension manager (so no permessage-deflate offered, which
