@@ -24,8 +24,9 @@ void     ferry_peer_id_generate         (guint8        peer_id[FERRY_PEER_ID_LEN
 void     ferry_info_hash_from_identifier (const char   *identifier,
                                           guint8        info_hash[FERRY_INFO_HASH_LEN]);
 
-/* Secret rooms (DESIGN.md §5): info_hash = HKDF-SHA256 (secret, "ferry v1 info_hash")[0..20]
- * and K = HKDF-SHA256 (secret, "ferry v1 auth").  Either output may be %NULL. */
+/* Secret rooms (docs/ROOM-LINKS.md, "Secret rooms"):
+ * info_hash = HKDF-SHA256 (secret, "ferry v1 info_hash")[0..20] and
+ * K = HKDF-SHA256 (secret, "ferry v1 auth"), both without salt.  Either output may be %NULL. */
 void     ferry_derive_room_keys         (const guint8  secret[FERRY_ROOM_SECRET_LEN],
                                          guint8        info_hash[FERRY_INFO_HASH_LEN],
                                          guint8        auth_key[FERRY_AUTH_KEY_LEN]);
@@ -45,7 +46,7 @@ gboolean ferry_memequal_constant_time   (const void   *a,
 void     ferry_memzero                  (void         *buf,
                                          gsize         len);
 
-/* base64url without padding (RFC 4648 §5), used by room links. */
+/* base64url without padding (RFC 4648 section 5), used by room links. */
 char    *ferry_base64url_encode         (const guint8 *data,
                                          gsize         len);
 guint8  *ferry_base64url_decode         (const char   *text,

@@ -15,7 +15,8 @@
 //
 // Exit 0 once every expected message arrived and N peers connected, 1 on timeout. It closes
 // its connections and lingers --linger ms before exiting, so that the others see it go
-// (TESTING.md). --stay keeps it running after "done" until SIGTERM or stdin EOF.
+// (docs/INTEROP.md, "A peer that exits right after closing is never seen leaving"). --stay
+// keeps it running after "done" until SIGTERM or stdin EOF.
 // --control: stdin lines are control commands (lib/p2pt-driver.mjs, `command`); the peer runs
 // until stdin reaches EOF, then exits 0, or 1 if it never met --peers peers.
 //

@@ -601,7 +601,7 @@ test_reference_stop (void)
 }
 
 /* Builders byte for byte against JSON.stringify of the objects websocket-tracker.js builds
- * (§1.3, §1.6, §1.7). */
+ * (docs/INTEROP.md, "Messages we send"). */
 static void
 test_reference_json_stringify (void)
 {
@@ -1014,7 +1014,8 @@ test_hostile_garbage (void)
   g_assert_true (g_str_has_suffix (failure_reason, "…"));
   g_assert_cmpuint (strlen (failure_reason), <, 210);
 
-  /* We offer no extension and send an Origin (§6.20). */
+  /* We offer no extension and send an Origin (docs/INTEROP.md, "Origin and WebSocket
+   * extensions"). */
   g_assert_cmpstr (hostile->origin, ==, "https://ferryapp.github.io");
   g_assert_null (hostile->extensions);
 
@@ -1087,7 +1088,8 @@ test_hostile_answers_per_connection (void)
   g_ptr_array_set_size (offers, 0);
   FERRY_TEST_WAIT_UNTIL (hostile->received->len == 1, 5000);
 
-  /* What went out: P2PT's key order, numwant = offers, no event (§1.3, §6.4). */
+  /* What went out: P2PT's key order, numwant = offers, no event (docs/INTEROP.md, "Messages we
+   * send"). */
   text = g_ptr_array_index (hostile->received, 0);
   g_assert_true (g_str_has_prefix (text, "{\"numwant\":2,\"uploaded\":0,\"downloaded\":0,"
                                          "\"action\":\"announce\",\"info_hash\":\"\\u0000ferry\x7f"));

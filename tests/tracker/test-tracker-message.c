@@ -6,7 +6,8 @@
 #include "ferry-tracker-client.h"
 #include "ferry-tracker-message.h"
 
-/* SHA-1 ("webdrop65d5") as captured from bittorrent-tracker 11.2.3 (research/protocols.md §1.2). */
+/* SHA-1 ("webdrop65d5"), WebDrop's room for code 65d5, as captured from bittorrent-tracker
+ * 11.2.3 (docs/INTEROP.md, "Reference captures"). */
 static const guint8 webdrop_hash[20] = {
   0x83, 0xfa, 0x57, 0x17, 0xce, 0xa9, 0x5e, 0x55, 0x18, 0x97,
   0x4b, 0x4c, 0x34, 0x4f, 0x1c, 0x76, 0xae, 0x8f, 0x1e, 0x38,
@@ -30,7 +31,8 @@ static const guint8 offer_x[20] = {
   0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x00, 0x7f, 0x01,
 };
 
-/* research/protocols.md §3.4, captured from libwebrtc. */
+/* Captured from libwebrtc M106 via node @roamhq/wrtc (an offer made by P2PT 1.6.2); see
+ * docs/INTEROP.md, "Reference captures". */
 static const char offer_sdp[] =
   "v=0\r\n"
   "o=- 3703429459490841177 2 IN IP4 127.0.0.1\r\n"
@@ -118,7 +120,7 @@ test_relayed_offer_and_answer (void)
   g_autoptr(FerryTrackerMessage) m1 = NULL;
   g_autoptr(FerryTrackerMessage) m2 = NULL;
 
-  /* bittorrent-tracker's relay shapes (§1.5, §1.6). */
+  /* bittorrent-tracker's relay shapes (docs/INTEROP.md, "Reference captures"). */
   g_string_append (sdp_json, "\"");
   for (const char *p = offer_sdp; *p; p++)
     if (*p == '\r')
@@ -161,7 +163,8 @@ test_failures (void)
   g_autoptr(FerryTrackerMessage) warning = parse_ok ("{\"action\":\"announce\",\"warning message\":"
                                                      "\"slow down\",\"tracker id\":\"t1\"}");
 
-  /* §1.9: bittorrent-tracker and aquatic send bare failures without action or info_hash. */
+  /* bittorrent-tracker and aquatic send bare failures without action or info_hash
+   * (docs/INTEROP.md, "Failures and warnings"). */
   g_assert_cmpint (bare->action, ==, FERRY_TRACKER_ACTION_NONE);
   g_assert_false (bare->has_info_hash);
   g_assert_cmpstr (bare->failure_reason, ==, "invalid info_hash");
@@ -177,7 +180,8 @@ test_failures (void)
 static void
 test_nulls_and_empty_ids (void)
 {
-  /* JSON null is absent; "" is falsy in JavaScript (openwebtorrent relays it, §1.6). */
+  /* JSON null is absent; "" is falsy in JavaScript (openwebtorrent relays it; docs/INTEROP.md,
+   * "What we read and drop"). */
   g_autoptr(FerryTrackerMessage) m = parse_ok ("{\"action\":\"announce\",\"info_hash\":null,"
                                                "\"peer_id\":\"\",\"complete\":null,"
                                                "\"offer\":null,\"failure reason\":null,"

@@ -5,7 +5,8 @@
 #include "ferry-crypto.h"
 #include "ferry-json.h"
 
-/* SHA-1 ("webdrop65d5") as captured from bittorrent-tracker 11.2.3 (research/protocols.md §1.2). */
+/* SHA-1 ("webdrop65d5"), WebDrop's room for code 65d5, as captured from bittorrent-tracker
+ * 11.2.3 (docs/INTEROP.md, "Reference captures"). */
 static const guint8 webdrop_hash[20] = {
   0x83, 0xfa, 0x57, 0x17, 0xce, 0xa9, 0x5e, 0x55, 0x18, 0x97,
   0x4b, 0x4c, 0x34, 0x4f, 0x1c, 0x76, 0xae, 0x8f, 0x1e, 0x38,

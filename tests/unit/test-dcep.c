@@ -3,11 +3,12 @@
 
 #include "ferry-dcep.h"
 
-/* simple-peer's channel label: 40 random hex characters (research/protocols.md §3.5). */
+/* simple-peer's channel label: 40 random hex characters (docs/INTEROP.md, "DCEP open
+ * messages"). */
 #define SIMPLE_PEER_LABEL "a8818cbd0d6cba6e925d8ce34a5d8df61902cdf9"
 
 /* DATA_CHANNEL_OPEN as Chromium sends it for simple-peer's channel: reliable, ordered, priority
- * 256, label 40 bytes, empty protocol (research/webrtc-stack.md §6.1). */
+ * 256, label 40 bytes, empty protocol (docs/INTEROP.md, "Reference captures"). */
 static const guint8 chromium_open[] = {
   0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x28, 0x00, 0x00,
   'a', '8', '8', '1', '8', 'c', 'b', 'd', '0', 'd', '6', 'c', 'b', 'a', '6', 'e', '9', '2', '5', 'd',

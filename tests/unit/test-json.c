@@ -55,7 +55,7 @@ static void
 test_encode_like_javascript (void)
 {
   /* JSON.stringify(String.fromCharCode(0,8,9,10,12,13,0x1f,0x22,0x2f,0x5c,0x7f,0x80,0xff)),
-   * verified with node 20 (research/protocols.md §1.2). */
+   * verified with node 20 (docs/INTEROP.md, "What JSON.stringify writes"). */
   const gunichar2 units[] = { 0, 8, 9, 10, 12, 13, 0x1f, 0x22, 0x2f, 0x5c, 0x7f, 0x80, 0xff };
   const char expected[] = "\"\\u0000\\b\\t\\n\\f\\r\\u001f\\\"/\\\\\x7f\xc2\x80\xc3\xbf\"";
   g_autoptr(GString) out = g_string_new (NULL);

@@ -3,7 +3,7 @@
 
 #include "ferry-p2pt-codec.h"
 
-/* research/protocols.md §2.8 (a): WebDrop's init, captured from P2PT 1.6.2. */
+/* Captured from P2PT 1.6.2: WebDrop's init message (docs/INTEROP.md, "Reference captures"). */
 static const char webdrop_init[] =
   "^{\"id\":119131,\"msg\":\"{\\\"type\\\":\\\"init\\\",\\\"name\\\":\\\"Linux Chrome120\\\","
   "\\\"color\\\":\\\"hsla(10,60%,60%,1)\\\",\\\"sharesCount\\\":0,\\\"msgsCount\\\":0}\","
@@ -12,7 +12,8 @@ static const char webdrop_init_payload[] =
   "{\"type\":\"init\",\"name\":\"Linux Chrome120\",\"color\":\"hsla(10,60%,60%,1)\","
   "\"sharesCount\":0,\"msgsCount\":0}";
 
-/* §2.8 (b): {type:'ping'} with id 104729. */
+/* Captured from P2PT 1.6.2: {type:'ping'} with id 104729, 66 bytes (docs/INTEROP.md, "Reference
+ * captures"). */
 static const guint8 ping_bytes[] = {
   0x5e, 0x7b, 0x22, 0x69, 0x64, 0x22, 0x3a, 0x31, 0x30, 0x34, 0x37, 0x32, 0x39, 0x2c, 0x22, 0x6d,
   0x73, 0x67, 0x22, 0x3a, 0x22, 0x7b, 0x5c, 0x22, 0x74, 0x79, 0x70, 0x65, 0x5c, 0x22, 0x3a, 0x5c,
@@ -146,7 +147,7 @@ test_chunked_string (void)
   g_autofree char *x16000 = repeat ("x", 16000);
   g_autofree char *chunk0 = g_strconcat ("^{\"id\":196991,\"msg\":\"", x16000, "\",\"c\":0}", NULL);
 
-  /* §2.8 (c), as captured. */
+  /* As captured from P2PT 1.6.2 sending 16,005 'x' (docs/INTEROP.md, "Reference captures"). */
   chunks = ferry_p2pt_codec_encode (codec, "196991", payload, FALSE);
   g_assert_cmpuint (chunks->len, ==, 2);
   g_assert_cmpuint (strlen (g_ptr_array_index (chunks, 0)), ==, 16029);
@@ -185,7 +186,8 @@ test_object_non_ascii (void)
                                           "é€😀\",\"time\":\"10:00:00 AM\"}", NULL);
   g_autofree char *chunk0 = g_strconcat ("^{\"id\":123456,\"msg\":\"{\\\"type\\\":\\\"msg\\\","
                                          "\\\"msg\\\":\\\"", a15979, "\",\"o\":1,\"c\":0}", NULL);
-  /* The 95 bytes of chunk 1, as the hex dump in §2.8 (d) shows them. */
+  /* The 95 bytes of chunk 1, as captured from P2PT 1.6.2 (docs/INTEROP.md, "Reference
+   * captures"). */
   static const char chunk1[] =
     "^{\"id\":123456,\"msg\":\"aaaaaaaaaaa\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\\\",\\\"time\\\":"
     "\\\"10:00:00 AM\\\"}\",\"o\":1,\"c\":1,\"last\":true}";
@@ -215,7 +217,8 @@ test_surrogate_split (void)
                                          NULL);
   static const char chunk1[] = "^{\"id\":150001,\"msg\":\"\\ude00!\",\"c\":1,\"last\":true}";
 
-  /* §2.8 (e): the encoder splits the pair as P2PT does... */
+  /* Captured from P2PT 1.6.2 (docs/INTEROP.md, "Reference captures"): the encoder splits the
+   * pair as P2PT does... */
   chunks = ferry_p2pt_codec_encode (codec, "150001", payload, FALSE);
   g_assert_cmpuint (chunks->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (chunks, 0), ==, chunk0);

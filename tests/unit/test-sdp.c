@@ -4,9 +4,9 @@
 #include "ferry-sdp.h"
 
 /* Real descriptions, byte for byte in the form each stack emits them (CRLF).  The libwebrtc offer
- * is the capture of research/protocols.md §3.4 verbatim; the others are written from the captures
- * described in research/webrtc-stack.md §2.2 (same line order, attribute forms and value shapes;
- * addresses, ids, credentials and fingerprints are fresh random values). */
+ * is a capture, kept verbatim; the Chromium, Firefox and aiortc ones are rebuilt from captures of
+ * those stacks (same line order, attribute forms and value shapes; addresses, ids, credentials
+ * and fingerprints are fresh random values).  See docs/INTEROP.md, "Reference captures". */
 
 /* Chromium offer with STUN configured (WebDrop v2): an mDNS host candidate and a srflx candidate
  * with "raddr 0.0.0.0 rport 0"; the default candidate goes into m= and c=. */
@@ -99,7 +99,8 @@ static const char firefox_answer[] =
   "a=sctp-port:5000\r\n"
   "a=max-message-size:1073741823\r\n";
 
-/* research/protocols.md §3.4: libwebrtc M106 via node @roamhq/wrtc, 1223 bytes. */
+/* Captured from libwebrtc M106 via node @roamhq/wrtc (an offer made by P2PT 1.6.2), 1223 bytes;
+ * see docs/INTEROP.md, "Reference captures". */
 static const char libwebrtc_offer[] =
   "v=0\r\n"
   "o=- 3703429459490841177 2 IN IP4 127.0.0.1\r\n"

@@ -9,7 +9,8 @@
  * v >= 1 and ignore members they do not know, so later versions can add capabilities and fields
  * without breaking older peers.  "mac" is present in secret rooms only:
  *   HMAC-SHA256 (K, "ferry-auth-v1" ‖ sender's fingerprint ‖ receiver's fingerprint)
- * over the raw 32-byte SHA-256 certificate fingerprints as the sender sees them (DESIGN.md §5).
+ * over the raw 32-byte SHA-256 certificate fingerprints as the sender sees them; see
+ * docs/PROTOCOL.md, "Authentication in secret rooms".
  */
 #pragma once
 

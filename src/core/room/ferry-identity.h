@@ -3,8 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Created once and kept (mode 0600) in the user's data directory, so a friend's fingerprint stays
- * the same across restarts (DESIGN.md §5).  The verification code lets two people compare, out of
- * band, that they see each other's real certificates.
+ * the same across restarts (docs/ARCHITECTURE.md, "Identity").  The verification code lets two
+ * people compare, out of band, that they see each other's real certificates.
  */
 #pragma once
 

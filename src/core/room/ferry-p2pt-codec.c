@@ -726,7 +726,8 @@ ferry_p2pt_codec_encode (FerryP2ptCodec *self,
       gsize n = MIN (FERRY_P2PT_CHUNK_UNITS, units->len - start);
       GString *chunk = g_string_sized_new (n + 64);
 
-      /* Member order and spelling as JSON.stringify writes P2PT's object (protocols.md §2.8). */
+      /* Member order and spelling as JSON.stringify writes P2PT's object (docs/INTEROP.md,
+       * "Envelope and chunking"). */
       g_string_append (chunk, "^{\"id\":");
       g_string_append (chunk, id);
       g_string_append (chunk, ",\"msg\":");

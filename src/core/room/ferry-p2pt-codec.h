@@ -3,10 +3,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * P2PT sends '^' + JSON {"id", "msg", "o"?, "c", "last"?} text messages, the payload string
- * chunked at 16,000 UTF-16 code units (research/protocols.md §2.6, §2.8).  A chunk boundary may
- * split a surrogate pair, so chunks are decoded to UTF-16 and joined before converting to UTF-8.
- * Replies reuse the id of the message they answer.  One codec serves one remote peer: it holds
- * that peer's partial messages and the ids it sent that are still waiting for a reply.
+ * chunked at 16,000 UTF-16 code units (docs/INTEROP.md, "Envelope and chunking").  A chunk
+ * boundary may split a surrogate pair, so chunks are decoded to UTF-16 and joined before
+ * converting to UTF-8.  Replies reuse the id of the message they answer.  One codec serves one
+ * remote peer: it holds that peer's partial messages and the ids it sent that are still waiting
+ * for a reply.
  *
  * Everything received is untrusted: message size, number of partial messages and reassembly time
  * are limited, and violations are reported as FERRY_P2PT_ERROR.

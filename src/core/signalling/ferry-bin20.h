@@ -3,8 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * info_hash, peer_id, offer_id and to_peer_id travel as 20-code-point strings, one code point
- * U+0000..U+00FF per byte (research/protocols.md §1.2).  Encoding matches JSON.stringify byte for
- * byte; decoding accepts any valid JSON escaping.
+ * U+0000..U+00FF per byte (docs/INTEROP.md, "bin20 ids").  Encoding matches JSON.stringify byte
+ * for byte; decoding accepts any valid JSON escaping.
  */
 #pragma once
 

@@ -15,7 +15,8 @@
 #include "ferry-text.h"
 #include "ferry-tracker-message.h"
 
-/* wt-tracker can refuse upgrades without an Origin (§6.20); browsers always send one. */
+/* wt-tracker can refuse upgrades without an Origin; browsers always send one (docs/INTEROP.md,
+ * "Origin and WebSocket extensions"). */
 #define TRACKER_ORIGIN "https://ferryapp.github.io"
 #define USER_AGENT "Ferry/" PACKAGE_VERSION
 /* We echo the tracker's "tracker id" in every announce, which must stay under 16 KiB. */
@@ -271,7 +272,8 @@ unref_object (gpointer object)
     g_object_unref (object);
 }
 
-/* Offers are only good on the connection they were announced on (§1.6, §6.5). */
+/* Offers are only good on the connection they were announced on (docs/INTEROP.md, "Offers and
+ * answers"). */
 static void
 expire_all_offers (FerryTrackerClient *self)
 {
@@ -515,8 +517,9 @@ handle_announce (FerryTrackerClient  *self,
   SoupWebsocketConnection *conn = self->conn;
   gint64 interval;
 
-  /* As the browser client does (§1.4, §6.2): a message for another swarm belongs to another
-   * user of a shared socket, and one with our own peer id is our own offer coming back. */
+  /* As the browser client does (docs/INTEROP.md, "What we read and drop"): a message for another
+   * swarm belongs to another user of a shared socket, and one with our own peer id is our own
+   * offer coming back. */
   if (!message->has_info_hash ||
       memcmp (message->info_hash, self->info_hash, FERRY_BIN20_LEN) != 0)
     {
@@ -526,8 +529,8 @@ handle_announce (FerryTrackerClient  *self,
   if (message->has_peer_id && memcmp (message->peer_id, self->peer_id, FERRY_BIN20_LEN) == 0)
     return;
 
-  /* As websocket-tracker.js: a failure stops there, a warning does not (§1.4).  Empty strings
-   * are falsy there, so they count as absent. */
+  /* As websocket-tracker.js: a failure stops there, a warning does not (docs/INTEROP.md,
+   * "Failures and warnings").  Empty strings are falsy there, so they count as absent. */
   if (message->failure_reason != NULL && *message->failure_reason != '\0')
     {
       tracker_failure (self, message->failure_reason);
@@ -631,8 +634,9 @@ handle_message (FerryTrackerClient  *self,
 
     case FERRY_TRACKER_ACTION_NONE:
       /* bittorrent-tracker and aquatic answer a request they cannot parse with a bare
-       * {"failure reason": …} (§1.9, §6.19).  The browser client resets its socket on it; we
-       * keep the connection, which a reconnect would not fix, and report it. */
+       * {"failure reason": …} (docs/INTEROP.md, "Failures and warnings").  The browser client
+       * resets its socket on it; we keep the connection, which a reconnect would not fix, and
+       * report it. */
       if (message->failure_reason != NULL && *message->failure_reason != '\0')
         tracker_failure (self, message->failure_reason);
       else if (message->warning_message != NULL && *message->warning_message != '\0')
@@ -670,7 +674,8 @@ message_cb (SoupWebsocketConnection *conn,
 
   heard_from_tracker (self);
 
-  /* Text and binary frames alike: the browser client JSON.parses both (§1.1). */
+  /* Text and binary frames alike: the browser client JSON.parses both (docs/INTEROP.md, "What
+   * we read and drop"). */
   message = ferry_tracker_message_parse (data != NULL ? data : "", len, &error);
 
   /* Handlers may drop the last reference to us. */
@@ -955,7 +960,8 @@ ferry_tracker_client_announce (FerryTrackerClient *self,
     }
 
   /* One frame of at most 16 KiB (aquatic; libsoup 3.2 does not fragment): drop offers from the
-   * end until it fits.  Five typical offers take about 11 KiB (§1.12). */
+   * end until it fits.  Five typical offers take about 11 KiB (docs/INTEROP.md, "Size limits and
+   * libsoup 3.2"). */
   for (;;)
     {
       text = ferry_tracker_message_build_announce (self->info_hash, self->peer_id,
@@ -1254,7 +1260,8 @@ ferry_tracker_client_init (FerryTrackerClient *self)
   self->pending = g_hash_table_new_full (g_bytes_hash, g_bytes_equal, NULL, pending_offer_free);
 
   /* A session of our own: no WebSocket extension manager (so no permessage-deflate offered, which
-   * bittorrent-tracker disables anyway, §1.1), bound to the context we run on. */
+   * bittorrent-tracker's server disables anyway; see docs/INTEROP.md, "Origin and WebSocket
+   * extensions"), bound to the context we run on. */
   session = soup_session_new_with_options ("user-agent", USER_AGENT, NULL);
   soup_session_remove_feature_by_type (session, SOUP_TYPE_WEBSOCKET_EXTENSION_MANAGER);
   self->session = session;

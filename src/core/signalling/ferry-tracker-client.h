@@ -2,13 +2,13 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Speaks the bittorrent-tracker WebSocket protocol as P2PT does (research/protocols.md §1):
- * announces carry numwant and up to 5 complete (non-trickle) SDP offers, never "event":"update";
- * relayed offers come out as ::offer and are answered with send_answer () on the same socket;
- * answers are matched to our offers by offer_id; unanswered offers expire.  It re-announces on the
- * server's interval, pings the socket and declares it dead when nothing comes back, reconnects
- * with exponential back-off and jitter, and sends "event":"stopped" on stop ().  Everything the
- * tracker sends is untrusted: malformed messages become ::warning, never a crash.
+ * Speaks the bittorrent-tracker WebSocket protocol as P2PT does (see docs/INTEROP.md, "Tracker
+ * servers"): announces carry numwant and up to 5 complete (non-trickle) SDP offers, never
+ * "event":"update"; relayed offers come out as ::offer and are answered with send_answer () on
+ * the same socket; answers are matched to our offers by offer_id; unanswered offers expire.  It
+ * re-announces on the server's interval, pings the socket and declares it dead when nothing comes
+ * back, reconnects with exponential back-off and jitter, and sends "event":"stopped" on stop ().
+ * Everything the tracker sends is untrusted: malformed messages become ::warning, never a crash.
  *
  * The client does not create peer connections: the owner (FerryRoom) makes offers when asked
  * through ::announce-needed, and gets each offer's object back with ::answer or ::offer-expired.

@@ -143,7 +143,8 @@ read_count (JsonObject  *object,
   return invalid (error, _("“%s” is not a number"), name);
 }
 
-/* {"type": @type, "sdp": "…"}, as simple-peer signals it (§3.2). */
+/* {"type": @type, "sdp": "…"}, as simple-peer signals it (docs/INTEROP.md, "Descriptions as
+ * JSON"). */
 static gboolean
 read_description (JsonNode    *node,
                   const char  *name,
@@ -184,8 +185,8 @@ read_description (JsonNode    *node,
 }
 
 /* Reads member @name of the object @json (raw text) as bin20.  Absent, null and "" (falsy in
- * JavaScript, and what openwebtorrent relays for a socket that never announced, §1.6) leave
- * *@has FALSE. */
+ * JavaScript, and what openwebtorrent relays for a socket that never announced; see
+ * docs/INTEROP.md, "What we read and drop") leave *@has FALSE. */
 static gboolean
 read_bin20 (const char  *json,
             gsize        len,
@@ -468,7 +469,7 @@ ferry_tracker_message_build_announce (const guint8                    info_hash[
 
   out = g_string_sized_new (256);
   /* P2PT passes {numwant, uploaded, downloaded} and WebSocketTracker.announce() adds the rest
-   * with Object.assign (§1.3), which gives this key order. */
+   * with Object.assign, which gives this key order (docs/INTEROP.md, "Messages we send"). */
   g_string_append_printf (out, "{\"numwant\":%u,\"uploaded\":0,\"downloaded\":0,", n_offers);
   append_ids (out, info_hash, peer_id);
   append_trackerid (out, trackerid);
@@ -511,7 +512,8 @@ ferry_tracker_message_build_answer (const guint8  info_hash[FERRY_BIN20_LEN],
   append_description (out, "answer", sdp);
   g_string_append (out, ",\"offer_id\":");
   ferry_bin20_append_json (out, offer_id);
-  /* websocket-tracker.js adds trackerid after building the answer's params (§1.6). */
+  /* websocket-tracker.js adds trackerid after building the answer's params (docs/INTEROP.md,
+   * "Messages we send"). */
   append_trackerid (out, trackerid);
   g_string_append_c (out, '}');
   return g_string_free (out, FALSE);
@@ -528,8 +530,9 @@ ferry_tracker_message_build_stopped (const guint8  info_hash[FERRY_BIN20_LEN],
   g_return_val_if_fail (trackerid == NULL || g_utf8_validate (trackerid, -1, NULL), NULL);
 
   out = g_string_sized_new (160);
-  /* Client.stop() in bittorrent-tracker: _defaultAnnounceOpts () then event (§1.7).  numwant
-   * is 0 rather than its 50: we want no peers, and no server reads it for "stopped". */
+  /* Client.stop() in bittorrent-tracker: _defaultAnnounceOpts () then event (docs/INTEROP.md,
+   * "Messages we send").  numwant is 0 rather than its 50: we want no peers, and no server
+   * reads it for "stopped". */
   g_string_append (out, "{\"numwant\":0,\"uploaded\":0,\"downloaded\":0,\"event\":\"stopped\",");
   append_ids (out, info_hash, peer_id);
   append_trackerid (out, trackerid);

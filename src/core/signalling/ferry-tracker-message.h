@@ -2,16 +2,16 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * One WebSocket message is one JSON object (research/protocols.md §1).  The parser takes the raw
- * text of a message from a text or a binary frame, checks every field it knows and refuses the
- * message with a GError when anything is malformed; the tracker is untrusted.  The 20-byte ids
+ * One WebSocket message is one JSON object (docs/INTEROP.md, "Tracker servers").  The parser takes
+ * the raw text of a message from a text or a binary frame, checks every field it knows and refuses
+ * the message with a GError when anything is malformed; the tracker is untrusted.  The 20-byte ids
  * are read from the raw text (ferry-bin20.h) because json-glib 1.6 cuts strings at \u0000;
  * everything else goes through json-glib.
  *
  * The builders write the three messages a P2PT peer sends, key for key and byte for byte as
- * JSON.stringify does in bittorrent-tracker's WebSocketTracker (§1.3, §1.6, §1.7).  The parser
- * also reads those (and the tracker's relayed offers and answers), so that a built message parses
- * back to what it was built from.
+ * JSON.stringify does in bittorrent-tracker's WebSocketTracker (docs/INTEROP.md, "Messages we
+ * send").  The parser also reads those (and the tracker's relayed offers and answers), so that a
+ * built message parses back to what it was built from.
  */
 #pragma once
 
@@ -30,10 +30,10 @@ typedef enum {
 } FerryTrackerMessageError;
 
 /* The largest message we read: libsoup's default max-incoming-payload-size, twice the 64 KiB
- * that wt-tracker, openwebtorrent and aquatic accept (§1.12) so that an SDP at its limit still
- * fits once escaped. */
+ * that wt-tracker, openwebtorrent and aquatic accept, so that an SDP at its limit still fits once
+ * escaped (docs/INTEROP.md, "Size limits and libsoup 3.2"). */
 #define FERRY_TRACKER_MESSAGE_MAX_INCOMING (128 * 1024)
-/* libtorrent's RTC_MAX_SDP_SIZE (§1.12). */
+/* libtorrent's RTC_MAX_SDP_SIZE (docs/INTEROP.md, "Size limits and libsoup 3.2"). */
 #define FERRY_TRACKER_MESSAGE_MAX_SDP (64 * 1024)
 
 typedef enum {
@@ -91,7 +91,7 @@ void                 ferry_tracker_message_free         (FerryTrackerMessage *me
 /* {"numwant":N,"uploaded":0,"downloaded":0,"action":"announce","info_hash":…,"peer_id":…,
  *  ["trackerid":…,]"offers":[{"offer":{"type":"offer","sdp":…},"offer_id":…},…]}
  * with N = @n_offers (which may be 0).  Never an "event": wt-tracker and openwebtorrent close the
- * socket on "update" (§1.3).  SDPs must be valid UTF-8. */
+ * socket on "update" (docs/INTEROP.md, "Messages we send").  SDPs must be valid UTF-8. */
 char                *ferry_tracker_message_build_announce (const guint8                    info_hash[FERRY_BIN20_LEN],
                                                            const guint8                    peer_id[FERRY_BIN20_LEN],
                                                            const char                     *trackerid,

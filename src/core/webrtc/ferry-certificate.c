@@ -106,8 +106,8 @@ ferry_certificate_generate (GError **error)
     return (tls_failed (error, "serial", GNUTLS_E_RANDOM_FAILED), NULL);
   serial[0] &= 0x7f;
 
-  /* Long-lived on purpose: the fingerprint is the user's identity (DESIGN.md §5). Peers never
-   * check validity dates on WebRTC certificates. */
+  /* Long-lived on purpose: the fingerprint is the user's identity (docs/ARCHITECTURE.md,
+   * "Identity"). Peers never check validity dates on WebRTC certificates. */
   if ((r = gnutls_x509_crt_init (&self->crt)) < 0 ||
       (r = gnutls_x509_crt_set_version (self->crt, 3)) < 0 ||
       (r = gnutls_x509_crt_set_serial (self->crt, serial, sizeof serial)) < 0 ||

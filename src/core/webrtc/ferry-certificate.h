@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * WebRTC peers authenticate each other by the SHA-256 fingerprint of this certificate, carried
- * in the SDP (RFC 8827 §6.5).  One credentials object is shared by every DTLS session using it.
+ * in the SDP (RFC 8827 section 6.5).  One credentials object is shared by every DTLS session
+ * using it.
  */
 #pragma once
 

@@ -25,7 +25,7 @@ struct _FerryDataChannel
   int                   max_retransmits;
   int                   max_packet_lifetime;
   FerryDataChannelState state;
-  /* Until the peer acknowledges the channel, everything goes ordered (RFC 8832 §6). */
+  /* Until the peer acknowledges the channel, everything goes ordered (RFC 8832 section 6). */
   gboolean              acked;
   guint64               low_threshold;
   guint64               buffered;
@@ -313,7 +313,7 @@ _ferry_data_channel_receive (FerryDataChannel *self,
   if (self->state != FERRY_DATA_CHANNEL_OPEN && self->state != FERRY_DATA_CHANNEL_CLOSING)
     return;
 
-  /* Any message from the peer proves it has the channel (RFC 8832 §6). */
+  /* Any message from the peer proves it has the channel (RFC 8832 section 6). */
   self->acked = TRUE;
 
   switch (ppid)

@@ -19,7 +19,7 @@
 #include "ferry-source.h"
 
 /* AES-128-GCM first: with GnuTLS as client, BoringSSL peers honour our order and would otherwise
- * pick CHACHA20 (webrtc-stack.md §4.2).  DTLS 1.2 only. */
+ * pick CHACHA20 (docs/INTEROP.md, "DTLS cipher order").  DTLS 1.2 only. */
 #define PRIORITY "NORMAL:%SERVER_PRECEDENCE:-VERS-ALL:+VERS-DTLS1.2:-CIPHER-ALL:+AES-128-GCM:" \
                  "+AES-256-GCM:+CHACHA20-POLY1305:-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:" \
                  "+GROUP-SECP384R1"
@@ -214,7 +214,8 @@ handshake_done (FerryDtlsTransport *self)
            self->role == FERRY_DTLS_ROLE_CLIENT ? "client" : "server", self->cipher);
   set_state (self, FERRY_DTLS_STATE_CONNECTED);
   /* Handlers set up SCTP here, before any record is read: the peer's INIT may already be queued
-   * and must not reach usrsctp before our own connect (webrtc-stack.md §5.5). */
+   * and must not reach usrsctp before our own connect (docs/INTEROP.md, "Connecting before the
+   * peer's INIT"). */
   g_signal_emit (self, signals[CONNECTED], 0);
 }
 
@@ -445,7 +446,8 @@ ferry_dtls_transport_new (FerryIceTransport  *ice,
     }
 
   /* Without this a GnuTLS server never asks for the client's certificate, the handshake still
-   * succeeds, and the fingerprint is never checked (webrtc-stack.md §4.3). */
+   * succeeds, and the fingerprint is never checked (docs/INTEROP.md, "The server must require
+   * the client certificate"). */
   if (role == FERRY_DTLS_ROLE_SERVER)
     gnutls_certificate_server_set_request (self->session, GNUTLS_CERT_REQUIRE);
 

@@ -3,8 +3,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The role follows a=setup.  As server it *requires* the client's certificate, and in both roles
- * the peer's certificate must match a fingerprint from its SDP or the handshake fails
- * (webrtc-stack.md §4.3, §4.7).  Retransmission timers run on the creator's GMainContext.
+ * the peer's certificate must match a fingerprint from its SDP or the handshake fails (see
+ * docs/INTEROP.md, "The server must require the client certificate" and "Fingerprint check and
+ * fatal alert").  Retransmission timers run on the creator's GMainContext.
  */
 #pragma once
 

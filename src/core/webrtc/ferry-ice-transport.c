@@ -21,7 +21,8 @@
 /* A browser's early DTLS flight is 1–4 datagrams; more means something is wrong. */
 #define MAX_EARLY_DATAGRAMS 32
 #define MAX_PENDING_MDNS 16
-/* UDP receive-buffer overflow caused most of libwebrtc's loss on this machine (TESTING.md). */
+/* UDP receive-buffer overflow caused most of the loss between libwebrtc peers over loopback
+ * (docs/INTEROP.md, "UDP receive buffers"). */
 #define SOCKET_BUFFER_SIZE (4 * 1024 * 1024)
 /* Outgoing datagrams on a direct UDP pair are sent together once per main-loop turn. */
 #define BATCH_DATAGRAMS 64
@@ -525,7 +526,8 @@ ferry_ice_transport_new (FerryRtcConfig *config,
   self->config = ferry_rtc_config_ref (config);
   self->agent = nice_agent_new_full (self->context, NICE_COMPATIBILITY_RFC5245, options);
   /* ice-tcp and upnp default to TRUE: browsers' TCP candidates are useless to us and UPnP slows
-   * gathering.  keepalive-conncheck turns keepalives into checks that can fail (§3.7). */
+   * gathering.  keepalive-conncheck turns keepalives into checks that can fail (docs/INTEROP.md,
+   * "Keepalives and consent freshness"). */
   g_object_set (self->agent,
                 "controlling-mode", controlling,
                 "ice-tcp", FALSE,
@@ -796,7 +798,8 @@ mdns_lookup_cb (GObject      *resolver,
     }
   else
     /* Browsers hide host addresses behind mDNS names; unresolvable ones are expected and the
-     * connection still forms through peer-reflexive candidates (webrtc-stack.md §2.4). */
+     * connection still forms through peer-reflexive candidates (docs/INTEROP.md, "mDNS host
+     * candidates"). */
     g_debug ("ICE %p: dropped unresolvable candidate %s: %s", self, lookup->fields[4],
              error ? error->message : "closed");
 
@@ -819,7 +822,8 @@ ferry_ice_transport_add_remote_candidate (FerryIceTransport  *self,
   g_return_val_if_fail (FERRY_IS_ICE_TRANSPORT (self), FALSE);
   g_return_val_if_fail (candidate != NULL, FALSE);
 
-  /* libnice needs the "a=" prefix and fails on trailing white space (§2.4). */
+  /* libnice needs the "a=" prefix and fails on trailing white space (docs/INTEROP.md, "Candidate
+   * parsing"). */
   trimmed = g_strstrip (g_strdup (g_str_has_prefix (candidate, "a=") ? candidate + 2 : candidate));
   fields = g_strsplit (trimmed, " ", -1);
   if (!g_str_has_prefix (trimmed, "candidate:") || g_strv_length (fields) < 8 ||

@@ -317,7 +317,8 @@ track_channel (FerryPeerConnection *self,
   g_signal_connect (channel, "close", G_CALLBACK (channel_close_cb), self);
 }
 
-/* The lowest free id of our parity: even for the DTLS client, odd for the server (RFC 8832 §6). */
+/* The lowest free id of our parity: even for the DTLS client, odd for the server (RFC 8832
+ * section 6). */
 static int
 allocate_id (FerryPeerConnection *self)
 {

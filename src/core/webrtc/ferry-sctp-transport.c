@@ -17,7 +17,8 @@
 #include "ferry-source.h"
 
 #define LOCAL_PORT 5000
-/* usrsctp's send buffer; a message larger than it fails with EMSGSIZE (§5.2). */
+/* usrsctp's send buffer; a message larger than it fails with EMSGSIZE (docs/INTEROP.md,
+ * "Message size and the send buffer"). */
 #define SEND_BUFFER (1024 * 1024)
 #define RECEIVE_BUFFER (1024 * 1024)
 #define READ_CHUNK (64 * 1024)
@@ -207,7 +208,7 @@ usrsctp_global_init (void)
   if (g_once_init_enter (&initialized))
     {
       usrsctp_init_nothreads (0, conn_output, NULL);
-      /* Values from libdatachannel's SetSettings; see webrtc-stack.md §5.1. */
+      /* Values from libdatachannel's SetSettings; see docs/INTEROP.md, "Settings". */
       usrsctp_sysctl_set_sctp_ecn_enable (0);
       usrsctp_sysctl_set_sctp_pr_enable (1);
       usrsctp_sysctl_set_sctp_recvspace (RECEIVE_BUFFER);
@@ -1152,7 +1153,7 @@ ferry_sctp_transport_start (FerrySctpTransport *self)
   remote.sconn_addr = self;
 
   set_state (self, FERRY_SCTP_STATE_CONNECTING);
-  /* Both sides connect: simultaneous open (RFC 8841 §9.3). */
+  /* Both sides connect: simultaneous open (RFC 8841 section 9.3). */
   if (usrsctp_bind (self->sock, (struct sockaddr *) &local, sizeof local) < 0 ||
       (usrsctp_connect (self->sock, (struct sockaddr *) &remote, sizeof remote) < 0 &&
        errno != EINPROGRESS))

@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * usrsctp runs without threads (usrsctp_init_nothreads); its timers are driven from the GLib main
- * context of the transports, which must all share one context per process (DESIGN.md §3).
+ * context of the transports, which must all share one context per process (docs/ARCHITECTURE.md,
+ * "Threads").
  * Messages are reassembled on end-of-record; sends beyond what usrsctp accepts wait in one FIFO
  * per association so that bufferedAmount and back-pressure work as in browsers.
  */
@@ -23,7 +24,7 @@ typedef enum {
   FERRY_SCTP_STATE_CLOSED,    /* shut down or aborted by the peer */
 } FerrySctpState;
 
-/* RFC 8831 §8 */
+/* RFC 8831 section 8 */
 enum {
   FERRY_PPID_DCEP = 50,
   FERRY_PPID_STRING = 51,

@@ -4,8 +4,9 @@
  *
  * One m=application section carrying "UDP/DTLS/SCTP webrtc-datachannel" (or the legacy
  * "DTLS/SCTP <port>" + a=sctpmap form), BUNDLE, ICE credentials and candidates, DTLS fingerprint
- * and setup role, SCTP port and max-message-size (research/webrtc-stack.md §2).  Other m= sections
- * are kept only so that an answer can reject them with port 0.  Unknown lines are ignored.
+ * and setup role, SCTP port and max-message-size (docs/INTEROP.md, "Session descriptions").
+ * Other m= sections are kept only so that an answer can reject them with port 0.  Unknown lines
+ * are ignored.
  */
 #pragma once
 

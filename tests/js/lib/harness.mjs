@@ -1,6 +1,7 @@
 // Process and browser plumbing shared by the test runners (interop.mjs, p2pt-smoke.mjs, …):
-// spawned children and temp dirs are cleaned up on every exit path, browsers are started the
-// way TESTING.md describes (headless, throw-away profile, no background network).
+// spawned children and temp dirs are cleaned up on every exit path, browsers are started
+// headless, with a throw-away profile and no background network (docs/INTEROP.md, "How the
+// tests run browsers").
 
 import { spawn } from 'node:child_process'
 import { accessSync, constants as fsc, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
