@@ -10,6 +10,8 @@
 
 #include "ferry-peer-connection.h"
 #include "ferry-data-channel-private.h"
+#include "ferry-test-pair.h"
+#include "ferry-test-util.h"
 
 #define TIMEOUT_MS 20000
 /* A close must be seen on both sides within this (a few retransmissions of a reset). */
@@ -19,163 +21,29 @@
 #define GIVE_UP_BOUND_MS 15000
 #define REPETITIONS 50
 
-/* Helpers: pairs of peer connections, waiting, watching channels.  Small on purpose: they are
- * meant to move to tests/common with the ones of test-peer-connection.c. */
+/* Waiting */
 
 typedef gboolean (*Condition) (gpointer data);
 
-static gboolean
-timed_out_cb (gpointer data)
-{
-  gboolean *flag = data;
-
-  *flag = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the default context until @condition holds or @timeout_ms pass; returns whether it
- * holds. */
+/* Iterates until @condition holds or @timeout_ms pass; returns whether it holds. */
 static gboolean
 wait_for (Condition condition,
           gpointer  data,
           guint     timeout_ms)
 {
-  gboolean timed_out = FALSE;
-  GSource *timer = g_timeout_source_new (timeout_ms);
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
-  g_source_set_callback (timer, timed_out_cb, &timed_out, NULL);
-  g_source_attach (timer, NULL);
-  while (!condition (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_destroy (timer);
-  g_source_unref (timer);
+  while (!condition (data) && ferry_test_iterate (deadline))
+    ;
   return condition (data);
 }
 
-static gboolean
-flag_set (gpointer data)
-{
-  return *(gboolean *) data;
-}
-
 static void
-spin (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add_once (ms, (GSourceOnceFunc) timed_out_cb, &done);
-  wait_for (flag_set, &done, ms + 1000);
-}
-
-typedef struct {
-  FerryPeerConnection *a;          /* Ferry's side: offers, and closes the channels */
-  FerryPeerConnection *b;          /* the peer */
-  GPtrArray           *b_channels; /* channels B received */
-  GPtrArray           *a_channels; /* channels A received */
-} Pair;
-
-static FerryRtcConfig *
-test_config (void)
-{
-  FerryRtcConfig *config = ferry_rtc_config_new ();
-
-  config->gather_timeout_ms = 3000;
-  config->ice_timeout_ms = 10000;
-  config->liveness_timeout_ms = 3000;
-  return config;
-}
-
-typedef struct {
-  char     *sdp;
-  GError   *error;
-  gboolean  done;
-} SdpResult;
-
-static void
-description_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      data)
-{
-  SdpResult *r = data;
-  FerryPeerConnection *pc = FERRY_PEER_CONNECTION (object);
-
-  if (g_object_get_data (object, "answering"))
-    r->sdp = ferry_peer_connection_create_answer_finish (pc, result, &r->error);
-  else
-    r->sdp = ferry_peer_connection_create_offer_finish (pc, result, &r->error);
-  r->done = TRUE;
-}
-
-static char *
-make_description (FerryPeerConnection *pc,
-                  gboolean             answer)
-{
-  SdpResult r = { 0 };
-
-  g_object_set_data (G_OBJECT (pc), "answering", GINT_TO_POINTER (answer));
-  if (answer)
-    ferry_peer_connection_create_answer (pc, NULL, description_cb, &r);
-  else
-    ferry_peer_connection_create_offer (pc, NULL, description_cb, &r);
-  g_assert_true (wait_for (flag_set, &r.done, TIMEOUT_MS));
-  g_assert_no_error (r.error);
-  return r.sdp;
-}
-
-static void
-collect_channel_cb (FerryPeerConnection *pc,
-                    FerryDataChannel    *channel,
-                    GPtrArray           *into)
-{
-  g_ptr_array_add (into, g_object_ref (channel));
-}
-
-static gboolean
-both_connected (gpointer data)
-{
-  Pair *pair = data;
-
-  return ferry_peer_connection_get_state (pair->a) == FERRY_PEER_CONNECTION_CONNECTED &&
-         ferry_peer_connection_get_state (pair->b) == FERRY_PEER_CONNECTION_CONNECTED;
-}
-
-static void
-pair_init (Pair           *pair,
+pair_init (FerryTestPair  *pair,
            FerryRtcConfig *config)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *offer = NULL;
-  g_autofree char *answer = NULL;
-
-  pair->a = ferry_peer_connection_new (config, &error);
-  g_assert_no_error (error);
-  pair->b = ferry_peer_connection_new (config, &error);
-  g_assert_no_error (error);
-  pair->a_channels = g_ptr_array_new_with_free_func (g_object_unref);
-  pair->b_channels = g_ptr_array_new_with_free_func (g_object_unref);
-  g_signal_connect (pair->a, "data-channel", G_CALLBACK (collect_channel_cb), pair->a_channels);
-  g_signal_connect (pair->b, "data-channel", G_CALLBACK (collect_channel_cb), pair->b_channels);
-
-  offer = make_description (pair->a, FALSE);
-  g_assert_true (ferry_peer_connection_set_remote_description (pair->b, FERRY_SDP_TYPE_OFFER, offer, &error));
-  g_assert_no_error (error);
-  answer = make_description (pair->b, TRUE);
-  g_assert_true (ferry_peer_connection_set_remote_description (pair->a, FERRY_SDP_TYPE_ANSWER, answer, &error));
-  g_assert_no_error (error);
-  g_assert_true (wait_for (both_connected, pair, TIMEOUT_MS));
-}
-
-static void
-pair_clear (Pair *pair)
-{
-  ferry_peer_connection_close (pair->a);
-  ferry_peer_connection_close (pair->b);
-  g_clear_object (&pair->a);
-  g_clear_object (&pair->b);
-  g_clear_pointer (&pair->a_channels, g_ptr_array_unref);
-  g_clear_pointer (&pair->b_channels, g_ptr_array_unref);
-  /* Let the ICE agents close. */
-  spin (50);
+  ferry_test_pair_init (pair, config, NULL, NULL, NULL, NULL);
+  ferry_test_pair_wait_connected (pair);
 }
 
 /* What one channel went through. */
@@ -257,7 +125,7 @@ has_channels (gpointer data)
 
 /* Opens a channel from A and returns the one B sees for it. */
 static FerryDataChannel *
-open_channel (Pair             *pair,
+open_channel (FerryTestPair    *pair,
               const char       *label,
               FerryDataChannel **from_a)
 {
@@ -360,14 +228,14 @@ pump_stop (Pump *pump)
 static void
 test_repeated_close (void)
 {
-  g_autoptr(FerryRtcConfig) config = test_config ();
+  g_autoptr(FerryRtcConfig) config = ferry_test_pair_config ();
   g_autoptr(GError) error = NULL;
   g_autoptr(FerryDataChannel) flow = NULL;
   g_autoptr(Watch) flow_at_a = NULL;
   g_autoptr(GBytes) small = g_bytes_new_static ("last words", 10);
   Count count = { 0 };
   Pump pump = { 0 };
-  Pair pair = { 0 };
+  FerryTestPair pair = { 0 };
   gint64 start, slowest = 0;
   guint rounds_with_flow = 0;
 
@@ -432,7 +300,7 @@ test_repeated_close (void)
   g_assert_cmpuint (rounds_with_flow, >=, REPETITIONS / 2);
 
   pump_stop (&pump);
-  pair_clear (&pair);
+  ferry_test_pair_clear (&pair);
 }
 
 /* b. A peer whose first answers to the reset are not "performed" */
@@ -453,13 +321,13 @@ retried (gpointer data)
 static void
 test_refused_then_performed (void)
 {
-  g_autoptr(FerryRtcConfig) config = test_config ();
+  g_autoptr(FerryRtcConfig) config = ferry_test_pair_config ();
   g_autoptr(FerryDataChannel) mine = NULL;
   g_autoptr(Watch) watch_mine = NULL, watch_theirs = NULL;
   FerrySctpTransport *sctp_a, *sctp_b;
   FerryDataChannel *theirs;
   Retries retries;
-  Pair pair = { 0 };
+  FerryTestPair pair = { 0 };
   Both both;
   gint64 start;
 
@@ -498,7 +366,7 @@ test_refused_then_performed (void)
   g_assert_cmpint (ferry_data_channel_get_state (theirs), ==, FERRY_DATA_CHANNEL_CLOSED);
   g_assert_cmpint (ferry_peer_connection_get_state (pair.a), ==, FERRY_PEER_CONNECTION_CONNECTED);
 
-  pair_clear (&pair);
+  ferry_test_pair_clear (&pair);
 }
 
 /* c. The bound: a peer that never performs the reset */
@@ -506,12 +374,12 @@ test_refused_then_performed (void)
 static void
 test_refused_for_good (void)
 {
-  g_autoptr(FerryRtcConfig) config = test_config ();
+  g_autoptr(FerryRtcConfig) config = ferry_test_pair_config ();
   g_autoptr(FerryDataChannel) mine = NULL;
   g_autoptr(Watch) watch_mine = NULL, watch_theirs = NULL;
   FerrySctpTransport *sctp_a;
   FerryDataChannel *theirs;
-  Pair pair = { 0 };
+  FerryTestPair pair = { 0 };
   gint64 start, took;
 
   pair_init (&pair, config);
@@ -541,7 +409,7 @@ test_refused_for_good (void)
   g_assert_false (watch_theirs->closed);
   g_assert_cmpint (ferry_peer_connection_get_state (pair.a), ==, FERRY_PEER_CONNECTION_CONNECTED);
 
-  pair_clear (&pair);
+  ferry_test_pair_clear (&pair);
 }
 
 /* A ferry-cli answering peer that stops (SIGSTOP) and so never answers the reset. */
@@ -583,7 +451,7 @@ static void
 test_vanished_peer (void)
 {
   const char *cli = g_getenv ("FERRY_CLI");
-  g_autoptr(FerryRtcConfig) config = test_config ();
+  g_autoptr(FerryRtcConfig) config = ferry_test_pair_config ();
   g_autoptr(GError) error = NULL;
   g_autoptr(FerryPeerConnection) pc = NULL;
   g_autoptr(FerryDataChannel) channel = NULL;
@@ -610,7 +478,7 @@ test_vanished_peer (void)
   channel = ferry_peer_connection_create_data_channel (pc, "echo-me", NULL, &error);
   g_assert_no_error (error);
   watch = watch_new (channel);
-  offer = make_description (pc, FALSE);
+  offer = ferry_test_pair_make_offer (pc);
 
   child = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
                             cli, "connect", "--answer", "--echo", NULL);
@@ -667,7 +535,7 @@ test_vanished_peer (void)
   g_subprocess_send_signal (child, SIGKILL);
   g_subprocess_wait (child, NULL, NULL);
   ferry_peer_connection_close (pc);
-  spin (50);
+  ferry_test_run_for (50);
 }
 
 int

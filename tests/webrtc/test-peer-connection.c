@@ -8,97 +8,10 @@
 
 #include "ferry-peer-connection.h"
 #include "ferry-dtls-transport.h"
+#include "ferry-test-pair.h"
+#include "ferry-test-util.h"
 
-#define TIMEOUT_S 20
-
-typedef struct {
-  FerryPeerConnection *a;           /* offers */
-  FerryPeerConnection *b;           /* answers */
-  GPtrArray           *a_created;   /* channels A made before the offer */
-  GPtrArray           *a_channels;  /* channels A received */
-  GPtrArray           *b_channels;  /* channels B received */
-} Pair;
-
-static gboolean
-timed_out_cb (gpointer data)
-{
-  gboolean *flag = data;
-  *flag = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the thread-default context until *@done or TIMEOUT_S. */
-static void
-wait_until (const gboolean *done,
-            const char     *what)
-{
-  GMainContext *context = g_main_context_get_thread_default ();
-  gboolean timed_out = FALSE;
-  GSource *timer = g_timeout_source_new_seconds (TIMEOUT_S);
-
-  g_source_set_callback (timer, timed_out_cb, &timed_out, NULL);
-  g_source_attach (timer, context);
-  while (!*done && !timed_out)
-    g_main_context_iteration (context, TRUE);
-  g_source_destroy (timer);
-  g_source_unref (timer);
-  if (!*done)
-    g_error ("Timed out waiting for %s", what);
-}
-
-static void
-spin (guint ms)
-{
-  gboolean done = FALSE;
-  GSource *timer = g_timeout_source_new (ms);
-
-  g_source_set_callback (timer, timed_out_cb, &done, NULL);
-  g_source_attach (timer, g_main_context_get_thread_default ());
-  while (!done)
-    g_main_context_iteration (g_main_context_get_thread_default (), TRUE);
-  g_source_unref (timer);
-}
-
-static FerryRtcConfig *
-test_config (void)
-{
-  FerryRtcConfig *config = ferry_rtc_config_new ();
-
-  config->gather_timeout_ms = 3000;
-  config->ice_timeout_ms = 10000;
-  config->liveness_timeout_ms = 3000;
-  return config;
-}
-
-typedef struct {
-  char     *sdp;
-  GError   *error;
-  gboolean  done;
-} SdpResult;
-
-static void
-offer_cb (GObject *object, GAsyncResult *result, gpointer data)
-{
-  SdpResult *r = data;
-  r->sdp = ferry_peer_connection_create_offer_finish (FERRY_PEER_CONNECTION (object), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-answer_cb (GObject *object, GAsyncResult *result, gpointer data)
-{
-  SdpResult *r = data;
-  r->sdp = ferry_peer_connection_create_answer_finish (FERRY_PEER_CONNECTION (object), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-collect_channel_cb (FerryPeerConnection *pc,
-                    FerryDataChannel    *channel,
-                    GPtrArray           *into)
-{
-  g_ptr_array_add (into, g_object_ref (channel));
-}
+#define TIMEOUT_MS FERRY_TEST_PAIR_TIMEOUT_MS
 
 static char *
 replace (const char *text,
@@ -107,132 +20,6 @@ replace (const char *text,
 {
   g_auto(GStrv) parts = g_strsplit (text, from, -1);
   return g_strjoinv (to, parts);
-}
-
-typedef char *(*SdpFilter) (const char *sdp);
-
-static char *
-make_offer (FerryPeerConnection *pc)
-{
-  SdpResult r = { 0 };
-
-  ferry_peer_connection_create_offer (pc, NULL, offer_cb, &r);
-  wait_until (&r.done, "the offer");
-  g_assert_no_error (r.error);
-  return r.sdp;
-}
-
-static char *
-make_answer (FerryPeerConnection *pc)
-{
-  SdpResult r = { 0 };
-
-  ferry_peer_connection_create_answer (pc, NULL, answer_cb, &r);
-  wait_until (&r.done, "the answer");
-  g_assert_no_error (r.error);
-  return r.sdp;
-}
-
-static void
-pair_init (Pair               *pair,
-           FerryRtcConfig     *config,
-           const char * const *a_labels,
-           SdpFilter      offer_filter,
-           SdpFilter      answer_filter)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *offer = NULL;
-  g_autofree char *answer = NULL;
-
-  pair->a = ferry_peer_connection_new (config, &error);
-  g_assert_no_error (error);
-  pair->b = ferry_peer_connection_new (config, &error);
-  g_assert_no_error (error);
-  pair->a_created = g_ptr_array_new_with_free_func (g_object_unref);
-  pair->a_channels = g_ptr_array_new_with_free_func (g_object_unref);
-  pair->b_channels = g_ptr_array_new_with_free_func (g_object_unref);
-  g_signal_connect (pair->a, "data-channel", G_CALLBACK (collect_channel_cb), pair->a_channels);
-  g_signal_connect (pair->b, "data-channel", G_CALLBACK (collect_channel_cb), pair->b_channels);
-
-  for (guint i = 0; a_labels != NULL && a_labels[i] != NULL; i++)
-    {
-      FerryDataChannel *channel =
-        ferry_peer_connection_create_data_channel (pair->a, a_labels[i], NULL, &error);
-      g_assert_no_error (error);
-      g_ptr_array_add (pair->a_created, channel);
-    }
-
-  offer = make_offer (pair->a);
-  if (offer_filter)
-    {
-      char *filtered = offer_filter (offer);
-      g_free (offer);
-      offer = filtered;
-    }
-  g_assert_true (ferry_peer_connection_set_remote_description (pair->b, FERRY_SDP_TYPE_OFFER, offer, &error));
-  g_assert_no_error (error);
-  answer = make_answer (pair->b);
-  if (answer_filter)
-    {
-      char *filtered = answer_filter (answer);
-      g_free (answer);
-      answer = filtered;
-    }
-  g_assert_true (ferry_peer_connection_set_remote_description (pair->a, FERRY_SDP_TYPE_ANSWER, answer, &error));
-  g_assert_no_error (error);
-}
-
-static gboolean
-both_connected (Pair *pair)
-{
-  return ferry_peer_connection_get_state (pair->a) == FERRY_PEER_CONNECTION_CONNECTED &&
-         ferry_peer_connection_get_state (pair->b) == FERRY_PEER_CONNECTION_CONNECTED;
-}
-
-static void
-state_changed_cb (GObject *object, GParamSpec *pspec, gpointer data)
-{
-  Pair *pair = data;
-  gboolean *flag = g_object_get_data (object, "flag");
-
-  if (flag && (both_connected (pair) ||
-               ferry_peer_connection_get_state (pair->a) >= FERRY_PEER_CONNECTION_FAILED ||
-               ferry_peer_connection_get_state (pair->b) >= FERRY_PEER_CONNECTION_FAILED))
-    *flag = TRUE;
-}
-
-static void
-wait_connected (Pair *pair)
-{
-  gboolean done = both_connected (pair);
-
-  g_object_set_data (G_OBJECT (pair->a), "flag", &done);
-  g_object_set_data (G_OBJECT (pair->b), "flag", &done);
-  g_signal_connect (pair->a, "notify::state", G_CALLBACK (state_changed_cb), pair);
-  g_signal_connect (pair->b, "notify::state", G_CALLBACK (state_changed_cb), pair);
-  wait_until (&done, "both peers to connect");
-  g_signal_handlers_disconnect_by_func (pair->a, state_changed_cb, pair);
-  g_signal_handlers_disconnect_by_func (pair->b, state_changed_cb, pair);
-  g_object_set_data (G_OBJECT (pair->a), "flag", NULL);
-  g_object_set_data (G_OBJECT (pair->b), "flag", NULL);
-  if (!both_connected (pair))
-    g_error ("connection failed: %s / %s",
-             ferry_peer_connection_get_error (pair->a) ? ferry_peer_connection_get_error (pair->a)->message : "-",
-             ferry_peer_connection_get_error (pair->b) ? ferry_peer_connection_get_error (pair->b)->message : "-");
-}
-
-static void
-pair_clear (Pair *pair)
-{
-  ferry_peer_connection_close (pair->a);
-  ferry_peer_connection_close (pair->b);
-  g_clear_object (&pair->a);
-  g_clear_object (&pair->b);
-  g_clear_pointer (&pair->a_created, g_ptr_array_unref);
-  g_clear_pointer (&pair->a_channels, g_ptr_array_unref);
-  g_clear_pointer (&pair->b_channels, g_ptr_array_unref);
-  /* Let the ICE agents close. */
-  spin (50);
 }
 
 /* Messages */
@@ -290,11 +77,7 @@ static void
 wait_messages (Inbox *inbox,
                guint  n)
 {
-  GMainContext *context = g_main_context_get_thread_default ();
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
-
-  while (inbox->messages->len < n && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (context, FALSE) || (g_usleep (200), TRUE);
+  FERRY_TEST_WAIT_UNTIL (inbox->messages->len >= n, TIMEOUT_MS);
   g_assert_cmpuint (inbox->messages->len, ==, n);
 }
 
@@ -313,10 +96,7 @@ static void
 wait_channels (GPtrArray *channels,
                guint      n)
 {
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
-
-  while (channels->len < n && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (g_main_context_get_thread_default (), FALSE) || (g_usleep (200), TRUE);
+  FERRY_TEST_WAIT_UNTIL (channels->len >= n, TIMEOUT_MS);
   g_assert_cmpuint (channels->len, ==, n);
 }
 
@@ -351,7 +131,7 @@ message_kind_cb (FerryDataChannel *channel, GBytes *data, gboolean is_text, GArr
 static void
 test_messages (void)
 {
-  g_autoptr(FerryRtcConfig) config = test_config ();
+  g_autoptr(FerryRtcConfig) config = ferry_test_pair_config ();
   g_autoptr(GError) error = NULL;
   g_autoptr(FerryDataChannel) b_own = NULL;
   g_autoptr(GArray) kinds = g_array_new (FALSE, FALSE, sizeof (gboolean));
@@ -359,11 +139,11 @@ test_messages (void)
   g_autoptr(GBytes) empty = g_bytes_new (NULL, 0);
   FerryDataChannel *a_own, *a_seen_by_b;
   Inbox *at_b, *at_a;
-  Pair pair = { 0 };
+  FerryTestPair pair = { 0 };
   const gsize sizes[] = { 0, 1, 65536, 262144 };
 
-  pair_init (&pair, config, (const char *[]) { "from-a", NULL }, NULL, NULL);
-  wait_connected (&pair);
+  ferry_test_pair_init (&pair, config, (const char *[]) { "from-a", NULL }, NULL, NULL, NULL);
+  ferry_test_pair_wait_connected (&pair);
   a_own = g_ptr_array_index (pair.a_created, 0);
 
   /* We answer "active": B is the DTLS client (even ids), A the server (odd ids). */
@@ -419,21 +199,22 @@ test_messages (void)
 
   /* A channel close is seen on both sides; the connection stays up. */
   ferry_data_channel_close (b_own);
-  while (!at_a->closed || ferry_data_channel_get_state (b_own) != FERRY_DATA_CHANNEL_CLOSED)
-    g_main_context_iteration (NULL, TRUE);
+  FERRY_TEST_WAIT_UNTIL (at_a->closed &&
+                         ferry_data_channel_get_state (b_own) == FERRY_DATA_CHANNEL_CLOSED,
+                         TIMEOUT_MS);
   g_assert_cmpint (ferry_peer_connection_get_state (pair.a), ==, FERRY_PEER_CONNECTION_CONNECTED);
   exchange (a_own, at_b, 100, 3);
 
   /* Closing the connection is seen by the peer, and closes its channels. */
   ferry_peer_connection_close (pair.a);
-  while (ferry_peer_connection_get_state (pair.b) != FERRY_PEER_CONNECTION_CLOSED)
-    g_main_context_iteration (NULL, TRUE);
+  FERRY_TEST_WAIT_UNTIL (ferry_peer_connection_get_state (pair.b) == FERRY_PEER_CONNECTION_CLOSED,
+                         TIMEOUT_MS);
   g_assert_null (ferry_peer_connection_get_error (pair.b));
   g_assert_true (at_b->closed);
 
   inbox_free (at_b);
   inbox_free (at_a);
-  pair_clear (&pair);
+  ferry_test_pair_clear (&pair);
 }
 
 static void
@@ -466,18 +247,18 @@ echo_new_channel_cb (FerryPeerConnection *pc, FerryDataChannel *channel, gpointe
 static void
 test_many_channels (void)
 {
-  g_autoptr(FerryRtcConfig) config = test_config ();
+  g_autoptr(FerryRtcConfig) config = ferry_test_pair_config ();
   g_autoptr(GPtrArray) mine = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) inboxes = g_ptr_array_new_with_free_func ((GDestroyNotify) inbox_free);
   g_autoptr(GError) error = NULL;
-  Pair pair = { 0 };
+  FerryTestPair pair = { 0 };
   guint opened = 0;
   const guint per_side = 60;
 
-  pair_init (&pair, config, NULL, NULL, NULL);
+  ferry_test_pair_init (&pair, config, NULL, NULL, NULL, NULL);
   g_signal_connect (pair.a, "data-channel", G_CALLBACK (echo_new_channel_cb), NULL);
   g_signal_connect (pair.b, "data-channel", G_CALLBACK (echo_new_channel_cb), NULL);
-  wait_connected (&pair);
+  ferry_test_pair_wait_connected (&pair);
 
   /* 120 channels, 60 opened from each side, stream ids well above 10. */
   for (guint i = 0; i < 2 * per_side; i++)
@@ -491,8 +272,7 @@ test_many_channels (void)
       g_ptr_array_add (inboxes, inbox_attach (channel));
       g_ptr_array_add (mine, channel);
     }
-  while (opened < 2 * per_side)
-    g_main_context_iteration (NULL, TRUE);
+  FERRY_TEST_WAIT_UNTIL (opened >= 2 * per_side, TIMEOUT_MS);
 
   for (guint i = 0; i < mine->len; i++)
     {
@@ -512,13 +292,13 @@ test_many_channels (void)
   g_assert_cmpuint (pair.a_channels->len, ==, per_side);
   g_assert_cmpuint (pair.b_channels->len, ==, per_side);
 
-  pair_clear (&pair);
+  ferry_test_pair_clear (&pair);
 }
 
 static void
 test_channel_options (void)
 {
-  g_autoptr(FerryRtcConfig) config = test_config ();
+  g_autoptr(FerryRtcConfig) config = ferry_test_pair_config ();
   g_autoptr(GError) error = NULL;
   FerryDataChannelInit unordered = FERRY_DATA_CHANNEL_INIT_DEFAULT;
   FerryDataChannelInit rexmit = FERRY_DATA_CHANNEL_INIT_DEFAULT;
@@ -526,7 +306,7 @@ test_channel_options (void)
   FerryDataChannelInit negotiated = FERRY_DATA_CHANNEL_INIT_DEFAULT;
   g_autoptr(FerryDataChannel) u = NULL, r = NULL, t = NULL, n_a = NULL, n_b = NULL;
   Inbox *at_a_negotiated;
-  Pair pair = { 0 };
+  FerryTestPair pair = { 0 };
 
   unordered.ordered = FALSE;
   unordered.protocol = "chat";
@@ -536,7 +316,7 @@ test_channel_options (void)
   negotiated.negotiated = TRUE;
   negotiated.id = 500;
 
-  pair_init (&pair, config, NULL, NULL, NULL);
+  ferry_test_pair_init (&pair, config, NULL, NULL, NULL, NULL);
   g_signal_connect (pair.b, "data-channel", G_CALLBACK (echo_new_channel_cb), NULL);
   u = ferry_peer_connection_create_data_channel (pair.a, "u", &unordered, &error);
   r = ferry_peer_connection_create_data_channel (pair.a, "r", &rexmit, &error);
@@ -546,7 +326,7 @@ test_channel_options (void)
   g_assert_no_error (error);
   g_signal_connect (n_b, "message", G_CALLBACK (echo_cb), NULL);
   at_a_negotiated = inbox_attach (n_a);
-  wait_connected (&pair);
+  ferry_test_pair_wait_connected (&pair);
   wait_channels (pair.b_channels, 3);
 
   for (guint i = 0; i < 3; i++)
@@ -571,8 +351,7 @@ test_channel_options (void)
 
   /* Negotiated channels exchange messages without DCEP, on the agreed id. */
   g_assert_cmpint (ferry_data_channel_get_id (n_a), ==, 500);
-  while (!at_a_negotiated->opened)
-    g_main_context_iteration (NULL, TRUE);
+  FERRY_TEST_WAIT_UNTIL (at_a_negotiated->opened, TIMEOUT_MS);
   g_assert_true (ferry_data_channel_send_text (n_a, "negotiated", &error));
   wait_messages (at_a_negotiated, 1);
 
@@ -598,13 +377,14 @@ test_channel_options (void)
   g_assert_error (error, FERRY_PEER_CONNECTION_ERROR, FERRY_PEER_CONNECTION_ERROR_INVALID_STATE);
 
   inbox_free (at_a_negotiated);
-  pair_clear (&pair);
+  ferry_test_pair_clear (&pair);
 }
 
 /* Fingerprints that do not match the certificate */
 
 static char *
-tamper_fingerprint (const char *sdp)
+tamper_fingerprint (const char *sdp,
+                    gpointer    data)
 {
   g_autoptr(GString) out = g_string_new (sdp);
   const char *fp = strstr (out->str, "a=fingerprint:sha-256 ");
@@ -620,11 +400,8 @@ tamper_fingerprint (const char *sdp)
 static void
 wait_finished (FerryPeerConnection *pc)
 {
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
-
-  while (ferry_peer_connection_get_state (pc) < FERRY_PEER_CONNECTION_FAILED &&
-         g_get_monotonic_time () < deadline)
-    g_main_context_iteration (g_main_context_get_thread_default (), FALSE) || (g_usleep (500), TRUE);
+  FERRY_TEST_WAIT_UNTIL (ferry_peer_connection_get_state (pc) >= FERRY_PEER_CONNECTION_FAILED,
+                         TIMEOUT_MS);
 }
 
 static void
@@ -647,31 +424,32 @@ assert_refused (FerryPeerConnection *checker,
 static void
 test_fingerprint_mismatch_client (void)
 {
-  g_autoptr(FerryRtcConfig) config = test_config ();
-  Pair pair = { 0 };
+  g_autoptr(FerryRtcConfig) config = ferry_test_pair_config ();
+  FerryTestPair pair = { 0 };
 
   /* B answers active, so it is the DTLS client checking A's (server) certificate. */
-  pair_init (&pair, config, NULL, tamper_fingerprint, NULL);
+  ferry_test_pair_init (&pair, config, NULL, tamper_fingerprint, NULL, NULL);
   assert_refused (pair.b, pair.a);
-  pair_clear (&pair);
+  ferry_test_pair_clear (&pair);
 }
 
 static void
 test_fingerprint_mismatch_server (void)
 {
-  g_autoptr(FerryRtcConfig) config = test_config ();
-  Pair pair = { 0 };
+  g_autoptr(FerryRtcConfig) config = ferry_test_pair_config ();
+  FerryTestPair pair = { 0 };
 
   /* A, the DTLS server, requires B's certificate and checks it. */
-  pair_init (&pair, config, NULL, NULL, tamper_fingerprint);
+  ferry_test_pair_init (&pair, config, NULL, NULL, tamper_fingerprint, NULL);
   assert_refused (pair.a, pair.b);
-  pair_clear (&pair);
+  ferry_test_pair_clear (&pair);
 }
 
 /* Other SDP shapes */
 
 static char *
-to_legacy (const char *sdp)
+to_legacy (const char *sdp,
+           gpointer    data)
 {
   g_autofree char *m = replace (sdp, "UDP/DTLS/SCTP webrtc-datachannel", "DTLS/SCTP 5000");
   return replace (m, "a=sctp-port:5000", "a=sctpmap:5000 webrtc-datachannel 1024");
@@ -680,19 +458,19 @@ to_legacy (const char *sdp)
 static void
 test_legacy_sdp (void)
 {
-  g_autoptr(FerryRtcConfig) config = test_config ();
-  Pair pair = { 0 };
+  g_autoptr(FerryRtcConfig) config = ferry_test_pair_config ();
+  FerryTestPair pair = { 0 };
   Inbox *at_b;
   g_autoptr(GError) error = NULL;
 
-  pair_init (&pair, config, (const char *[]) { "legacy", NULL }, to_legacy, NULL);
-  wait_connected (&pair);
+  ferry_test_pair_init (&pair, config, (const char *[]) { "legacy", NULL }, to_legacy, NULL, NULL);
+  ferry_test_pair_wait_connected (&pair);
   wait_channels (pair.b_channels, 1);
   at_b = inbox_attach (pair.b_channels->pdata[0]);
   g_assert_true (ferry_data_channel_send_text (pair.a_created->pdata[0], "old style", &error));
   wait_messages (at_b, 1);
   inbox_free (at_b);
-  pair_clear (&pair);
+  ferry_test_pair_clear (&pair);
 }
 
 static void
@@ -707,12 +485,12 @@ relay_candidate_cb (FerryPeerConnection *from, const char *candidate, FerryPeerC
 static void
 test_trickle (void)
 {
-  g_autoptr(FerryRtcConfig) config = test_config ();
+  g_autoptr(FerryRtcConfig) config = ferry_test_pair_config ();
   g_autoptr(GError) error = NULL;
   g_autoptr(FerryPeerConnection) a = NULL, b = NULL;
   g_autoptr(FerryDataChannel) channel = NULL;
   g_autofree char *offer = NULL, *answer = NULL;
-  Pair pair = { 0 };
+  FerryTestPair pair = { 0 };
 
   config->trickle = TRUE;
   a = ferry_peer_connection_new (config, &error);
@@ -723,22 +501,22 @@ test_trickle (void)
 
   /* Trickle descriptions come at once, without candidates; they follow one by one, and the
    * candidates that overtake the description are kept for it. */
-  offer = make_offer (a);
+  offer = ferry_test_pair_make_offer (a);
   g_assert_null (strstr (offer, "a=end-of-candidates"));
   g_assert_nonnull (strstr (offer, "a=ice-options:trickle"));
   g_assert_true (ferry_peer_connection_set_remote_description (b, FERRY_SDP_TYPE_OFFER, offer, &error));
-  answer = make_answer (b);
+  answer = ferry_test_pair_make_answer (b);
   g_assert_true (ferry_peer_connection_set_remote_description (a, FERRY_SDP_TYPE_ANSWER, answer, &error));
   g_assert_no_error (error);
 
   pair.a = g_object_ref (a);
   pair.b = g_object_ref (b);
-  wait_connected (&pair);
+  ferry_test_pair_wait_connected (&pair);
   g_clear_object (&pair.a);
   g_clear_object (&pair.b);
   ferry_peer_connection_close (a);
   ferry_peer_connection_close (b);
-  spin (50);
+  ferry_test_run_for (50);
 }
 
 /* A peer that disappears without a word: a ferry-cli process killed with SIGKILL. */
@@ -747,7 +525,7 @@ static void
 test_vanished_peer (void)
 {
   const char *cli = g_getenv ("FERRY_CLI");
-  g_autoptr(FerryRtcConfig) config = test_config ();
+  g_autoptr(FerryRtcConfig) config = ferry_test_pair_config ();
   g_autoptr(GError) error = NULL;
   g_autoptr(FerryPeerConnection) pc = NULL;
   g_autoptr(FerryDataChannel) channel = NULL;
@@ -769,7 +547,7 @@ test_vanished_peer (void)
   /* Not ferry-cli's main label, so that it echoes. */
   channel = ferry_peer_connection_create_data_channel (pc, "echo-me", NULL, &error);
   inbox = inbox_attach (channel);
-  offer = make_offer (pc);
+  offer = ferry_test_pair_make_offer (pc);
 
   child = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
                             cli, "connect", "--answer", "--echo", NULL);
@@ -795,8 +573,7 @@ test_vanished_peer (void)
     g_assert_true (ferry_peer_connection_set_remote_description (pc, FERRY_SDP_TYPE_ANSWER, sdp, &error));
     g_assert_no_error (error);
   }
-  while (!inbox->opened)
-    g_main_context_iteration (NULL, TRUE);
+  FERRY_TEST_WAIT_UNTIL (inbox->opened, TIMEOUT_MS);
   g_assert_true (ferry_data_channel_send_text (channel, "still there?", &error));
   wait_messages (inbox, 1);
 
@@ -836,17 +613,17 @@ network_thread (gpointer data)
 {
   ThreadRun *run = data;
   g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(FerryRtcConfig) config = test_config ();
+  g_autoptr(FerryRtcConfig) config = ferry_test_pair_config ();
   g_autoptr(GBytes) chunk = pattern (65536, 1);
   g_autoptr(GError) error = NULL;
-  Pair pair = { 0 };
+  FerryTestPair pair = { 0 };
   gsize sent = 0;
 
   g_main_context_push_thread_default (context);
   run->network_thread = g_thread_self ();
 
-  pair_init (&pair, config, (const char *[]) { "threaded", NULL }, NULL, NULL);
-  wait_connected (&pair);
+  ferry_test_pair_init (&pair, config, (const char *[]) { "threaded", NULL }, NULL, NULL, NULL);
+  ferry_test_pair_wait_connected (&pair);
   wait_channels (pair.b_channels, 1);
   g_signal_connect (pair.b_channels->pdata[0], "message", G_CALLBACK (thread_message_cb), run);
 
@@ -860,7 +637,7 @@ network_thread (gpointer data)
       g_main_context_iteration (context, TRUE);
     }
 
-  pair_clear (&pair);
+  ferry_test_pair_clear (&pair);
   g_main_context_pop_thread_default (context);
   g_atomic_int_set (&run->finished, TRUE);
   g_main_context_wakeup (NULL);
