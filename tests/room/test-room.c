@@ -737,6 +737,37 @@ test_mitm_reflect (void)
   run_relay (RELAY_REFLECT);
 }
 
+/* A room dropped while its offers still gather is kept alive by them, and goes away once they
+ * are done, without touching what it freed: it used to finalize from inside
+ * g_hash_table_remove () on its own table of announces, which GLib then resized (under ASan, an
+ * allocation of some 13 TB from a size read out of the freed table). */
+static void
+test_unref_while_announcing (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryRoomLink) link = ferry_room_link_new_plain ("ferry-unref-test", &error);
+  Evil *evil = evil_start (RELAY_HONEST);
+  const char *trackers[] = { evil->url, NULL };
+  FerryTrackerClient *tracker;
+  FerryRoom *room;
+  Member *m;
+
+  g_assert_no_error (error);
+  m = member_new (link, "unref", trackers);
+  room = m->room;
+  tracker = g_ptr_array_index (ferry_room_get_trackers (room), 0);
+  ferry_room_join (room);
+  /* Connecting announces at once: the offers start gathering in that very main-loop iteration. */
+  FERRY_TEST_WAIT_UNTIL (ferry_tracker_client_get_state (tracker) == FERRY_TRACKER_STATE_CONNECTED,
+                         10000);
+  g_object_add_weak_pointer (G_OBJECT (room), (gpointer *) &room);
+  member_free (m);
+  /* The announce in progress holds the last reference. */
+  g_assert_nonnull (room);
+  FERRY_TEST_WAIT_UNTIL (room == NULL, 10000);
+  evil_free (evil);
+}
+
 /* Properties notify only when their value changes.  Checked for the flags of every class of the
  * core, and by setting each writable property of a room, its tracker clients and a data channel;
  * the watches in Member check the notifications of rooms, trackers and peers as they run. */
@@ -795,6 +826,7 @@ main (int    argc,
   g_test_add_func ("/room/relay/honest", test_relay_honest);
   g_test_add_func ("/room/relay/mitm-swap", test_mitm_swap);
   g_test_add_func ("/room/relay/mitm-reflect", test_mitm_reflect);
+  g_test_add_func ("/room/unref-while-announcing", test_unref_while_announcing);
 
   status = g_test_run ();
   {

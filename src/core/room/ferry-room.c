@@ -194,7 +194,11 @@ finish_announce (Announce *announce)
   for (guint i = sent; i < ready->len; i++)
     ferry_peer_connection_close (FERRY_PEER_CONNECTION (((FerryTrackerOffer *) ready->pdata[i])->object));
 
-  g_hash_table_remove (self->announcing, announce->tracker);
+  /* Out of the table first, then freed: the announce may hold the last reference to the room,
+   * whose finalize frees self->announcing.  Freed by g_hash_table_remove (), GLib would go on
+   * to resize a table that no longer exists. */
+  g_hash_table_steal (self->announcing, announce->tracker);
+  announce_free (announce);
 }
 
 static void
