@@ -255,6 +255,9 @@ handle_object (FerryPeer  *self,
     case FERRY_PEER_MESSAGE_CHAT:
       g_signal_emit (self, signals[MESSAGE], 0, message->chat.text);
       break;
+    default:
+      /* Delivery marks and transfers are not advertised in our hello yet. */
+      break;
     }
 }
 
