@@ -48,14 +48,16 @@ test_new (void)
   g_assert_cmpstr (hello->app, ==, "ferry");
   g_assert_cmpstr (hello->app_version, ==, PACKAGE_VERSION);
   g_assert_cmpstr (hello->name, ==, "Ana");
-  g_assert_cmpuint (g_strv_length (hello->caps), ==, 1);
+  g_assert_cmpuint (g_strv_length (hello->caps), ==, 3);
   g_assert_true (ferry_hello_has_cap (hello, "chat"));
-  g_assert_false (ferry_hello_has_cap (hello, "files"));
+  g_assert_true (ferry_hello_has_cap (hello, "chat-ack"));
+  g_assert_true (ferry_hello_has_cap (hello, "files"));
+  g_assert_false (ferry_hello_has_cap (hello, "ferry-future"));
   g_assert_false (hello->has_mac);
 
   /* The example of docs/PROTOCOL.md, without the MAC. */
   g_assert_cmpstr (json, ==, "{\"type\":\"ferry-hello\",\"v\":1,\"app\":\"ferry\",\"version\":\""
-                   PACKAGE_VERSION "\",\"name\":\"Ana\",\"caps\":[\"chat\"]}");
+                   PACKAGE_VERSION "\",\"name\":\"Ana\",\"caps\":[\"chat\",\"chat-ack\",\"files\"]}");
 }
 
 static void

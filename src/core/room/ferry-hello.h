@@ -2,7 +2,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * {"type":"ferry-hello","v":1,"app":"ferry","version":"0.1.0","name":"Ana","caps":["chat"],
+ * {"type":"ferry-hello","v":1,"app":"ferry","version":"0.1.0","name":"Ana","caps":["chat","chat-ack","files"],
  *  "mac":"<base64url of 32 bytes>"}
  *
  * It rides the P2PT envelope as an object.  "v" is the protocol version; receivers accept any

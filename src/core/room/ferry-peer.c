@@ -36,6 +36,7 @@ struct _FerryPeer
 
   char          *display_name;
   FerryPeerKind  kind;
+  GStrv          caps;          /* from the latest hello */
   /* One for all connections: P2PT reassembles, and waits for replies, per peer. */
   FerryP2ptCodec *codec;
   gboolean       verified;
@@ -59,6 +60,8 @@ enum {
 
 enum {
   MESSAGE,
+  PEER_MESSAGE,
+  DATA_CHANNEL,
   ERROR,
   CLOSED,
   N_SIGNALS
@@ -211,6 +214,8 @@ handle_hello (FerryPeer  *self,
     }
 
   c->hello = TRUE;
+  g_strfreev (self->caps);
+  self->caps = g_steal_pointer (&hello->caps);
   set_kind (self, FERRY_PEER_KIND_FERRY);
   close_duplicates (self, c);
   if (hello->name != NULL && *hello->name != '\0' && g_strcmp0 (hello->name, self->display_name) != 0)
@@ -256,7 +261,7 @@ handle_object (FerryPeer  *self,
       g_signal_emit (self, signals[MESSAGE], 0, message->chat.text);
       break;
     default:
-      /* Delivery marks and transfers are not advertised in our hello yet. */
+      g_signal_emit (self, signals[PEER_MESSAGE], 0, message);
       break;
     }
 }
@@ -380,8 +385,12 @@ attach_channel (Connection       *c,
 {
   if (c->channel != NULL)
     {
-      /* P2PT opens one channel; more are not for us. */
-      ferry_data_channel_close (channel);
+      /* P2PT opens one channel; a Ferry peer opens one more per transfer, once it is accepted. */
+      if (c->accepted && c->hello &&
+          g_str_has_prefix (ferry_data_channel_get_label (channel), FERRY_PEER_TRANSFER_CHANNEL_PREFIX))
+        g_signal_emit (c->peer, signals[DATA_CHANNEL], 0, channel);
+      else
+        ferry_data_channel_close (channel);
       return;
     }
   c->channel = g_object_ref (channel);
@@ -511,6 +520,7 @@ ferry_peer_finalize (GObject *object)
   g_free (self->local_id);
   g_free (self->local_name);
   g_free (self->display_name);
+  g_strfreev (self->caps);
 
   G_OBJECT_CLASS (ferry_peer_parent_class)->finalize (object);
 }
@@ -574,6 +584,12 @@ ferry_peer_class_init (FerryPeerClass *klass)
   signals[MESSAGE] =
     g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[PEER_MESSAGE] =
+    g_signal_new ("peer-message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_POINTER);
+  signals[DATA_CHANNEL] =
+    g_signal_new ("data-channel", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, FERRY_TYPE_DATA_CHANNEL);
   signals[ERROR] =
     g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_ERROR);
@@ -723,4 +739,67 @@ ferry_peer_send_chat (FerryPeer   *self,
     }
 
   return send_envelope (self, c, text, FALSE, error);
+}
+
+gboolean
+ferry_peer_has_capability (FerryPeer  *self,
+                           const char *capability)
+{
+  g_return_val_if_fail (FERRY_IS_PEER (self), FALSE);
+  g_return_val_if_fail (capability != NULL, FALSE);
+
+  return self->kind == FERRY_PEER_KIND_FERRY && self->caps != NULL &&
+         g_strv_contains ((const char * const *) self->caps, capability);
+}
+
+const guint8 *
+ferry_peer_get_fingerprint (FerryPeer *self)
+{
+  Connection *c;
+
+  g_return_val_if_fail (FERRY_IS_PEER (self), NULL);
+
+  if ((c = usable_connection (self)) == NULL)
+    return NULL;
+  return ferry_peer_connection_get_remote_fingerprint (c->pc);
+}
+
+gboolean
+ferry_peer_send_message (FerryPeer               *self,
+                         const FerryPeerMessage  *message,
+                         GError                 **error)
+{
+  g_autofree char *json = NULL;
+  Connection *c;
+
+  g_return_val_if_fail (FERRY_IS_PEER (self), FALSE);
+  g_return_val_if_fail (message != NULL, FALSE);
+
+  if ((c = usable_connection (self)) == NULL || self->kind != FERRY_PEER_KIND_FERRY)
+    {
+      g_set_error_literal (error, FERRY_PEER_ERROR, FERRY_PEER_ERROR_NOT_CONNECTED,
+                           _("The peer is not connected"));
+      return FALSE;
+    }
+  json = ferry_peer_message_to_json (message);
+  return send_envelope (self, c, json, TRUE, error);
+}
+
+FerryDataChannel *
+ferry_peer_open_data_channel (FerryPeer   *self,
+                              const char  *label,
+                              GError     **error)
+{
+  Connection *c;
+
+  g_return_val_if_fail (FERRY_IS_PEER (self), NULL);
+  g_return_val_if_fail (g_str_has_prefix (label, FERRY_PEER_TRANSFER_CHANNEL_PREFIX), NULL);
+
+  if ((c = usable_connection (self)) == NULL || self->kind != FERRY_PEER_KIND_FERRY)
+    {
+      g_set_error_literal (error, FERRY_PEER_ERROR, FERRY_PEER_ERROR_NOT_CONNECTED,
+                           _("The peer is not connected"));
+      return NULL;
+    }
+  return ferry_peer_connection_create_data_channel (c->pc, label, NULL, error);
 }

@@ -13,6 +13,9 @@
 
 #include <glib-object.h>
 
+#include "ferry-data-channel.h"
+#include "ferry-peer-message.h"
+
 G_BEGIN_DECLS
 
 typedef enum {
@@ -32,9 +35,16 @@ typedef enum {
 #define FERRY_TYPE_PEER (ferry_peer_get_type ())
 G_DECLARE_FINAL_TYPE (FerryPeer, ferry_peer, FERRY, PEER, GObject)
 
+/* The label of every channel a transfer opens starts with this; the transfer id follows. */
+#define FERRY_PEER_TRANSFER_CHANNEL_PREFIX "ferry-transfer/"
+
 /* Properties: id, display-name, kind, verified, connected.
  * Signals:
  *   ::message (text)            a chat message
+ *   ::peer-message (FerryPeerMessage *)  any other message of a Ferry peer (transfers)
+ *   ::data-channel (FerryDataChannel)   the peer opened a channel labelled
+ *                               FERRY_PEER_TRANSFER_CHANNEL_PREFIX… on an accepted connection;
+ *                               a handler takes a reference, else it is dropped (and closes)
  *   ::error (GError)            a connection was refused or broke (e.g. authentication failed)
  *   ::closed ()                 no connection is left */
 GQuark        ferry_peer_error_quark            (void);
@@ -55,6 +65,22 @@ guint         ferry_peer_get_n_connections      (FerryPeer   *self);
  * FERRY_PEER_ERROR_PROTOCOL); "" sends nothing. */
 gboolean      ferry_peer_send_chat              (FerryPeer   *self,
                                                  const char  *text,
+                                                 GError     **error);
+
+/* Whether the peer's hello listed @capability ("chat-ack", "files"); FALSE for P2PT peers. */
+gboolean      ferry_peer_has_capability         (FerryPeer   *self,
+                                                 const char  *capability);
+/* The SHA-256 of the certificate the peer presented, FERRY_SHA256_LEN bytes; it stays the same
+ * across rooms and restarts.  %NULL when not connected. */
+const guint8 *ferry_peer_get_fingerprint        (FerryPeer   *self);
+/* To a Ferry peer only (else FERRY_PEER_ERROR_NOT_CONNECTED). */
+gboolean      ferry_peer_send_message           (FerryPeer               *self,
+                                                 const FerryPeerMessage  *message,
+                                                 GError                 **error);
+/* A new ordered, reliable channel on the connection the peer is reached by; @label must start
+ * with FERRY_PEER_TRANSFER_CHANNEL_PREFIX. */
+FerryDataChannel *ferry_peer_open_data_channel  (FerryPeer   *self,
+                                                 const char  *label,
                                                  GError     **error);
 
 G_END_DECLS
