@@ -3,7 +3,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 status=0
-for file in $(grep -l '_("' src/core/*.c src/cli/*.c src/gui/*.c) $(grep -l 'translatable="yes"' ui/*.ui); do
+# src/core/*/ are the layers of libferry (src/core/meson.build).
+for file in $(grep -l '_("' src/core/*.c src/core/*/*.c src/cli/*.c src/gui/*.c) \
+            $(grep -l 'translatable="yes"' ui/*.ui); do
   if ! grep -qx "$file" po/POTFILES; then
     echo "not in po/POTFILES: $file"
     status=1

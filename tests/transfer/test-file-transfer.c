@@ -86,6 +86,29 @@ sha256_of_file (GFile *file)
   return sha256_of_bytes (contents);
 }
 
+/* The SHA-256 of each of the first @n_blocks MiB of @contents, concatenated: what a receiver
+ * holding them claims in its resume-state. */
+static GBytes *
+block_digests (GBytes *contents,
+               gsize   n_blocks)
+{
+  GByteArray *out = g_byte_array_new ();
+  const guint8 *data = g_bytes_get_data (contents, NULL);
+
+  g_assert_cmpuint (g_bytes_get_size (contents), >=, n_blocks * MIB);
+  for (gsize i = 0; i < n_blocks; i++)
+    {
+      g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+      guint8 digest[32];
+      gsize len = sizeof digest;
+
+      g_checksum_update (checksum, data + i * MIB, MIB);
+      g_checksum_get_digest (checksum, digest, &len);
+      g_byte_array_append (out, digest, len);
+    }
+  return g_byte_array_free_to_bytes (out);
+}
+
 static gboolean
 exists (GFile      *dir,
         const char *relative)
@@ -205,6 +228,8 @@ typedef struct {
   gboolean    sender_finished;
   GError     *sender_error;
   GHashTable *sent;           /* index → sha256 */
+  GHashTable *refused;        /* index → GError */
+  GArray     *restarted;      /* guint indexes, in order */
   gboolean    receiver_finished;
   GError     *receiver_error;
   GHashTable *received;       /* index → sha256 */
@@ -217,6 +242,8 @@ outcome_init (Outcome *o)
 {
   memset (o, 0, sizeof *o);
   o->sent = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  o->refused = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_error_free);
+  o->restarted = g_array_new (FALSE, FALSE, sizeof (guint));
   o->received = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   o->finals = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   o->file_errors = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_error_free);
@@ -228,15 +255,45 @@ outcome_clear (Outcome *o)
   g_clear_error (&o->sender_error);
   g_clear_error (&o->receiver_error);
   g_hash_table_unref (o->sent);
+  g_hash_table_unref (o->refused);
+  g_array_unref (o->restarted);
   g_hash_table_unref (o->received);
   g_hash_table_unref (o->finals);
   g_hash_table_unref (o->file_errors);
+}
+
+/* Counts what arrives on a channel, whoever reads it. */
+typedef struct {
+  guint64 binary_bytes;
+  guint   texts;
+} Arrivals;
+
+static void
+count_arrivals_cb (FerryDataChannel *channel, GBytes *data, gboolean is_text, Arrivals *a)
+{
+  if (is_text)
+    a->texts++;
+  else
+    a->binary_bytes += g_bytes_get_size (data);
 }
 
 static void
 file_sent_cb (FerryFileSender *sender, guint index, const char *sha256, Outcome *o)
 {
   g_hash_table_insert (o->sent, GUINT_TO_POINTER (index), g_strdup (sha256));
+}
+
+static void
+file_refused_cb (FerryFileSender *sender, guint index, GError *error, Outcome *o)
+{
+  g_assert_false (g_hash_table_contains (o->refused, GUINT_TO_POINTER (index)));
+  g_hash_table_insert (o->refused, GUINT_TO_POINTER (index), g_error_copy (error));
+}
+
+static void
+file_restarted_cb (FerryFileSender *sender, guint index, Outcome *o)
+{
+  g_array_append_val (o->restarted, index);
 }
 
 static void
@@ -283,6 +340,8 @@ static void
 watch_sender (FerryFileSender *sender, Outcome *o)
 {
   g_signal_connect (sender, "file-sent", G_CALLBACK (file_sent_cb), o);
+  g_signal_connect (sender, "file-refused", G_CALLBACK (file_refused_cb), o);
+  g_signal_connect (sender, "file-restarted", G_CALLBACK (file_restarted_cb), o);
   g_signal_connect (sender, "finished", G_CALLBACK (sender_finished_cb), o);
   g_signal_connect (sender, "failed", G_CALLBACK (sender_failed_cb), o);
 }
@@ -359,7 +418,7 @@ test_one_file (Fixture       *f,
   g_signal_connect (sender, "notify::bytes-sent", G_CALLBACK (count_notify_cb), &notify);
   ferry_file_sender_start (sender);
 
-  /* Paused, it stops reading: at most the one read under way still goes out. */
+  /* Paused, nothing more goes out: chunks already read wait for resume. */
   FERRY_TEST_WAIT_UNTIL (ferry_file_sender_get_bytes_sent (sender) >= MIB, TIMEOUT_MS);
   ferry_file_sender_pause (sender);
   g_assert_true (ferry_file_sender_get_paused (sender));
@@ -481,7 +540,8 @@ test_three_files (Fixture       *f,
   outcome_clear (&o);
 }
 
-/* 3. Resuming at 3 MiB from a .part that holds them */
+/* 3. Resuming at 3 MiB from a .part that holds them, with the receiver's block digests; and a
+ * file whose .part holds all of it */
 
 static void
 test_resume (Fixture       *f,
@@ -491,18 +551,103 @@ test_resume (Fixture       *f,
   const guint64 offset = 3 * MIB;
   g_autoptr(GBytes) contents = random_bytes (size, 4);
   g_autoptr(GBytes) prefix = g_bytes_new_from_bytes (contents, 0, offset);
+  g_autoptr(GBytes) whole = random_bytes (2 * MIB, 9);
   g_autoptr(GFile) source = write_file (f->src, "resumed.bin", contents);
+  g_autoptr(GFile) whole_source = write_file (f->src, "whole.bin", whole);
   g_autoptr(GFile) part = write_file (f->dst, "resumed.bin.part", prefix);
+  g_autoptr(GFile) whole_part = write_file (f->dst, "whole.bin.part", whole);
+  g_autoptr(GBytes) claimed = block_digests (contents, offset / MIB);
+  g_autoptr(GBytes) whole_claimed = block_digests (whole, 2);
+  g_autofree char *expected = sha256_of_bytes (contents);
+  g_autofree char *whole_expected = sha256_of_bytes (whole);
+  g_autofree char *got = NULL;
+  g_autofree char *whole_got = NULL;
+  g_autoptr(FerryFileSender) sender = NULL;
+  g_autoptr(FerryFileReceiver) receiver = NULL;
+  g_autoptr(GBytes) blocks = NULL;
+  FerryFileSenderItem items[2];
+  FerryFileReceiverItem accepted[] = {
+    { 0, "resumed.bin", size, offset },
+    { 1, "whole.bin", 2 * MIB, 2 * MIB },
+  };
+  Arrivals arrivals = { 0 };
+  Outcome o;
+
+  items[0] = sender_item (source, 0, offset);
+  items[0].blocks = claimed;
+  items[1] = sender_item (whole_source, 1, 2 * MIB);
+  items[1].blocks = whole_claimed;
+
+  outcome_init (&o);
+  g_signal_connect (f->b_channel, "message", G_CALLBACK (count_arrivals_cb), &arrivals);
+  receiver = ferry_file_receiver_new (f->b_channel, f->dst, accepted, G_N_ELEMENTS (accepted));
+  watch_receiver (receiver, &o);
+  sender = ferry_file_sender_new (f->a_channel, items, G_N_ELEMENTS (items));
+  watch_sender (sender, &o);
+  ferry_file_sender_start (sender);
+  wait_both_done (&o, LONG_TIMEOUT_MS);
+
+  g_assert_cmpuint (o.restarted->len, ==, 0);
+  g_assert_cmpuint (g_hash_table_size (o.refused), ==, 0);
+  g_assert_cmpstr (g_hash_table_lookup (o.sent, GUINT_TO_POINTER (0)), ==, expected);
+  g_assert_cmpstr (g_hash_table_lookup (o.received, GUINT_TO_POINTER (0)), ==, expected);
+  got = sha256_of_file (g_hash_table_lookup (o.finals, GUINT_TO_POINTER (0)));
+  g_assert_cmpstr (got, ==, expected);
+  g_assert_false (exists (f->dst, "resumed.bin.part"));
+  /* Nothing but a header and an end for the file the receiver held whole. */
+  g_assert_cmpstr (g_hash_table_lookup (o.sent, GUINT_TO_POINTER (1)), ==, whole_expected);
+  whole_got = sha256_of_file (g_hash_table_lookup (o.finals, GUINT_TO_POINTER (1)));
+  g_assert_cmpstr (whole_got, ==, whole_expected);
+
+  /* Only what was missing went over the channel: counted as it arrived, and by both ends. */
+  g_assert_cmpuint (arrivals.binary_bytes, ==, size - offset);
+  g_assert_cmpuint (arrivals.texts, ==, 4);
+  g_assert_cmpuint (ferry_file_sender_get_bytes_sent (sender), ==, size - offset);
+  g_assert_cmpuint (ferry_file_receiver_get_bytes_received (receiver), ==, size - offset);
+  /* The block hashes cover the bytes that were already there as well. */
+  blocks = ferry_file_receiver_get_block_hashes (receiver, 0);
+  g_assert_cmpuint (g_bytes_get_size (blocks), ==, 10 * 32);
+
+  g_signal_handlers_disconnect_by_data (f->b_channel, &arrivals);
+  g_signal_handlers_disconnect_by_data (sender, &o);
+  g_signal_handlers_disconnect_by_data (receiver, &o);
+  outcome_clear (&o);
+}
+
+/* 3b. Resuming from a .part whose second block is not the sender's: the file goes again whole */
+
+static void
+test_resume_wrong_block (Fixture       *f,
+                         gconstpointer  data)
+{
+  const gsize size = 5 * MIB + 777;
+  const guint64 offset = 3 * MIB;
+  g_autoptr(GBytes) contents = random_bytes (size, 10);
+  g_autoptr(GFile) source = write_file (f->src, "damaged.bin", contents);
+  g_autoptr(GByteArray) damaged = g_byte_array_new ();
+  g_autoptr(GBytes) damaged_prefix = NULL;
+  g_autoptr(GFile) part = NULL;
+  g_autoptr(GBytes) claimed = NULL;
   g_autofree char *expected = sha256_of_bytes (contents);
   g_autofree char *got = NULL;
   g_autoptr(FerryFileSender) sender = NULL;
   g_autoptr(FerryFileReceiver) receiver = NULL;
-  g_autoptr(GBytes) blocks = NULL;
   FerryFileSenderItem item = sender_item (source, 0, offset);
-  FerryFileReceiverItem accepted = { 0, "resumed.bin", size, offset };
+  FerryFileReceiverItem accepted = { 0, "damaged.bin", size, offset };
+  Arrivals arrivals = { 0 };
   Outcome o;
 
+  /* The receiver holds 3 MiB, one byte of the second block wrong, and (truthfully) claims the
+   * digests of what it holds. */
+  g_byte_array_append (damaged, g_bytes_get_data (contents, NULL), offset);
+  damaged->data[MIB + 4321] ^= 0x55;
+  damaged_prefix = g_bytes_new (damaged->data, damaged->len);
+  part = write_file (f->dst, "damaged.bin.part", damaged_prefix);
+  claimed = block_digests (damaged_prefix, offset / MIB);
+  item.blocks = claimed;
+
   outcome_init (&o);
+  g_signal_connect (f->b_channel, "message", G_CALLBACK (count_arrivals_cb), &arrivals);
   receiver = ferry_file_receiver_new (f->b_channel, f->dst, &accepted, 1);
   watch_receiver (receiver, &o);
   sender = ferry_file_sender_new (f->a_channel, &item, 1);
@@ -510,21 +655,67 @@ test_resume (Fixture       *f,
   ferry_file_sender_start (sender);
   wait_both_done (&o, LONG_TIMEOUT_MS);
 
+  g_assert_cmpuint (o.restarted->len, ==, 1);
+  g_assert_cmpuint (g_array_index (o.restarted, guint, 0), ==, 0);
+  g_assert_cmpuint (g_hash_table_size (o.file_errors), ==, 0);
   g_assert_cmpstr (g_hash_table_lookup (o.sent, GUINT_TO_POINTER (0)), ==, expected);
   g_assert_cmpstr (g_hash_table_lookup (o.received, GUINT_TO_POINTER (0)), ==, expected);
   got = sha256_of_file (g_hash_table_lookup (o.finals, GUINT_TO_POINTER (0)));
   g_assert_cmpstr (got, ==, expected);
-  g_assert_false (exists (f->dst, "resumed.bin.part"));
-  /* Only what was missing went over the channel. */
-  g_assert_cmpuint (ferry_file_sender_get_bytes_sent (sender), ==, size - offset);
-  g_assert_cmpuint (ferry_file_receiver_get_bytes_received (receiver), ==, size - offset);
-  /* The block hashes cover the bytes that were already there as well. */
-  blocks = ferry_file_receiver_get_block_hashes (receiver, 0);
-  g_assert_cmpuint (g_bytes_get_size (blocks), ==, 10 * 32);
+  g_assert_false (exists (f->dst, "damaged.bin.part"));
+  /* Every byte went again, after a header at offset 0. */
+  g_assert_cmpuint (arrivals.binary_bytes, ==, size);
+  g_assert_cmpuint (arrivals.texts, ==, 2);
+  g_assert_cmpuint (ferry_file_sender_get_bytes_sent (sender), ==, size);
+  g_assert_cmpuint (ferry_file_receiver_get_bytes_received (receiver), ==, size);
 
+  g_signal_handlers_disconnect_by_data (f->b_channel, &arrivals);
   g_signal_handlers_disconnect_by_data (sender, &o);
   g_signal_handlers_disconnect_by_data (receiver, &o);
   outcome_clear (&o);
+}
+
+/* 3c. Items the sender cannot honour are refused by ferry_file_sender_new () */
+
+static void
+test_invalid_items (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GBytes) contents = random_bytes (3 * MIB, 11);
+  g_autoptr(GFile) source = write_file (f->src, "invalid.bin", contents);
+  g_autoptr(GBytes) one = block_digests (contents, 1);
+  g_autoptr(GBytes) two = block_digests (contents, 2);
+  FerryFileSenderItem item;
+  FerryFileSender *sender;
+
+  /* No digests for a resumed file. */
+  item = sender_item (source, 0, MIB);
+  g_test_expect_message ("Ferry-Transfer", G_LOG_LEVEL_CRITICAL, "*n_blocks*");
+  sender = ferry_file_sender_new (f->a_channel, &item, 1);
+  g_test_assert_expected_messages ();
+  g_assert_null (sender);
+
+  /* Too many. */
+  item.blocks = two;
+  g_test_expect_message ("Ferry-Transfer", G_LOG_LEVEL_CRITICAL, "*n_blocks*");
+  sender = ferry_file_sender_new (f->a_channel, &item, 1);
+  g_test_assert_expected_messages ();
+  g_assert_null (sender);
+
+  /* Not a whole number of blocks. */
+  item = sender_item (source, 0, MIB + 1);
+  item.blocks = one;
+  g_test_expect_message ("Ferry-Transfer", G_LOG_LEVEL_CRITICAL, "*BLOCK_SIZE*");
+  sender = ferry_file_sender_new (f->a_channel, &item, 1);
+  g_test_assert_expected_messages ();
+  g_assert_null (sender);
+
+  /* Right: one digest for one block.  The item's GBytes is the caller's to drop. */
+  item = sender_item (source, 0, MIB);
+  item.blocks = one;
+  sender = ferry_file_sender_new (f->a_channel, &item, 1);
+  g_assert_nonnull (sender);
+  g_object_unref (sender);
 }
 
 /* 4. A sender that lies, written by hand */
@@ -698,20 +889,29 @@ count_message_cb (FerryDataChannel *channel, GBytes *data, gboolean is_text, gpo
                      GUINT_TO_POINTER (count_messages (channel) + 1));
 }
 
+/* A sender of @item alone refuses it, sends nothing, and finishes. */
 static void
 expect_refused (Fixture             *f,
-                FerryFileSenderItem *item)
+                FerryFileSenderItem *item,
+                GQuark               domain,
+                int                  code)
 {
   g_autoptr(FerryFileSender) sender = ferry_file_sender_new (f->a_channel, item, 1);
+  GError *error;
   Outcome o;
 
   outcome_init (&o);
   watch_sender (sender, &o);
   ferry_file_sender_start (sender);
   FERRY_TEST_WAIT_UNTIL (o.sender_error != NULL || o.sender_finished, TIMEOUT_MS);
-  g_assert_error (o.sender_error, FERRY_FILE_SENDER_ERROR, FERRY_FILE_SENDER_ERROR_SOURCE_CHANGED);
-  g_test_message ("refused: %s", o.sender_error->message);
-  g_assert_cmpint (ferry_file_sender_get_current_index (sender), ==, (int) item->index);
+  g_assert_no_error (o.sender_error);
+  g_assert_true (o.sender_finished);
+  error = g_hash_table_lookup (o.refused, GUINT_TO_POINTER (item->index));
+  g_assert_error (error, domain, code);
+  g_test_message ("refused: %s", error->message);
+  g_assert_nonnull (strstr (error->message, "changing.bin"));
+  g_assert_cmpuint (g_hash_table_size (o.sent), ==, 0);
+  g_assert_cmpint (ferry_file_sender_get_current_index (sender), ==, -1);
   g_assert_cmpuint (ferry_file_sender_get_bytes_sent (sender), ==, 0);
   g_signal_handlers_disconnect_by_data (sender, &o);
   outcome_clear (&o);
@@ -733,16 +933,150 @@ test_source_changed (Fixture       *f,
   /* Same size, another modification time. */
   changed = item;
   changed.mtime = item.mtime - 10;
-  expect_refused (f, &changed);
+  expect_refused (f, &changed, FERRY_FILE_SENDER_ERROR, FERRY_FILE_SENDER_ERROR_SOURCE_CHANGED);
 
   /* Rewritten longer after the offer. */
   rewritten = write_file (f->src, "changing.bin", longer);
-  expect_refused (f, &item);
+  expect_refused (f, &item, FERRY_FILE_SENDER_ERROR, FERRY_FILE_SENDER_ERROR_SOURCE_CHANGED);
 
-  /* Not a byte went out for either. */
+  /* Gone. */
+  g_assert_true (g_file_delete (rewritten, NULL, NULL));
+  expect_refused (f, &item, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+
+  /* Not a byte went out for any. */
   ferry_test_run_for (200);
   g_assert_cmpuint (count_messages (f->b_channel), ==, 0);
   g_signal_handlers_disconnect_by_func (f->b_channel, count_message_cb, NULL);
+}
+
+/* 5b. Of three files, two changed before their header: the third still arrives */
+
+static void
+test_refused_then_next (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GBytes) a = random_bytes (70 * 1024, 12);
+  g_autoptr(GBytes) b = random_bytes (1000, 13);
+  g_autoptr(GBytes) c = random_bytes (2 * MIB + 3, 14);
+  g_autoptr(GFile) fa = write_file (f->src, "a.bin", a);
+  g_autoptr(GFile) fb = write_file (f->src, "b.bin", b);
+  g_autoptr(GFile) fc = write_file (f->src, "c.bin", c);
+  g_autofree char *expected = sha256_of_bytes (c);
+  g_autofree char *got = NULL;
+  g_autoptr(FerryFileSender) sender = NULL;
+  g_autoptr(FerryFileReceiver) receiver = NULL;
+  FerryFileSenderItem items[3];
+  FerryFileReceiverItem accepted[] = {
+    { 0, "a.bin", 70 * 1024, 0 },
+    { 1, "b.bin", 1000, 0 },
+    { 2, "c.bin", 2 * MIB + 3, 0 },
+  };
+  Arrivals arrivals = { 0 };
+  GError *error;
+  Outcome o;
+
+  items[0] = sender_item (fa, 0, 0);
+  items[1] = sender_item (fb, 1, 0);
+  items[2] = sender_item (fc, 2, 0);
+  /* a.bin shrinks and b.bin goes away after the offer. */
+  {
+    g_autoptr(GBytes) shorter = g_bytes_new_from_bytes (a, 0, 1000);
+    g_autoptr(GFile) again = write_file (f->src, "a.bin", shorter);
+  }
+  g_assert_true (g_file_delete (fb, NULL, NULL));
+
+  outcome_init (&o);
+  g_signal_connect (f->b_channel, "message", G_CALLBACK (count_arrivals_cb), &arrivals);
+  receiver = ferry_file_receiver_new (f->b_channel, f->dst, accepted, G_N_ELEMENTS (accepted));
+  watch_receiver (receiver, &o);
+  sender = ferry_file_sender_new (f->a_channel, items, G_N_ELEMENTS (items));
+  watch_sender (sender, &o);
+  ferry_file_sender_start (sender);
+
+  FERRY_TEST_WAIT_UNTIL (o.sender_finished || o.sender_error != NULL, LONG_TIMEOUT_MS);
+  g_assert_no_error (o.sender_error);
+  FERRY_TEST_WAIT_UNTIL (g_hash_table_contains (o.received, GUINT_TO_POINTER (2)) ||
+                         o.receiver_error != NULL, LONG_TIMEOUT_MS);
+  g_assert_no_error (o.receiver_error);
+
+  error = g_hash_table_lookup (o.refused, GUINT_TO_POINTER (0));
+  g_assert_error (error, FERRY_FILE_SENDER_ERROR, FERRY_FILE_SENDER_ERROR_SOURCE_CHANGED);
+  g_assert_nonnull (strstr (error->message, "a.bin"));
+  error = g_hash_table_lookup (o.refused, GUINT_TO_POINTER (1));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "b.bin"));
+  g_assert_cmpuint (g_hash_table_size (o.refused), ==, 2);
+
+  g_assert_cmpuint (g_hash_table_size (o.sent), ==, 1);
+  g_assert_cmpstr (g_hash_table_lookup (o.sent, GUINT_TO_POINTER (2)), ==, expected);
+  g_assert_cmpstr (g_hash_table_lookup (o.received, GUINT_TO_POINTER (2)), ==, expected);
+  got = sha256_of_file (g_hash_table_lookup (o.finals, GUINT_TO_POINTER (2)));
+  g_assert_cmpstr (got, ==, expected);
+  g_assert_cmpuint (arrivals.binary_bytes, ==, 2 * MIB + 3);
+  g_assert_cmpuint (arrivals.texts, ==, 2);
+  /* The receiver still waits for the others: the caller tells it, on the control channel. */
+  g_assert_false (o.receiver_finished);
+  g_assert_false (exists (f->dst, "a.bin.part"));
+  g_assert_false (exists (f->dst, "b.bin.part"));
+
+  ferry_file_receiver_cancel (receiver);
+  g_signal_handlers_disconnect_by_data (f->b_channel, &arrivals);
+  g_signal_handlers_disconnect_by_data (sender, &o);
+  g_signal_handlers_disconnect_by_data (receiver, &o);
+  outcome_clear (&o);
+}
+
+/* 5c. A source that grows while it is sent fails the sender before its end goes out */
+
+static void
+test_changed_while_sending (Fixture       *f,
+                            gconstpointer  data)
+{
+  const gsize size = 16 * MIB;
+  g_autoptr(GBytes) contents = random_bytes (size, 15);
+  g_autoptr(GFile) source = write_file (f->src, "growing.bin", contents);
+  g_autoptr(GFileOutputStream) append = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryFileSender) sender = NULL;
+  g_autoptr(FerryFileReceiver) receiver = NULL;
+  FerryFileSenderItem item = sender_item (source, 0, 0);
+  FerryFileReceiverItem accepted = { 0, "growing.bin", size, 0 };
+  Outcome o;
+
+  outcome_init (&o);
+  receiver = ferry_file_receiver_new (f->b_channel, f->dst, &accepted, 1);
+  watch_receiver (receiver, &o);
+  sender = ferry_file_sender_new (f->a_channel, &item, 1);
+  watch_sender (sender, &o);
+  ferry_file_sender_start (sender);
+
+  FERRY_TEST_WAIT_UNTIL (ferry_file_sender_get_bytes_sent (sender) >= MIB, TIMEOUT_MS);
+  ferry_file_sender_pause (sender);
+  g_assert_cmpuint (ferry_file_sender_get_bytes_sent (sender), <, size / 2);
+  append = g_file_append_to (source, G_FILE_CREATE_NONE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (G_OUTPUT_STREAM (append), "more", 4, NULL, NULL,
+                                            &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_close (G_OUTPUT_STREAM (append), NULL, &error));
+  ferry_file_sender_resume (sender);
+
+  FERRY_TEST_WAIT_UNTIL (o.sender_error != NULL || o.sender_finished, LONG_TIMEOUT_MS);
+  g_assert_error (o.sender_error, FERRY_FILE_SENDER_ERROR, FERRY_FILE_SENDER_ERROR_SOURCE_CHANGED);
+  g_assert_false (o.sender_finished);
+  g_assert_cmpuint (g_hash_table_size (o.sent), ==, 0);
+  g_assert_cmpuint (g_hash_table_size (o.refused), ==, 0);
+  g_assert_cmpint (ferry_file_sender_get_current_index (sender), ==, 0);
+  /* No end, so no file for the receiver. */
+  ferry_test_run_for (300);
+  g_assert_no_error (o.receiver_error);
+  g_assert_cmpuint (g_hash_table_size (o.received), ==, 0);
+  g_assert_false (exists (f->dst, "growing.bin"));
+
+  ferry_file_receiver_cancel (receiver);
+  g_signal_handlers_disconnect_by_data (sender, &o);
+  g_signal_handlers_disconnect_by_data (receiver, &o);
+  outcome_clear (&o);
 }
 
 /* 6. Throughput of one 64 MiB file (a figure, no assertion on it) */
@@ -795,8 +1129,12 @@ main (int    argc,
   ADD ("one-file", test_one_file);
   ADD ("three-files", test_three_files);
   ADD ("resume", test_resume);
+  ADD ("resume-wrong-block", test_resume_wrong_block);
+  ADD ("invalid-items", test_invalid_items);
   ADD ("lying-sender", test_lying_sender);
   ADD ("source-changed", test_source_changed);
+  ADD ("refused-then-next", test_refused_then_next);
+  ADD ("changed-while-sending", test_changed_while_sending);
   ADD ("throughput", test_throughput);
 #undef ADD
 

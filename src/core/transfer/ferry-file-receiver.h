@@ -31,13 +31,15 @@
  * Resuming:  the caller gives for each file the length of the .part it trusts (its saved resume
  *            state, 0 for a fresh file).  The receiver holds min (that, the .part's length) bytes;
  *            a header's offset may be anything up to that, and the .part is cut to it (0 starts
- *            over).  The whole-file SHA-256 then needs the bytes already there: a worker thread
+ *            over: what a FerryFileSender does when a block digest of the resume state does not
+ *            match its file).  The whole-file SHA-256 then needs the bytes already there: a worker thread
  *            reads them back while the new bytes are written, and the hash catches up before
  *            "end" is checked.
  *
  * Hashes:    besides the whole-file SHA-256, the SHA-256 of each whole 1 MiB block of the .part,
  *            from its start, is kept (ferry_file_receiver_get_block_hashes ()) once the block's
- *            bytes are written (handed to the kernel, not synced to the disk).
+ *            bytes are written (handed to the kernel, not synced to the disk).  They are what a
+ *            resume-state claims, and what the sender checks (FerryFileSenderItem.blocks).
  *
  * Writing:   writes are asynchronous (GIO), one at a time, in order; name choice, opening,
  *            renaming and reading back run in worker threads.  SCTP delivery cannot be slowed

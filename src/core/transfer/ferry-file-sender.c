@@ -1,26 +1,59 @@
 /* ferry-file-sender.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The disk and the hashing run in worker threads (GTask), the channel on the sender's context.
+ * Each file is a Reader: its stream, its whole-file hash and its position.  The Reader belongs
+ * to the context while it is idle and is lent to one worker job at a time, so neither side needs
+ * a lock: the GTask hand-over orders the memory.  There are two jobs:
+ *
+ *   open:  query size, mtime and type, open, and read the prefix [0, offset) of a resumed file,
+ *          hashing it and comparing each 1 MiB block with the receiver's digest;
+ *   read:  read and hash the next chunk; after the last one, check for EOF, query size and mtime
+ *          again on the open stream and finish the digest.
+ *
+ * Read chunks wait in a short queue (READ_AHEAD) until the channel's buffered amount lets them
+ * go, so the next chunk is read and hashed while the channel encrypts and sends the previous
+ * ones, and memory stays bounded by the queue, one chunk in a worker and the high-water mark.
  */
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n-lib.h>
 #include <gnutls/crypto.h>
 
 #include "ferry-crypto.h"
+#include "ferry-file-receiver.h"
 #include "ferry-file-sender.h"
 
 /* Notifications of bytes-sent are at least this far apart (µs). */
 #define NOTIFY_INTERVAL_US (100 * 1000)
+/* Chunks read and hashed ahead of the channel. */
+#define READ_AHEAD 4
+#define BLOCK_SIZE FERRY_FILE_RECEIVER_BLOCK_SIZE
+
+G_STATIC_ASSERT (BLOCK_SIZE % FERRY_FILE_SENDER_CHUNK == 0);
 
 typedef enum {
-  STEP_QUERY,    /* check size and mtime, then open */
-  STEP_PREFIX,   /* hash [0, offset) of a resumed file */
-  STEP_DATA,     /* send [offset, size) */
-  STEP_EOF,      /* check that nothing follows the expected size */
-  STEP_RECHECK,  /* check size and mtime again, then send "end" */
-  STEP_DONE,     /* every file sent */
+  STEP_OPEN,     /* the open job: checks, opening, the prefix of a resumed file */
+  STEP_HEADER,   /* send {"file", "offset"} */
+  STEP_DATA,     /* read jobs and sends, then "end" */
+  STEP_DONE,     /* every file sent or refused */
 } Step;
+
+/* One file being read.  Touched by one thread at a time: see the top of this file. */
+typedef struct {
+  GFile            *file;
+  char             *name;       /* for messages */
+  guint64           size;
+  gint64            mtime;
+  guint64           offset;     /* where the header says the bytes start */
+  GBytes           *blocks;     /* the receiver's digests of [0, offset), or NULL */
+  gsize             chunk;
+  GFileInputStream *stream;
+  gnutls_hash_hd_t  whole;      /* NULL before opening */
+  guint64           position;   /* next byte to read */
+} Reader;
 
 struct _FerryFileSender
 {
@@ -31,18 +64,19 @@ struct _FerryFileSender
   gulong            close_handler;
   gulong            low_handler;
 
-  GArray           *items;        /* FerryFileSenderItem, holding a ref on each file */
+  GArray           *items;        /* FerryFileSenderItem, holding refs on file and blocks */
   guint             current;      /* position in @items */
   Step              step;
-
-  GCancellable     *cancellable;
-  GFileInputStream *stream;
-  gnutls_hash_hd_t  hash;         /* NULL between files */
-  guint64           position;     /* next byte to read in the current file */
   gsize             chunk;
 
+  GCancellable     *cancellable;
+  Reader           *reader;       /* NULL between files and while lent to a job */
+  gboolean          working;      /* a job is under way in a worker thread */
+  GQueue            ready;        /* GBytes read and hashed, not yet handed to the channel */
+  gboolean          read_done;    /* the last chunk is read; @sha256 holds the digest */
+  char             *sha256;
+
   gboolean          started;
-  gboolean          busy;         /* an asynchronous call is under way */
   gboolean          paused;
   gboolean          stopped;      /* failed, cancelled or finished */
 
@@ -63,6 +97,8 @@ enum {
 
 enum {
   FILE_SENT,
+  FILE_REFUSED,
+  FILE_RESTARTED,
   FINISHED,
   FAILED,
   N_SIGNALS
@@ -79,21 +115,342 @@ current_item (FerryFileSender *self)
   return &g_array_index (self->items, FerryFileSenderItem, self->current);
 }
 
-static char *
-display_name (GFile *file)
+/* Readers */
+
+static Reader *
+reader_new (const FerryFileSenderItem *item,
+            gsize                      chunk)
 {
-  return g_file_get_parse_name (file);
+  Reader *reader = g_new0 (Reader, 1);
+
+  reader->file = g_object_ref (item->file);
+  reader->name = g_file_get_parse_name (item->file);
+  reader->size = item->size;
+  reader->mtime = item->mtime;
+  reader->offset = item->offset;
+  reader->blocks = item->blocks != NULL ? g_bytes_ref (item->blocks) : NULL;
+  reader->chunk = chunk;
+  return reader;
 }
+
+static void
+reader_free (Reader *reader)
+{
+  if (reader == NULL)
+    return;
+  g_clear_object (&reader->file);
+  g_free (reader->name);
+  g_clear_pointer (&reader->blocks, g_bytes_unref);
+  g_clear_object (&reader->stream);
+  if (reader->whole != NULL)
+    gnutls_hash_deinit (reader->whole, NULL);
+  g_free (reader);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reader, reader_free)
+
+static void
+reader_restart_hash (Reader *reader)
+{
+  if (reader->whole != NULL)
+    gnutls_hash_deinit (reader->whole, NULL);
+  reader->whole = NULL;
+  if (gnutls_hash_init (&reader->whole, GNUTLS_DIG_SHA256) < 0)
+    g_error ("GnuTLS has no SHA-256");
+}
+
+static GError *
+reader_changed_error (Reader *reader)
+{
+  return g_error_new (FERRY_FILE_SENDER_ERROR, FERRY_FILE_SENDER_ERROR_SOURCE_CHANGED,
+                      _("“%s” changed since it was offered"), reader->name);
+}
+
+/* Takes @error and names the file in it, keeping its domain and code. */
+static GError *
+reader_io_error (Reader *reader,
+                 GError *error)
+{
+  GError *named = g_error_new (error->domain, error->code, _("Could not read “%s”: %s"),
+                               reader->name, error->message);
+
+  g_error_free (error);
+  return named;
+}
+
+/* Whether @info still describes the file the offer announced. */
+static gboolean
+reader_info_matches (Reader    *reader,
+                     GFileInfo *info,
+                     gboolean   check_type)
+{
+  if (check_type && g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR)
+    return FALSE;
+  if (!g_file_info_has_attribute (info, G_FILE_ATTRIBUTE_STANDARD_SIZE) ||
+      !g_file_info_has_attribute (info, G_FILE_ATTRIBUTE_TIME_MODIFIED))
+    return FALSE;
+  return (guint64) g_file_info_get_size (info) == reader->size &&
+         g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_TIME_MODIFIED) ==
+           (guint64) reader->mtime;
+}
+
+/* Jobs, run in worker threads */
+
+typedef struct {
+  GWeakRef  sender;     /* not a strong reference: dropping the sender cancels the job */
+  Reader   *reader;     /* lent to the job, given back by the callback */
+  /* Out: open */
+  gboolean  restarted;  /* a block differed: the file goes again from 0 */
+  guint64   bad_block;
+  /* Out: read */
+  GBytes   *bytes;      /* may be empty */
+  char     *sha256;     /* set after the last chunk */
+} Job;
+
+static void
+job_free (Job *job)
+{
+  g_weak_ref_clear (&job->sender);
+  reader_free (job->reader);
+  g_clear_pointer (&job->bytes, g_bytes_unref);
+  g_free (job->sha256);
+  g_free (job);
+}
+
+static Job *
+job_new (FerryFileSender *self)
+{
+  Job *job = g_new0 (Job, 1);
+
+  g_weak_ref_init (&job->sender, self);
+  job->reader = g_steal_pointer (&self->reader);
+  return job;
+}
+
+/* Reads exactly @len bytes; a short read means the file is shorter than offered. */
+static gboolean
+read_exactly (Reader        *reader,
+              guint8        *buf,
+              gsize          len,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  g_autoptr(GError) local = NULL;
+  gsize got = 0;
+
+  if (!g_input_stream_read_all (G_INPUT_STREAM (reader->stream), buf, len, &got, cancellable,
+                                &local))
+    {
+      g_propagate_error (error, reader_io_error (reader, g_steal_pointer (&local)));
+      return FALSE;
+    }
+  if (got < len)
+    {
+      g_propagate_error (error, reader_changed_error (reader));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Hashes [0, offset) into the whole-file hash, checking each 1 MiB block against the receiver's
+ * digests.  On the first block that differs, goes back to byte 0 with a fresh hash. */
+static gboolean
+read_prefix (Job           *job,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  Reader *reader = job->reader;
+  g_autofree guint8 *buf = NULL;
+  gnutls_hash_hd_t block = NULL;
+  const guint8 *claimed;
+  gsize n_claimed = 0;
+  gboolean ok = TRUE;
+
+  if (reader->offset == 0)
+    return TRUE;
+
+  claimed = reader->blocks != NULL ? g_bytes_get_data (reader->blocks, &n_claimed) : NULL;
+  /* ferry_file_sender_new () refuses anything else; checked again in case its checks are
+   * compiled out, since a short digest list would be read past its end. */
+  if (reader->offset % BLOCK_SIZE != 0 || reader->offset > reader->size ||
+      n_claimed != reader->offset / BLOCK_SIZE * FERRY_SHA256_LEN)
+    {
+      g_set_error (error, FERRY_FILE_SENDER_ERROR, FERRY_FILE_SENDER_ERROR_INVALID,
+                   _("Cannot resume “%s” at byte %" G_GUINT64_FORMAT), reader->name,
+                   reader->offset);
+      return FALSE;
+    }
+
+  buf = g_malloc (FERRY_FILE_SENDER_CHUNK);
+  if (gnutls_hash_init (&block, GNUTLS_DIG_SHA256) < 0)
+    g_error ("GnuTLS has no SHA-256");
+
+  while (reader->position < reader->offset)
+    {
+      guint8 digest[FERRY_SHA256_LEN];
+      guint64 index = reader->position / BLOCK_SIZE;
+
+      /* Chunks divide blocks, so a block ends exactly after one of these reads. */
+      if (!read_exactly (reader, buf, FERRY_FILE_SENDER_CHUNK, cancellable, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      gnutls_hash (reader->whole, buf, FERRY_FILE_SENDER_CHUNK);
+      gnutls_hash (block, buf, FERRY_FILE_SENDER_CHUNK);
+      reader->position += FERRY_FILE_SENDER_CHUNK;
+      if (reader->position % BLOCK_SIZE != 0)
+        continue;
+
+      gnutls_hash_output (block, digest);  /* also resets it for the next block */
+      if (memcmp (digest, claimed + index * FERRY_SHA256_LEN, FERRY_SHA256_LEN) == 0)
+        continue;
+
+      /* The receiver's bytes are not ours: everything goes again, and the hash of what was
+       * read so far is worthless. */
+      job->restarted = TRUE;
+      job->bad_block = index;
+      if (!g_seekable_seek (G_SEEKABLE (reader->stream), 0, G_SEEK_SET, cancellable, error))
+        {
+          g_prefix_error (error, _("Could not read “%s”: "), reader->name);
+          ok = FALSE;
+          break;
+        }
+      reader->position = 0;
+      reader->offset = 0;
+      reader_restart_hash (reader);
+      break;
+    }
+
+  gnutls_hash_deinit (block, NULL);
+  return ok;
+}
+
+static void
+open_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  Job *job = task_data;
+  Reader *reader = job->reader;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFileInfo) info = NULL;
+
+  info = g_file_query_info (reader->file,
+                            G_FILE_ATTRIBUTE_STANDARD_TYPE ","
+                            G_FILE_ATTRIBUTE_STANDARD_SIZE ","
+                            G_FILE_ATTRIBUTE_TIME_MODIFIED,
+                            G_FILE_QUERY_INFO_NONE, cancellable, &error);
+  if (info == NULL)
+    {
+      g_task_return_error (task, reader_io_error (reader, g_steal_pointer (&error)));
+      return;
+    }
+  /* Checked before opening, so that a FIFO put in the file's place is never opened. */
+  if (!reader_info_matches (reader, info, TRUE))
+    {
+      g_task_return_error (task, reader_changed_error (reader));
+      return;
+    }
+
+  reader->stream = g_file_read (reader->file, cancellable, &error);
+  if (reader->stream == NULL)
+    {
+      g_task_return_error (task, reader_io_error (reader, g_steal_pointer (&error)));
+      return;
+    }
+  reader->position = 0;
+  reader_restart_hash (reader);
+
+  if (!read_prefix (job, cancellable, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+read_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  Job *job = task_data;
+  Reader *reader = job->reader;
+  g_autoptr(GError) error = NULL;
+  gsize len = (gsize) MIN ((guint64) reader->chunk, reader->size - reader->position);
+
+  if (len > 0)
+    {
+      guint8 *buf = g_malloc (len);
+
+      if (!read_exactly (reader, buf, len, cancellable, &error))
+        {
+          g_free (buf);
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      gnutls_hash (reader->whole, buf, len);
+      reader->position += len;
+      job->bytes = g_bytes_new_take (buf, len);
+    }
+  else
+    job->bytes = g_bytes_new (NULL, 0);
+
+  if (reader->position == reader->size)
+    {
+      g_autoptr(GFileInfo) info = NULL;
+      guint8 digest[FERRY_SHA256_LEN];
+      guint8 extra;
+      gssize got;
+
+      /* Nothing may follow the offered size, and size and mtime must still be the offered
+       * ones: otherwise the file changed while it was read, and its digest covers a mix. */
+      got = g_input_stream_read (G_INPUT_STREAM (reader->stream), &extra, 1, cancellable, &error);
+      if (got < 0)
+        {
+          g_task_return_error (task, reader_io_error (reader, g_steal_pointer (&error)));
+          return;
+        }
+      if (got > 0)
+        {
+          g_task_return_error (task, reader_changed_error (reader));
+          return;
+        }
+      info = g_file_input_stream_query_info (reader->stream,
+                                             G_FILE_ATTRIBUTE_STANDARD_SIZE ","
+                                             G_FILE_ATTRIBUTE_TIME_MODIFIED,
+                                             cancellable, &error);
+      if (info == NULL)
+        {
+          g_task_return_error (task, reader_io_error (reader, g_steal_pointer (&error)));
+          return;
+        }
+      if (!reader_info_matches (reader, info, FALSE))
+        {
+          g_task_return_error (task, reader_changed_error (reader));
+          return;
+        }
+
+      gnutls_hash_deinit (reader->whole, digest);
+      reader->whole = NULL;
+      g_clear_object (&reader->stream);
+      job->sha256 = ferry_hex_encode (digest, sizeof digest);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+/* The sender's side */
 
 static void
 drop_file_state (FerryFileSender *self)
 {
-  g_clear_object (&self->stream);
-  if (self->hash != NULL)
-    {
-      gnutls_hash_deinit (self->hash, NULL);
-      self->hash = NULL;
-    }
+  g_clear_pointer (&self->reader, reader_free);
+  g_queue_clear_full (&self->ready, (GDestroyNotify) g_bytes_unref);
+  self->read_done = FALSE;
+  g_clear_pointer (&self->sha256, g_free);
 }
 
 static void
@@ -119,7 +476,8 @@ disconnect_channel (FerryFileSender *self)
   g_clear_signal_handler (&self->low_handler, self->channel);
 }
 
-/* Stops for good; @error (taken) is emitted as ::failed unless it is NULL. */
+/* Stops for good; @error (taken) is emitted as ::failed unless it is NULL.  A job under way is
+ * cancelled and its result dropped when it comes back. */
 static void
 stop (FerryFileSender *self,
       GError          *error)
@@ -146,26 +504,6 @@ stop (FerryFileSender *self,
     }
 }
 
-static void
-fail_io (FerryFileSender *self,
-         GError          *error)
-{
-  g_autofree char *name = display_name (current_item (self)->file);
-
-  stop (self, g_error_new (error->domain, error->code, _("Could not read “%s”: %s"), name,
-                           error->message));
-  g_error_free (error);
-}
-
-static void
-fail_changed (FerryFileSender *self)
-{
-  g_autofree char *name = display_name (current_item (self)->file);
-
-  stop (self, g_error_new (FERRY_FILE_SENDER_ERROR, FERRY_FILE_SENDER_ERROR_SOURCE_CHANGED,
-                           _("“%s” changed since it was offered"), name));
-}
-
 static gboolean
 send_text (FerryFileSender *self,
            const char      *text)
@@ -179,318 +517,224 @@ send_text (FerryFileSender *self,
   return FALSE;
 }
 
-/* Whether @info still describes the file the offer announced. */
-static gboolean
-info_matches (FerryFileSender *self,
-              GFileInfo       *info,
-              gboolean         check_type)
-{
-  FerryFileSenderItem *item = current_item (self);
-
-  if (check_type && g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR)
-    return FALSE;
-  if (!g_file_info_has_attribute (info, G_FILE_ATTRIBUTE_STANDARD_SIZE) ||
-      !g_file_info_has_attribute (info, G_FILE_ATTRIBUTE_TIME_MODIFIED))
-    return FALSE;
-  return (guint64) g_file_info_get_size (info) == item->size &&
-         g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_TIME_MODIFIED) ==
-           (guint64) item->mtime;
-}
-
-/* Checking the file, opening it */
-
+/* Goes on with the next file, or finishes after the last one.  Emits ::finished; the caller
+ * holds a reference. */
 static void
-read_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      data);
-
-static void
-open_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      data)
+next_file (FerryFileSender *self)
 {
-  g_autoptr(FerryFileSender) self = data;
-  g_autoptr(GError) error = NULL;
-  GFileInputStream *stream;
-
-  stream = g_file_read_finish (G_FILE (object), result, &error);
-  self->busy = FALSE;
-  if (self->stopped)
-    {
-      g_clear_object (&stream);
-      return;
-    }
-  if (stream == NULL)
-    {
-      fail_io (self, g_steal_pointer (&error));
-      return;
-    }
-
-  self->stream = stream;
-  self->position = 0;
-  if (gnutls_hash_init (&self->hash, GNUTLS_DIG_SHA256) < 0)
-    g_error ("GnuTLS has no SHA-256");
-  self->step = STEP_PREFIX;
-  pump (self);
-}
-
-static void
-query_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      data)
-{
-  g_autoptr(FerryFileSender) self = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GFileInfo) info = NULL;
-  FerryFileSenderItem *item;
-
-  info = g_file_query_info_finish (G_FILE (object), result, &error);
-  self->busy = FALSE;
-  if (self->stopped)
-    return;
-  if (info == NULL)
-    {
-      fail_io (self, g_steal_pointer (&error));
-      return;
-    }
-  if (!info_matches (self, info, TRUE))
-    {
-      fail_changed (self);
-      return;
-    }
-
-  item = current_item (self);
-  if (item->offset > item->size)
-    {
-      g_autofree char *name = display_name (item->file);
-
-      stop (self, g_error_new (FERRY_FILE_SENDER_ERROR, FERRY_FILE_SENDER_ERROR_INVALID,
-                               _("Cannot resume “%s” beyond its end"), name));
-      return;
-    }
-
-  self->busy = TRUE;
-  g_file_read_async (item->file, G_PRIORITY_DEFAULT, self->cancellable, open_cb,
-                     g_object_ref (self));
-}
-
-/* Reading */
-
-static void
-read_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  g_autoptr(FerryFileSender) self = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  gsize len;
-
-  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
-  self->busy = FALSE;
-  if (self->stopped)
-    return;
-  if (bytes == NULL)
-    {
-      fail_io (self, g_steal_pointer (&error));
-      return;
-    }
-
-  len = g_bytes_get_size (bytes);
-  switch (self->step)
-    {
-    case STEP_PREFIX:
-    case STEP_DATA:
-      if (len == 0)
-        {
-          /* Shorter than it was when checked. */
-          fail_changed (self);
-          return;
-        }
-      gnutls_hash (self->hash, g_bytes_get_data (bytes, NULL), len);
-      self->position += len;
-      if (self->step == STEP_DATA)
-        {
-          g_autoptr(GError) send_error = NULL;
-
-          if (!ferry_data_channel_send_bytes (self->channel, bytes, &send_error))
-            {
-              stop (self, g_error_new (FERRY_FILE_SENDER_ERROR, FERRY_FILE_SENDER_ERROR_CHANNEL,
-                                       _("Could not send on the data channel: %s"),
-                                       send_error->message));
-              return;
-            }
-          self->bytes_sent += len;
-          notify_bytes (self, FALSE);
-        }
-      break;
-
-    case STEP_EOF:
-      if (len != 0)
-        {
-          /* Longer than it was when checked. */
-          fail_changed (self);
-          return;
-        }
-      self->step = STEP_RECHECK;
-      break;
-
-    case STEP_QUERY:
-    case STEP_RECHECK:
-    case STEP_DONE:
-    default:
-      g_assert_not_reached ();
-    }
-
-  pump (self);
-}
-
-static void
-read_next (FerryFileSender *self,
-           gsize            count)
-{
-  self->busy = TRUE;
-  g_input_stream_read_bytes_async (G_INPUT_STREAM (self->stream), count, G_PRIORITY_DEFAULT,
-                                   self->cancellable, read_cb, g_object_ref (self));
-}
-
-/* Ending a file */
-
-static void
-end_file (FerryFileSender *self)
-{
-  FerryFileSenderItem *item = current_item (self);
-  guint8 digest[FERRY_SHA256_LEN];
-  g_autofree char *hex = NULL;
-  g_autofree char *text = NULL;
-  guint index = item->index;
-
-  gnutls_hash_deinit (self->hash, digest);
-  self->hash = NULL;
-  g_clear_object (&self->stream);
-  hex = ferry_hex_encode (digest, sizeof digest);
-  text = g_strdup_printf ("{\"file\": %u, \"end\": %" G_GUINT64_FORMAT ", \"sha256\": \"%s\"}",
-                          index, item->size, hex);
-  if (!send_text (self, text))
-    return;
-
-  notify_bytes (self, TRUE);
+  drop_file_state (self);
   self->current++;
-  self->step = self->current < self->items->len ? STEP_QUERY : STEP_DONE;
-
-  g_object_ref (self);
-  g_signal_emit (self, signals[FILE_SENT], 0, index, hex);
+  self->step = self->current < self->items->len ? STEP_OPEN : STEP_DONE;
   if (self->step == STEP_DONE && !self->stopped)
     {
       self->stopped = TRUE;
       disconnect_channel (self);
       g_signal_emit (self, signals[FINISHED], 0);
     }
+}
+
+/* Takes @error. */
+static void
+refuse_file (FerryFileSender *self,
+             GError          *error)
+{
+  g_autoptr(GError) owned = error;
+  guint index = current_item (self)->index;
+
+  g_debug ("Transfer channel %s: file %u refused: %s",
+           ferry_data_channel_get_label (self->channel), index, error->message);
+  g_object_ref (self);
+  g_signal_emit (self, signals[FILE_REFUSED], 0, index, error);
+  /* A handler may have cancelled the sender. */
+  if (!self->stopped)
+    next_file (self);
   g_object_unref (self);
 }
 
 static void
-recheck_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      data)
+end_file (FerryFileSender *self)
 {
-  g_autoptr(FerryFileSender) self = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GFileInfo) info = NULL;
+  FerryFileSenderItem *item = current_item (self);
+  g_autofree char *sha256 = g_steal_pointer (&self->sha256);
+  g_autofree char *text = NULL;
+  guint index = item->index;
 
-  info = g_file_input_stream_query_info_finish (G_FILE_INPUT_STREAM (object), result, &error);
-  self->busy = FALSE;
-  if (self->stopped)
+  text = g_strdup_printf ("{\"file\": %u, \"end\": %" G_GUINT64_FORMAT ", \"sha256\": \"%s\"}",
+                          index, item->size, sha256);
+  if (!send_text (self, text))
     return;
-  if (info == NULL)
+
+  notify_bytes (self, TRUE);
+  g_object_ref (self);
+  g_signal_emit (self, signals[FILE_SENT], 0, index, sha256);
+  if (!self->stopped)
+    next_file (self);
+  g_object_unref (self);
+}
+
+/* Takes the job's result back on the sender's context: the sender if it still runs (a new
+ * reference), and the Reader into @self->reader. */
+static FerryFileSender *
+job_return (GAsyncResult *result,
+            GError      **error)
+{
+  GTask *task = G_TASK (result);
+  Job *job = g_task_get_task_data (task);
+  g_autoptr(FerryFileSender) self = g_weak_ref_get (&job->sender);
+  gboolean ok = g_task_propagate_boolean (task, error);
+
+  if (self == NULL)
+    return NULL;
+  self->working = FALSE;
+  if (self->stopped)
+    return NULL;
+  if (ok)
+    self->reader = g_steal_pointer (&job->reader);
+  return g_steal_pointer (&self);
+}
+
+static void
+open_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  Job *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryFileSender) self = job_return (result, &error);
+
+  if (self == NULL)
+    return;
+  if (error != NULL)
     {
-      fail_io (self, g_steal_pointer (&error));
-      return;
-    }
-  if (!info_matches (self, info, FALSE))
-    {
-      fail_changed (self);
+      /* Nothing of this file has gone out yet: the other files may still go. */
+      refuse_file (self, g_steal_pointer (&error));
+      pump (self);
       return;
     }
 
-  end_file (self);
+  self->step = STEP_HEADER;
+  if (job->restarted)
+    {
+      g_debug ("Transfer channel %s: file %u differs from the receiver's in block %"
+               G_GUINT64_FORMAT "; sending it again from the start",
+               ferry_data_channel_get_label (self->channel), current_item (self)->index,
+               job->bad_block);
+      g_signal_emit (self, signals[FILE_RESTARTED], 0, current_item (self)->index);
+    }
   pump (self);
 }
 
-/* Decides what to do next; does nothing while a call is under way, paused or stopped. */
+static void
+read_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  Job *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryFileSender) self = job_return (result, &error);
+
+  if (self == NULL)
+    return;
+  if (error != NULL)
+    {
+      /* The header, and maybe bytes, went out: the file cannot be taken back. */
+      stop (self, g_steal_pointer (&error));
+      return;
+    }
+
+  if (g_bytes_get_size (job->bytes) > 0)
+    g_queue_push_tail (&self->ready, g_steal_pointer (&job->bytes));
+  if (job->sha256 != NULL)
+    {
+      self->read_done = TRUE;
+      self->sha256 = g_steal_pointer (&job->sha256);
+    }
+  pump (self);
+}
+
+static void
+start_job (FerryFileSender     *self,
+           GTaskThreadFunc      func,
+           GAsyncReadyCallback  callback)
+{
+  /* No source object: the task must not keep the sender alive (see Job). */
+  g_autoptr(GTask) task = g_task_new (NULL, self->cancellable, callback, NULL);
+
+  g_task_set_source_tag (task, start_job);
+  g_task_set_task_data (task, job_new (self), (GDestroyNotify) job_free);
+  self->working = TRUE;
+  g_task_run_in_thread (task, func);
+}
+
+static gboolean
+send_chunk (FerryFileSender *self)
+{
+  g_autoptr(GBytes) bytes = g_queue_pop_head (&self->ready);
+  g_autoptr(GError) error = NULL;
+
+  if (!ferry_data_channel_send_bytes (self->channel, bytes, &error))
+    {
+      stop (self, g_error_new (FERRY_FILE_SENDER_ERROR, FERRY_FILE_SENDER_ERROR_CHANNEL,
+                               _("Could not send on the data channel: %s"), error->message));
+      return FALSE;
+    }
+  self->bytes_sent += g_bytes_get_size (bytes);
+  notify_bytes (self, FALSE);
+  return TRUE;
+}
+
+/* Decides what to do next; does nothing while paused or stopped, or before the channel opens. */
 static void
 pump (FerryFileSender *self)
 {
-  while (!self->stopped && self->started && !self->busy && !self->paused)
+  while (!self->stopped && self->started && !self->paused)
     {
-      FerryFileSenderItem *item;
-
       if (ferry_data_channel_get_state (self->channel) != FERRY_DATA_CHANNEL_OPEN)
         return;  /* ::open, or ::close, goes on */
 
-      if (self->step == STEP_DONE)
-        return;
-      item = current_item (self);
-
       switch (self->step)
         {
-        case STEP_QUERY:
-          self->busy = TRUE;
-          g_file_query_info_async (item->file,
-                                   G_FILE_ATTRIBUTE_STANDARD_TYPE ","
-                                   G_FILE_ATTRIBUTE_STANDARD_SIZE ","
-                                   G_FILE_ATTRIBUTE_TIME_MODIFIED,
-                                   G_FILE_QUERY_INFO_NONE, G_PRIORITY_DEFAULT, self->cancellable,
-                                   query_cb, g_object_ref (self));
+        case STEP_OPEN:
+          if (!self->working)
+            {
+              self->reader = reader_new (current_item (self), self->chunk);
+              start_job (self, open_thread, open_cb);
+            }
           return;
 
-        case STEP_PREFIX:
-          if (self->position < item->offset)
-            {
-              read_next (self, MIN (self->chunk, item->offset - self->position));
-              return;
-            }
-          else
-            {
-              g_autofree char *text =
-                g_strdup_printf ("{\"file\": %u, \"offset\": %" G_GUINT64_FORMAT "}",
-                                 item->index, item->offset);
+        case STEP_HEADER:
+          {
+            g_autofree char *text =
+              g_strdup_printf ("{\"file\": %u, \"offset\": %" G_GUINT64_FORMAT "}",
+                               current_item (self)->index, self->reader->offset);
 
-              if (!send_text (self, text))
-                return;
-              self->step = STEP_DATA;
-            }
+            if (!send_text (self, text))
+              return;
+            self->step = STEP_DATA;
+          }
           break;
 
         case STEP_DATA:
-          if (self->position >= item->size)
+          if (!self->working && !self->read_done && self->ready.length < READ_AHEAD)
+            start_job (self, read_thread, read_cb);
+          if (!g_queue_is_empty (&self->ready))
             {
-              self->step = STEP_EOF;
+              /* Above the high mark, ::buffered-amount-low calls pump () again. */
+              if (ferry_data_channel_get_buffered_amount (self->channel) >=
+                  FERRY_FILE_SENDER_HIGH_WATER)
+                return;
+              if (!send_chunk (self))
+                return;
               break;
             }
-          /* Above the high mark, ::buffered-amount-low calls pump () again. */
-          if (ferry_data_channel_get_buffered_amount (self->channel) >=
-              FERRY_FILE_SENDER_HIGH_WATER)
-            return;
-          read_next (self, MIN (self->chunk, item->size - self->position));
-          return;
-
-        case STEP_EOF:
-          read_next (self, 1);
-          return;
-
-        case STEP_RECHECK:
-          self->busy = TRUE;
-          g_file_input_stream_query_info_async (self->stream,
-                                                G_FILE_ATTRIBUTE_STANDARD_SIZE ","
-                                                G_FILE_ATTRIBUTE_TIME_MODIFIED,
-                                                G_PRIORITY_DEFAULT, self->cancellable,
-                                                recheck_cb, g_object_ref (self));
-          return;
+          if (!self->read_done)
+            return;  /* read_cb () goes on */
+          end_file (self);
+          break;
 
         case STEP_DONE:
         default:
-          g_assert_not_reached ();
+          return;
         }
     }
 }
@@ -542,7 +786,12 @@ ferry_file_sender_finalize (GObject *object)
   FerryFileSender *self = FERRY_FILE_SENDER (object);
 
   for (guint i = 0; i < self->items->len; i++)
-    g_object_unref (g_array_index (self->items, FerryFileSenderItem, i).file);
+    {
+      FerryFileSenderItem *item = &g_array_index (self->items, FerryFileSenderItem, i);
+
+      g_object_unref (item->file);
+      g_clear_pointer (&item->blocks, g_bytes_unref);
+    }
   g_array_unref (self->items);
   g_clear_object (&self->cancellable);
 
@@ -595,6 +844,25 @@ ferry_file_sender_class_init (FerryFileSenderClass *klass)
   signals[FILE_SENT] =
     g_signal_new ("file-sent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
+  /**
+   * FerryFileSender::file-refused:
+   * @index: the file's index in the offer
+   * @error: why, FERRY_FILE_SENDER_ERROR_SOURCE_CHANGED or a G_IO_ERROR
+   *
+   * Nothing of the file was sent; the sender goes on with the next file.
+   */
+  signals[FILE_REFUSED] =
+    g_signal_new ("file-refused", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_ERROR);
+  /**
+   * FerryFileSender::file-restarted:
+   * @index: the file's index in the offer
+   *
+   * A block the receiver holds differs from the file: it is sent from offset 0.
+   */
+  signals[FILE_RESTARTED] =
+    g_signal_new ("file-restarted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
   signals[FINISHED] =
     g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 0);
@@ -608,6 +876,19 @@ ferry_file_sender_init (FerryFileSender *self)
 {
   self->items = g_array_new (FALSE, TRUE, sizeof (FerryFileSenderItem));
   self->cancellable = g_cancellable_new ();
+  g_queue_init (&self->ready);
+}
+
+static gboolean
+item_valid (const FerryFileSenderItem *item)
+{
+  gsize n_blocks = item->blocks != NULL ? g_bytes_get_size (item->blocks) : 0;
+
+  g_return_val_if_fail (G_IS_FILE (item->file), FALSE);
+  g_return_val_if_fail (item->offset <= item->size, FALSE);
+  g_return_val_if_fail (item->offset % BLOCK_SIZE == 0, FALSE);
+  g_return_val_if_fail (n_blocks == item->offset / BLOCK_SIZE * FERRY_SHA256_LEN, FALSE);
+  return TRUE;
 }
 
 FerryFileSender *
@@ -620,6 +901,9 @@ ferry_file_sender_new (FerryDataChannel          *channel,
 
   g_return_val_if_fail (FERRY_IS_DATA_CHANNEL (channel), NULL);
   g_return_val_if_fail (items != NULL || n_items == 0, NULL);
+  for (guint i = 0; i < n_items; i++)
+    if (!item_valid (&items[i]))
+      return NULL;
 
   self = g_object_new (FERRY_TYPE_FILE_SENDER, NULL);
   self->channel = g_object_ref (channel);
@@ -627,11 +911,12 @@ ferry_file_sender_new (FerryDataChannel          *channel,
     {
       FerryFileSenderItem item = items[i];
 
-      g_return_val_if_fail (G_IS_FILE (item.file), self);
       g_object_ref (item.file);
+      if (item.blocks != NULL)
+        g_bytes_ref (item.blocks);
       g_array_append_val (self->items, item);
     }
-  self->step = n_items > 0 ? STEP_QUERY : STEP_DONE;
+  self->step = n_items > 0 ? STEP_OPEN : STEP_DONE;
 
   max = ferry_data_channel_get_max_message_size (channel);
   self->chunk = max > 0 ? MIN (FERRY_FILE_SENDER_CHUNK, max) : FERRY_FILE_SENDER_CHUNK;
