@@ -19,3 +19,7 @@ int ferry_cli_chat    (int    argc,
                        char **argv);
 int ferry_cli_connect (int    argc,
                        char **argv);
+int ferry_cli_receive (int    argc,
+                       char **argv);
+int ferry_cli_send    (int    argc,
+                       char **argv);

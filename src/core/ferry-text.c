@@ -66,3 +66,17 @@ ferry_enum_nick (GType type,
 
   return enum_value != NULL ? enum_value->value_nick : "?";
 }
+
+gboolean
+ferry_enum_from_nick (GType       type,
+                      const char *nick,
+                      int        *value)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
+  GEnumValue *enum_value = g_enum_get_value_by_nick (klass, nick);
+
+  if (enum_value == NULL)
+    return FALSE;
+  *value = enum_value->value;
+  return TRUE;
+}

@@ -26,5 +26,9 @@ char *ferry_text_sanitize_line (const char         *text,
  * value the enum does not have). */
 const char *ferry_enum_nick (GType type,
                              int   value);
+/* The value of @nick in the registered enum @type; %FALSE when it has no such nick. */
+gboolean    ferry_enum_from_nick (GType       type,
+                                  const char *nick,
+                                  int        *value);
 
 G_END_DECLS

@@ -1,0 +1,188 @@
+/* ferry-cli-room.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ferry-cli-room.h"
+#include "ferry-defaults.h"
+#include "ferry-room-enums.h"
+#include "ferry-signalling-enums.h"
+#include "ferry-text.h"
+#include "ferry-tracker-client.h"
+
+GSettings *
+ferry_cli_app_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source == NULL || !(schema = g_settings_schema_source_lookup (source, APP_ID, TRUE)))
+    return NULL;
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+/* In order: the environment variable (comma-separated, may be empty, for scripts and tests), the
+ * app's setting @key, the schema's default built in. */
+static char **
+configured_list (const char         *variable,
+                 GSettings          *settings,
+                 const char         *key,
+                 const char * const *defaults)
+{
+  const char *value = g_getenv (variable);
+  g_auto(GStrv) parts = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  if (value == NULL && settings != NULL)
+    return g_settings_get_strv (settings, key);
+  if (value == NULL)
+    return g_strdupv ((char **) defaults);
+  parts = g_strsplit (value, ",", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (*g_strstrip (parts[i]) != '\0')
+      g_strv_builder_add (builder, parts[i]);
+  return g_strv_builder_end (builder);
+}
+
+void
+ferry_cli_room_add_options (GOptionContext      *context,
+                            FerryCliRoomOptions *options)
+{
+  const GOptionEntry entries[] = {
+    { "tracker", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->trackers, N_("Tracker to use instead of the defaults (repeatable)"), N_("URL") },
+    { "stun", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->stun, N_("STUN server instead of the default"), N_("URL") },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &options->name, N_("Name shown to the others"), N_("NAME") },
+    { "identity", 0, 0, G_OPTION_ARG_FILENAME, &options->identity_path, N_("Identity file (default in the user data folder)"), N_("PATH") },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+}
+
+void
+ferry_cli_room_options_clear (FerryCliRoomOptions *options)
+{
+  g_clear_pointer (&options->trackers, g_strfreev);
+  g_clear_pointer (&options->stun, g_strfreev);
+  g_clear_pointer (&options->name, g_free);
+  g_clear_pointer (&options->identity_path, g_free);
+}
+
+static void
+peer_joined_cb (FerryRoom           *room,
+                FerryPeer           *peer,
+                FerryCliRoomOptions *options)
+{
+  g_autofree char *code = ferry_peer_get_verification_code (peer);
+
+  g_printerr ("ferry-cli: peer-joined id=%s name=\"%s\" kind=%s verified=%s code=\"%s\" "
+              "after-join-ms=%.1f\n",
+              ferry_peer_get_id (peer), ferry_peer_get_display_name (peer),
+              ferry_enum_nick (FERRY_TYPE_PEER_KIND, ferry_peer_get_kind (peer)),
+              ferry_peer_get_verified (peer) ? "yes" : "no", code ? code : "",
+              (g_get_monotonic_time () - options->join_us) / 1000.0);
+}
+
+static void
+peer_left_cb (FerryRoom           *room,
+              FerryPeer           *peer,
+              FerryCliRoomOptions *options)
+{
+  g_printerr ("ferry-cli: peer-left id=%s name=\"%s\"\n", ferry_peer_get_id (peer),
+              ferry_peer_get_display_name (peer));
+}
+
+static void
+peer_error_cb (FerryRoom           *room,
+               FerryPeer           *peer,
+               const GError        *error,
+               FerryCliRoomOptions *options)
+{
+  g_printerr ("ferry-cli: peer-error id=%s message=\"%s\"\n", ferry_peer_get_id (peer), error->message);
+}
+
+static void
+tracker_state_cb (FerryTrackerClient  *tracker,
+                  GParamSpec          *pspec,
+                  FerryCliRoomOptions *options)
+{
+  FerryTrackerState state = ferry_tracker_client_get_state (tracker);
+  const char *reason = ferry_tracker_client_get_failure_reason (tracker);
+  gboolean failed = reason != NULL && state == FERRY_TRACKER_STATE_FAILED;
+
+  g_printerr ("ferry-cli: tracker url=%s state=%s%s%s%s\n", ferry_tracker_client_get_url (tracker),
+              ferry_enum_nick (FERRY_TYPE_TRACKER_STATE, state), failed ? " reason=\"" : "",
+              failed ? reason : "", failed ? "\"" : "");
+}
+
+FerryRoom *
+ferry_cli_room_new (const char          *command,
+                    FerryCliRoomOptions *options,
+                    FerryRoomLink       *link,
+                    int                 *status)
+{
+  g_autoptr(GSettings) settings = ferry_cli_app_settings ();
+  g_autoptr(FerryIdentity) identity = NULL;
+  g_autoptr(FerryRtcConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  FerryRoom *room;
+
+  if (options->identity_path == NULL)
+    options->identity_path = ferry_identity_get_default_path ();
+  if (!(identity = ferry_identity_load_or_create (options->identity_path, &error)))
+    {
+      g_printerr ("ferry-cli %s: %s\n", command, error->message);
+      *status = 1;
+      return NULL;
+    }
+
+  if (options->trackers == NULL)
+    options->trackers = configured_list ("FERRY_TRACKERS", settings, "trackers",
+                                         (const char * const[]) FERRY_DEFAULT_TRACKERS);
+  if (options->stun == NULL)
+    options->stun = configured_list ("FERRY_STUN_SERVERS", settings, "stun-servers",
+                                     (const char * const[]) FERRY_DEFAULT_STUN_SERVERS);
+  if (options->name == NULL && settings != NULL)
+    options->name = g_settings_get_string (settings, "display-name");
+  if (options->name != NULL && *options->name == '\0')
+    g_clear_pointer (&options->name, g_free);
+  config = ferry_rtc_config_new ();
+  /* libnice takes one STUN server. */
+  if (options->stun[0] != NULL &&
+      !ferry_rtc_config_add_ice_server (config, options->stun[0], NULL, NULL, &error))
+    {
+      g_printerr ("ferry-cli %s: %s\n", command, error->message);
+      *status = 2;
+      return NULL;
+    }
+
+  room = ferry_room_new (link, identity, config, (const char * const *) options->trackers, options->name);
+  if (ferry_room_get_trackers (room)->len == 0)
+    {
+      g_printerr ("ferry-cli %s: %s\n", command, _("no tracker to meet the others on"));
+      g_object_unref (room);
+      *status = 2;
+      return NULL;
+    }
+
+  g_signal_connect (room, "peer-joined", G_CALLBACK (peer_joined_cb), options);
+  g_signal_connect (room, "peer-left", G_CALLBACK (peer_left_cb), options);
+  g_signal_connect (room, "peer-error", G_CALLBACK (peer_error_cb), options);
+  for (guint i = 0; i < ferry_room_get_trackers (room)->len; i++)
+    g_signal_connect (g_ptr_array_index (ferry_room_get_trackers (room), i), "notify::state",
+                      G_CALLBACK (tracker_state_cb), options);
+  return room;
+}
+
+void
+ferry_cli_room_join (FerryRoom           *room,
+                     FerryCliRoomOptions *options)
+{
+  g_printerr ("ferry-cli: joining room=\"%s\" peer-id=%s\n",
+              ferry_room_link_get_display_name (ferry_room_get_link (room)), ferry_room_get_peer_id (room));
+  options->join_us = g_get_monotonic_time ();
+  ferry_room_join (room);
+}

@@ -1,0 +1,42 @@
+/* ferry-cli-room.h: joining a room from the command line (chat, send, receive)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ferry-room.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char   **trackers;
+  char   **stun;
+  char    *name;
+  char    *identity_path;
+  gint64   join_us;   /* when the room was joined, for the event lines */
+} FerryCliRoomOptions;
+
+/* --tracker, --stun, --name and --identity, filling @options. */
+void       ferry_cli_room_add_options   (GOptionContext       *context,
+                                         FerryCliRoomOptions  *options);
+void       ferry_cli_room_options_clear (FerryCliRoomOptions  *options);
+
+/* The app's settings when its schema is installed, so that the app and ferry-cli use the same
+ * trackers, STUN server, name and download folder; %NULL otherwise. */
+GSettings *ferry_cli_app_settings       (void);
+
+/* A room for @link with the options, the environment (FERRY_TRACKERS, FERRY_STUN_SERVERS) and
+ * the app's settings, in that order.  On failure prints "ferry-cli COMMAND: …" and sets @status
+ * (2 for a usage error, 1 otherwise).  Room events are written to stderr as
+ * "ferry-cli: EVENT key=value…" lines. */
+FerryRoom *ferry_cli_room_new           (const char           *command,
+                                         FerryCliRoomOptions  *options,
+                                         FerryRoomLink        *link,
+                                         int                  *status);
+/* Joins and records the time for the event lines. */
+void       ferry_cli_room_join          (FerryRoom            *room,
+                                         FerryCliRoomOptions  *options);
+
+G_END_DECLS

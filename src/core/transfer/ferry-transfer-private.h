@@ -1,0 +1,43 @@
+/* ferry-transfer-private.h: what FerryTransferManager drives in a FerryTransfer
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "ferry-transfer.h"
+#include "ferry-transfer-sources.h"
+
+G_BEGIN_DECLS
+
+/* @state_file: where the transfer keeps its state while unfinished; %NULL keeps nothing. */
+FerryTransfer *_ferry_transfer_new_outgoing   (FerryPeer              *peer,
+                                               FerryTransferSources   *sources,
+                                               GFile                  *state_dir);
+/* Checks the offer's names and sizes (FERRY_TRANSFER_ERROR_INVALID_OFFER). */
+FerryTransfer *_ferry_transfer_new_incoming   (FerryPeer              *peer,
+                                               const FerryPeerMessage *offer,
+                                               GFile                  *state_dir,
+                                               GError                **error);
+/* A transfer kept by an earlier run, in state WAITING without a peer. */
+FerryTransfer *_ferry_transfer_load           (GFile                  *state_file,
+                                               GError                **error);
+
+/* Sends the offer. */
+void           _ferry_transfer_start          (FerryTransfer          *self);
+/* A message from the transfer's peer about this transfer. */
+void           _ferry_transfer_handle_message (FerryTransfer          *self,
+                                               const FerryPeerMessage *message);
+/* A channel the peer opened for this transfer. */
+void           _ferry_transfer_handle_channel (FerryTransfer          *self,
+                                               FerryDataChannel       *channel);
+/* The peer (with the transfer's fingerprint) is connected again, or %NULL: it is gone. */
+void           _ferry_transfer_set_peer       (FerryTransfer          *self,
+                                               FerryPeer              *peer);
+/* Kept with the transfer, so that a later run can go back to that room. */
+void           _ferry_transfer_set_room_link  (FerryTransfer          *self,
+                                               const char             *link);
+/* Whether an unfinished sending transfer offers exactly @sources (same files, sizes, times). */
+gboolean       _ferry_transfer_offers         (FerryTransfer          *self,
+                                               FerryTransferSources   *sources);
+
+G_END_DECLS
