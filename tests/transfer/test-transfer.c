@@ -620,11 +620,16 @@ test_hostile_accepted (Fixture *f, gconstpointer unused)
   g_mkdir_with_parents (downloads, 0700);
   g_assert_cmpint (symlink (outside, link), ==, 0);
 
-  craft_send (&f->a, "{\"type\":\"offer\",\"transfer\":\"" TID1 "\",\"files\":["
+  /* A name cut to the longest a file system takes, which has no room left for ".part". */
+  g_autofree char *long_name = g_strnfill (300, 'n');
+  g_autofree char *long_offer = g_strdup_printf ("{\"type\":\"offer\",\"transfer\":\"" TID1 "\",\"files\":["
                      "{\"path\":\"/etc/cron.d/x\",\"size\":5,\"mtime\":0},"
                      "{\"path\":\"evil/payload\",\"size\":5,\"mtime\":0},"
                      "{\"path\":\"CON.txt\",\"size\":5,\"mtime\":0},"
-                     "{\"path\":\"tab\\there\\u202eexe.txt\",\"size\":5,\"mtime\":0}],\"total\":20}");
+                     "{\"path\":\"tab\\there\\u202eexe.txt\",\"size\":5,\"mtime\":0},"
+                     "{\"path\":\"%s.txt\",\"size\":5,\"mtime\":0}],\"total\":25}", long_name);
+
+  craft_send (&f->a, long_offer);
   offer = wait_offer (&f->b);
   g_assert_cmpstr (ferry_transfer_get_file_path (offer, 0), ==, "etc/cron.d/x");
   g_assert_cmpstr (ferry_transfer_get_file_path (offer, 2), ==, "_CON.txt");
@@ -633,7 +638,7 @@ test_hostile_accepted (Fixture *f, gconstpointer unused)
   FERRY_TEST_WAIT_UNTIL (got_message (&f->a, "\"accept\""), TIMEOUT_MS);
 
   channel = craft_channel (&f->a, TID1);
-  for (guint i = 0; i < 4; i++)
+  for (guint i = 0; i < 5; i++)
     craft_file (channel, i, "hello", 5, 5, hello_sha);
   FERRY_TEST_WAIT_UNTIL (in_state (offer, FERRY_TRANSFER_STATE_DONE), TIMEOUT_MS);
   {
@@ -644,6 +649,8 @@ test_hostile_accepted (Fixture *f, gconstpointer unused)
     g_assert_true (g_file_test (a, G_FILE_TEST_IS_REGULAR));
     g_assert_true (g_file_test (b, G_FILE_TEST_IS_REGULAR));
     g_assert_true (g_file_test (c, G_FILE_TEST_IS_REGULAR));
+    g_assert_cmpuint (strlen (ferry_transfer_get_file_path (offer, 4)), ==, 255);
+    g_assert_true (g_file_test (g_file_peek_path (ferry_transfer_get_file (offer, 4)), G_FILE_TEST_IS_REGULAR));
     /* Nothing went through the link. */
     g_assert_cmpuint (count_entries (outside), ==, 0);
   }

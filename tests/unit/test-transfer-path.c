@@ -672,6 +672,38 @@ test_resolve_message (Fixture       *fixture,
   g_assert_null (strstr (error->message, "a/b/c"));
 }
 
+/* The temporary name always fits, even next to a name of the longest length. */
+static void
+test_part_name (void)
+{
+  g_autofree char *short_part = ferry_transfer_path_part_name ("a/b/notes.txt");
+  g_autofree char *long_a = g_strconcat ("dir/", repeat ("é", 120), "aaaaaaaaaaaaaa.bin", NULL);
+  g_autofree char *long_b = g_strconcat ("dir/", repeat ("é", 120), "bbbbbbbbbbbbbb.bin", NULL);
+  g_autofree char *part_a = ferry_transfer_path_part_name (long_a);
+  g_autofree char *part_a2 = ferry_transfer_path_part_name (long_a);
+  g_autofree char *part_b = ferry_transfer_path_part_name (long_b);
+  g_autofree char *edge = repeat ("x", 250);
+  g_autofree char *edge_part = ferry_transfer_path_part_name (edge);
+  g_autofree char *over = repeat ("x", 251);
+  g_autofree char *over_part = ferry_transfer_path_part_name (over);
+
+  g_assert_cmpstr (short_part, ==, "a/b/notes.txt.part");
+  /* 4 + 240 + 18 bytes: 262 with ".part" would not fit. */
+  g_assert_cmpuint (strlen (long_a), ==, 4 + 240 + 18);
+  g_assert_true (g_str_has_prefix (part_a, "dir/"));
+  g_assert_true (g_str_has_suffix (part_a, ".part"));
+  g_assert_cmpuint (strlen (part_a) - 4, <=, FERRY_TRANSFER_PATH_MAX_NAME);
+  g_assert_true (g_utf8_validate (part_a, -1, NULL));
+  g_assert_nonnull (strchr (part_a, '~'));
+  /* The same for the same name; apart for names that differ only past the cut. */
+  g_assert_cmpstr (part_a, ==, part_a2);
+  g_assert_cmpstr (part_a, !=, part_b);
+  g_assert_cmpuint (strlen (edge_part), ==, 255);
+  g_assert_true (g_str_has_suffix (edge_part, "x.part"));
+  g_assert_cmpuint (strlen (over_part), ==, 255);
+  g_assert_nonnull (strchr (over_part, '~'));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -691,6 +723,7 @@ main (int    argc,
   g_test_add_func ("/transfer-path/invalid-utf8", test_invalid_utf8);
   g_test_add_func ("/transfer-path/limits", test_limits);
   g_test_add_func ("/transfer-path/check", test_check);
+  g_test_add_func ("/transfer-path/part-name", test_part_name);
   g_test_add ("/transfer-path/unique/numbers", Fixture, NULL,
               fixture_set_up, test_unique_numbers, fixture_tear_down);
   g_test_add ("/transfer-path/unique/folders", Fixture, NULL,

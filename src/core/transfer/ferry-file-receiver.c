@@ -325,7 +325,7 @@ prepare_thread (GTask        *task,
 {
   PrepareData *data = task_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *part_path = g_strconcat (data->path, ".part", NULL);
+  g_autofree char *part_path = ferry_transfer_path_part_name (data->path);
   g_autoptr(GFile) part = NULL;
   g_autoptr(GFile) parent = NULL;
   g_autoptr(GFileIOStream) io = NULL;

@@ -562,3 +562,21 @@ ferry_transfer_path_unique_child (GFile       *download_dir,
                _("There are too many files named “%s” in the download folder"), first);
   return NULL;
 }
+
+char *
+ferry_transfer_path_part_name (const char *safe_relative)
+{
+  const char *slash = strrchr (safe_relative, '/');
+  const char *name = slash ? slash + 1 : safe_relative;
+  g_autofree char *digest = NULL;
+  gsize keep;
+
+  if (strlen (name) + strlen (FERRY_TRANSFER_PATH_PART_SUFFIX) <= FERRY_TRANSFER_PATH_MAX_NAME)
+    return g_strconcat (safe_relative, FERRY_TRANSFER_PATH_PART_SUFFIX, NULL);
+
+  /* "~" and 8 hex digits of the name's SHA-256 keep two long names that start alike apart. */
+  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, name, -1);
+  keep = utf8_cut (name, FERRY_TRANSFER_PATH_MAX_NAME - strlen (FERRY_TRANSFER_PATH_PART_SUFFIX) - 9);
+  return g_strdup_printf ("%.*s%.*s~%.8s%s", (int) (name - safe_relative), safe_relative,
+                          (int) keep, name, digest, FERRY_TRANSFER_PATH_PART_SUFFIX);
+}

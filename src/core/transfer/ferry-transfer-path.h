@@ -110,4 +110,12 @@ GFile    *ferry_transfer_path_resolve       (GFile               *root,
                                              const char          *safe_relative,
                                              GError             **error);
 
+#define FERRY_TRANSFER_PATH_PART_SUFFIX ".part"
+
+/* Where an unfinished @safe_relative is written: "NAME.part" next to it, or, when the name is
+ * too long for the suffix, the name cut at a character boundary with "~" and 8 hex digits of its
+ * SHA-256 before ".part", so that it still fits in FERRY_TRANSFER_PATH_MAX_NAME bytes.  The
+ * same for the same path, whatever the folder holds, so that a later run finds it to resume. */
+char     *ferry_transfer_path_part_name     (const char          *safe_relative);
+
 G_END_DECLS

@@ -608,7 +608,7 @@ static GFile *
 part_file (FerryTransfer *self,
            File          *file)
 {
-  g_autofree char *part = g_strconcat (file->dest, ".part", NULL);
+  g_autofree char *part = ferry_transfer_path_part_name (file->dest);
 
   return g_file_resolve_relative_path (self->folder, part);
 }
