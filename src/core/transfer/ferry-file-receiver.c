@@ -251,6 +251,7 @@ stop (FerryFileReceiver *self,
   disconnect_channel (self);
   g_queue_clear_full (&self->ops, (GDestroyNotify) op_free);
   self->queued = 0;
+  ferry_data_channel_set_receive_held (self->channel, FALSE);
   notify_bytes (self, TRUE);
 
   if (error != NULL)
@@ -728,19 +729,37 @@ prepare_cb (GObject      *object,
   process (self);
 }
 
+/* Consecutive data of one file, written with one call: a write per 64 KiB message would cost
+ * a worker thread round trip each and let the queue grow on a fast network. */
+typedef struct {
+  FileState      *file;
+  GPtrArray      *data;      /* GBytes */
+  GOutputVector  *vectors;
+  gsize           len;
+} Batch;
+
+#define WRITE_BATCH (8 * 1024 * 1024)
+
+static void
+batch_free (Batch *batch)
+{
+  g_ptr_array_unref (batch->data);
+  g_free (batch->vectors);
+  g_free (batch);
+}
+
 static void
 write_cb (GObject      *object,
           GAsyncResult *result,
           gpointer      user_data)
 {
-  Op *op = user_data;
-  FileState *file = op->file;
+  Batch *batch = user_data;
+  FileState *file = batch->file;
   FerryFileReceiver *self = file->receiver;  /* process () took a reference */
   g_autoptr(GError) error = NULL;
-  gsize len = g_bytes_get_size (op->data);
 
   self->busy = FALSE;
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, &error))
+  if (!g_output_stream_writev_all_finish (G_OUTPUT_STREAM (object), result, NULL, &error))
     {
       disk_error (file, g_steal_pointer (&error));
       goto out;
@@ -748,21 +767,56 @@ write_cb (GObject      *object,
   if (self->stopped)
     goto out;
 
-  self->queued -= len;
+  self->queued -= batch->len;
+  if (self->queued <= FERRY_FILE_RECEIVER_HOLD_LOW)
+    ferry_data_channel_set_receive_held (self->channel, FALSE);
   /* Hashed from memory when the hasher is up to date; otherwise it reads these bytes back. */
   if (file->hasher != NULL && file->hashed == file->written)
     {
-      hasher_feed (file->hasher, g_bytes_get_data (op->data, NULL), len, file->blocks);
-      file->hashed += len;
+      for (guint i = 0; i < batch->data->len; i++)
+        {
+          gsize len;
+          const guint8 *data = g_bytes_get_data (g_ptr_array_index (batch->data, i), &len);
+
+          hasher_feed (file->hasher, data, len, file->blocks);
+        }
+      file->hashed += batch->len;
     }
-  file->written += len;
-  self->bytes_received += len;
+  file->written += batch->len;
+  self->bytes_received += batch->len;
   notify_bytes (self, FALSE);
   process (self);
 
 out:
-  op_free (op);
+  batch_free (batch);
   g_object_unref (self);
+}
+
+static Batch *
+take_batch (FerryFileReceiver *self,
+            Op                *first)
+{
+  Batch *batch = g_new0 (Batch, 1);
+  Op *op = first;
+
+  batch->file = first->file;
+  batch->data = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  for (;;)
+    {
+      batch->len += g_bytes_get_size (op->data);
+      g_ptr_array_add (batch->data, g_steal_pointer (&op->data));
+      op_free (op);
+      op = g_queue_peek_head (&self->ops);
+      if (op == NULL || op->kind != OP_DATA || op->file != batch->file ||
+          batch->len + g_bytes_get_size (op->data) > WRITE_BATCH)
+        break;
+      g_queue_pop_head (&self->ops);
+    }
+  batch->vectors = g_new (GOutputVector, batch->data->len);
+  for (guint i = 0; i < batch->data->len; i++)
+    batch->vectors[i].buffer = g_bytes_get_data (g_ptr_array_index (batch->data, i),
+                                                 &batch->vectors[i].size);
+  return batch;
 }
 
 static void
@@ -801,12 +855,15 @@ process (FerryFileReceiver *self)
           return;
 
         case OP_DATA:
-          self->busy = TRUE;
-          g_object_ref (self);
-          g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (file->io)),
-                                           g_bytes_get_data (op->data, NULL),
-                                           g_bytes_get_size (op->data), G_PRIORITY_DEFAULT,
-                                           self->cancellable, write_cb, op);
+          {
+            Batch *batch = take_batch (self, op);
+
+            self->busy = TRUE;
+            g_object_ref (self);
+            g_output_stream_writev_all_async (g_io_stream_get_output_stream (G_IO_STREAM (file->io)),
+                                              batch->vectors, batch->data->len, G_PRIORITY_DEFAULT,
+                                              self->cancellable, write_cb, batch);
+          }
           return;
 
         case OP_END:
@@ -1018,6 +1075,11 @@ receive_bytes (FerryFileReceiver *self,
 
   file->arrived += len;
   self->queued += len;
+  /* The network is faster than the disk (or than this thread's hashing): stop reading the
+   * connection until the writes catch up, so that the sender slows down instead of the queue
+   * growing. */
+  if (self->queued >= FERRY_FILE_RECEIVER_HOLD_HIGH)
+    ferry_data_channel_set_receive_held (self->channel, TRUE);
   op = g_new0 (Op, 1);
   op->kind = OP_DATA;
   op->file = file;

@@ -42,9 +42,11 @@
  *            resume-state claims, and what the sender checks (FerryFileSenderItem.blocks).
  *
  * Writing:   writes are asynchronous (GIO), one at a time, in order; name choice, opening,
- *            renaming and reading back run in worker threads.  SCTP delivery cannot be slowed
- *            down from here, so while the disk is slower than the network, received bytes wait
- *            in memory; past FERRY_FILE_RECEIVER_MAX_QUEUED bytes the receiver stops with
+ *            renaming and reading back run in worker threads.  while the disk is slower than the network,
+ *            received bytes wait in memory; past FERRY_FILE_RECEIVER_HOLD_HIGH the receiver
+ *            stops reading the connection (its SCTP window closes and the sender waits) until
+ *            the queue is below FERRY_FILE_RECEIVER_HOLD_LOW.  Should more than
+ *            FERRY_FILE_RECEIVER_MAX_QUEUED bytes wait anyway, the receiver stops with
  *            FERRY_FILE_RECEIVER_ERROR_TOO_SLOW rather than grow without bound.  The checks and
  *            renaming of a finished file go on while the next file is written, so ::file-received
  *            may come after bytes of the next file have been written.
@@ -78,6 +80,10 @@ G_BEGIN_DECLS
 
 #define FERRY_FILE_RECEIVER_BLOCK_SIZE  (1024 * 1024)
 #define FERRY_FILE_RECEIVER_MAX_QUEUED  (64 * 1024 * 1024)
+/* Reading from the connection stops when this much waits to be written, and goes on below the
+ * low mark (ferry_data_channel_set_receive_held ()). */
+#define FERRY_FILE_RECEIVER_HOLD_HIGH   (8 * 1024 * 1024)
+#define FERRY_FILE_RECEIVER_HOLD_LOW    (2 * 1024 * 1024)
 
 #define FERRY_FILE_RECEIVER_ERROR (ferry_file_receiver_error_quark ())
 

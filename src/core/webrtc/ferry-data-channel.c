@@ -29,6 +29,7 @@ struct _FerryDataChannel
   gboolean              acked;
   guint64               low_threshold;
   guint64               buffered;
+  gboolean              receive_held;
 };
 
 G_DEFINE_FINAL_TYPE (FerryDataChannel, ferry_data_channel, G_TYPE_OBJECT)
@@ -82,6 +83,11 @@ set_transport (FerryDataChannel   *self,
 {
   if (self->sctp == sctp)
     return;
+  if (self->sctp != NULL && self->receive_held)
+    {
+      self->receive_held = FALSE;
+      ferry_sctp_transport_hold_receive (self->sctp, FALSE);
+    }
   if (self->sctp != NULL)
     g_signal_handlers_disconnect_by_func (self->sctp, stream_reset_failed_cb, self);
   g_set_object (&self->sctp, sctp);
@@ -558,4 +564,17 @@ ferry_data_channel_close (FerryDataChannel *self)
    * the peer mirrors the reset and FerryPeerConnection reports the channel closed.  A peer that
    * never performs the reset gets the channel closed with an error. */
   ferry_sctp_transport_reset_stream (self->sctp, self->id);
+}
+
+void
+ferry_data_channel_set_receive_held (FerryDataChannel *self,
+                                     gboolean          held)
+{
+  g_return_if_fail (FERRY_IS_DATA_CHANNEL (self));
+
+  held = !!held;
+  if (self->sctp == NULL || self->receive_held == held)
+    return;
+  self->receive_held = held;
+  ferry_sctp_transport_hold_receive (self->sctp, held);
 }

@@ -61,4 +61,10 @@ guint64               ferry_data_channel_get_max_message_size (FerryDataChannel 
 
 void                  ferry_data_channel_close           (FerryDataChannel  *self);
 
+/* Back-pressure for a receiver that cannot keep up: while held, nothing more is read from the
+ * connection — on any of its channels, since SCTP has one receive window — and the peer's
+ * sending stalls once that window is full.  A channel that closes releases its hold. */
+void                  ferry_data_channel_set_receive_held (FerryDataChannel *self,
+                                                           gboolean          held);
+
 G_END_DECLS

@@ -76,6 +76,9 @@ struct _FerrySctpTransport
   FerrySctpState      state;
   guint               streams;
 
+  /* While > 0, nothing is read: usrsctp's receive buffer fills and its advertised window makes
+   * the peer stop sending (back-pressure for a receiver that cannot keep up). */
+  guint               receive_holds;
   /* Set by the upcall, handled by process () once usrsctp has returned. */
   gboolean            read_pending;
   gboolean            write_pending;
@@ -867,7 +870,8 @@ deliver_message (FerrySctpTransport *self,
 static void
 drain (FerrySctpTransport *self)
 {
-  while (self->sock != NULL)
+  /* A handler may take a hold: the rest then waits in usrsctp until it is released. */
+  while (self->sock != NULL && self->receive_holds == 0)
     {
       struct sctp_rcvinfo info = { 0 };
       socklen_t from_len = 0;
@@ -911,6 +915,8 @@ drain (FerrySctpTransport *self)
       if (flags & MSG_EOR)
         deliver_message (self, info.rcv_sid, ntohl (info.rcv_ppid));
     }
+  if (self->receive_holds > 0)
+    self->read_pending = TRUE;
 }
 
 static void
@@ -918,9 +924,9 @@ process (FerrySctpTransport *self)
 {
   g_object_ref (self);
 
-  while (self->sock != NULL && (self->read_pending || self->write_pending))
+  while (self->sock != NULL && ((self->read_pending && self->receive_holds == 0) || self->write_pending))
     {
-      if (self->read_pending)
+      if (self->read_pending && self->receive_holds == 0)
         {
           self->read_pending = FALSE;
           drain (self);
@@ -933,6 +939,19 @@ process (FerrySctpTransport *self)
     }
 
   g_object_unref (self);
+}
+
+void
+ferry_sctp_transport_hold_receive (FerrySctpTransport *self,
+                                   gboolean            hold)
+{
+  g_return_if_fail (FERRY_IS_SCTP_TRANSPORT (self));
+  g_return_if_fail (hold || self->receive_holds > 0);
+
+  self->receive_holds += hold ? 1 : -1;
+  if (self->receive_holds == 0 && self->read_pending && self->process_source == NULL)
+    self->process_source = ferry_source_attach (g_idle_source_new (), self->context,
+                                                G_PRIORITY_HIGH, process_cb, self, NULL);
 }
 
 static void

@@ -88,6 +88,12 @@ gboolean            ferry_sctp_transport_set_accept_resets (FerrySctpTransport *
 guint32             ferry_sctp_crc32c               (const void          *data,
                                                      gsize                len);
 
+/* Holds (or releases a hold on) reading: while any hold is taken, nothing is read from the
+ * association, on any stream; its receive window closes and the peer stops sending until the
+ * last hold is released.  For a receiver that cannot keep up. */
+void                ferry_sctp_transport_hold_receive (FerrySctpTransport *self,
+                                                       gboolean            hold);
+
 /* Aborts the association (no more sends after DTLS is gone). */
 void                ferry_sctp_transport_close      (FerrySctpTransport  *self);
 
