@@ -29,7 +29,8 @@
 //               verified), P2PT emits peerconnect; Ferry's info_hash is SHA-1 of the room name
 //   hello       P2PT receives Ferry's ferry-hello as an ordinary object message, first
 //   objects     objects from P2PT that Ferry does not understand (a WebDrop-style "init", an
-//               array, null, a {type:"chat"} object) print nothing
+//               array, null, {type:"chat"} objects, one with a message id) print nothing, and
+//               bring no chat-ack: only Ferry peers get Ferry messages
 //   P2PT→Ferry  a short text, "héllo 😀 wörld", a 1 MiB message (ASCII, é, €, 中, emoji; every
 //               16,000-unit chunk boundary splits a surrogate pair), then a burst: Ferry's
 //               stdout must be exactly these lines, in order
@@ -41,7 +42,9 @@
 //               from Ferry must arrive whole, none with such an id (P2PT would swallow it: the
 //               driver reports "swallowed"/"resolved"). With --burst=900 each way, an id picked
 //               at random without this care collides ~9 times per run.
-//   clean       no peer-error or not-sent from Ferry, no P2PT parse error, no extra line
+//   clean       no peer-error or not-sent from Ferry, no P2PT parse error, no extra line;
+//               P2PT got nothing from Ferry but chat strings and ferry-hellos (one per
+//               connection): no chat object, no chat-ack, no catch-up (checked at every step)
 //   leave       one side leaves; Ferry prints peer-left, or P2PT emits peerclose
 //   exit        ferry-cli exits 0 at stdin EOF
 //
@@ -172,6 +175,7 @@ const OBJECTS = [
   [1, 2, 3, 'four'],
   null,
   { type: 'chat', text: 'an object from a plain P2PT app is not Ferry chat' },
+  { type: 'chat', id: 'q3MxkTz0Rr2mJ7y6o1nWeA', time: 1733330000123, text: 'nor is one with an id: no chat-ack' },
   { nested: { deep: ['😀', { a: 1 }] } },
 ]
 
@@ -286,6 +290,13 @@ async function main () {
     !(isHello(e.msg) && all.findIndex(f => f.event === 'msg' && f.peer === ferryId) !== i))
   const extraHellos = () => p2pt.events.seen.filter(e => e.event === 'msg' && e.peer === ferryId && isHello(e.msg)).length - 1
   const swallowed = () => p2pt.events.seen.filter(e => e.event === 'swallowed' && e.peer === ferryId)
+  // A plain P2PT peer gets chat as strings, and besides its hellos nothing else from Ferry.
+  const notChat = () => p2pt.events.seen.filter(e => e.event === 'msg' && e.peer === ferryId &&
+    typeof e.msg !== 'string' && !isHello(e.msg))
+  const onlyStrings = () => {
+    const bad = notChat()
+    if (bad.length) throw new Error(`P2PT got ${bad.length} messages from Ferry that are neither chat strings nor hellos: ${abbrev(bad[0].msg)}`)
+  }
 
   // Wait until Ferry printed everything expected so far and compare.
   const ferryCaughtUp = async (what, ms = STEP_MS) => {
@@ -302,6 +313,7 @@ async function main () {
     try {
       await p2pt.events.wait(() => p2ptMsgs().length + swallowed().length >= n, ms, what)
     } catch (err) { throw new Error(`${err.message}: ${describeMismatch(p2ptMsgs().slice(1).map(e => e.msg), p2ptExpected)}`) }
+    onlyStrings()
     const lost = swallowed()
     check(!lost.length, `P2PT swallowed ${lost.length} of Ferry's messages: they came with ids it was waiting on for a reply to its own send() (${lost.slice(0, 3).map(e => `id ${e.id} "${abbrev(e.prefix, 40)}"`).join(', ')}${lost.length > 3 ? ', …' : ''})`)
     const got = p2ptMsgs().slice(1, n).map(e => e.msg)
@@ -361,7 +373,8 @@ async function main () {
     await p2pt.command({ cmd: 'send', msg: P2PT_TO_FERRY.afterObjects })
     ferryExpected.push(`${peerName()}: ${P2PT_TO_FERRY.afterObjects}`)
     await ferryCaughtUp('the line after the objects')
-    return `${OBJECTS.length} objects ignored`
+    onlyStrings()
+    return `${OBJECTS.length} objects ignored, none acknowledged`
   })
 
   for (const [key, what] of [['short', 'short text'], ['emoji', 'text with emoji'], ['big', '1 MiB']]) {
@@ -467,6 +480,7 @@ async function main () {
     check(!lost.length, `P2PT swallowed ${lost.length} of Ferry's messages: ${abbrev(lost[0])}`)
     check(ferry.lines.seen.length === ferryExpected.length, `Ferry printed ${ferry.lines.seen.length - ferryExpected.length} extra lines: ${abbrev(ferry.lines.seen.slice(ferryExpected.length).map(e => e.text))}`)
     check(p2ptMsgs().length === p2ptExpected.length + 1, `P2PT got ${p2ptMsgs().length - 1 - p2ptExpected.length} extra messages`)
+    onlyStrings()
     const joins = ferry.events.seen.filter(e => e.event === 'peer-joined').length
     const connects = p2pt.events.seen.filter(e => e.event === 'peerconnect').length
     check(joins === 1 && connects === 1, `peer-joined ${joins} times, peerconnect ${connects} times`)

@@ -1,10 +1,12 @@
 /* Rooms over real trackers in a network namespace: a mesh through two trackers (one of them
- * dead), leaving, verified secret rooms, and a tracker that is a man in the middle.
+ * dead), leaving, verified secret rooms, a tracker that is a man in the middle, and chat with
+ * delivery marks and catch-up, also with a plain P2PT peer (Node).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <string.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include "ferry-bin20.h"
@@ -31,6 +33,9 @@ static char *tmpdir;
 typedef struct {
   FerryRoom *room;
   GPtrArray *messages;   /* "name: text" */
+  GPtrArray *ids;        /* the id of each message ("" without one), from ::chat-message */
+  GArray    *times;      /* gint64: the time of each message */
+  GPtrArray *delivered;  /* "name id", from ::message-delivered */
   GPtrArray *errors;     /* GError */
   guint      joined;
   guint      left;
@@ -41,6 +46,22 @@ static void
 member_message_cb (FerryRoom *room, FerryPeer *peer, const char *text, Member *m)
 {
   g_ptr_array_add (m->messages, g_strdup_printf ("%s: %s", ferry_peer_get_display_name (peer), text));
+}
+
+static void
+member_chat_cb (FerryRoom *room, FerryPeer *peer, const char *text, const char *id, gint64 time,
+                Member *m)
+{
+  /* ::message comes next, for the same message. */
+  g_assert_cmpuint (m->ids->len, ==, m->messages->len);
+  g_ptr_array_add (m->ids, g_strdup (id ? id : ""));
+  g_array_append_val (m->times, time);
+}
+
+static void
+member_delivered_cb (FerryRoom *room, FerryPeer *peer, const char *id, Member *m)
+{
+  g_ptr_array_add (m->delivered, g_strdup_printf ("%s %s", ferry_peer_get_display_name (peer), id));
 }
 
 static void
@@ -89,6 +110,9 @@ member_new (FerryRoomLink      *link,
   g_assert_no_error (error);
   m->room = ferry_room_new (link, identity, config, trackers, name);
   m->messages = g_ptr_array_new_with_free_func (g_free);
+  m->ids = g_ptr_array_new_with_free_func (g_free);
+  m->times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  m->delivered = g_ptr_array_new_with_free_func (g_free);
   m->errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
   m->watches = g_ptr_array_new_with_free_func ((GDestroyNotify) ferry_test_notify_free);
   g_ptr_array_add (m->watches, ferry_test_notify_watch (m->room));
@@ -102,6 +126,8 @@ member_new (FerryRoomLink      *link,
                     "min-interval", 200, "ping-interval", 2000, NULL);
     }
   g_signal_connect (m->room, "message", G_CALLBACK (member_message_cb), m);
+  g_signal_connect (m->room, "chat-message", G_CALLBACK (member_chat_cb), m);
+  g_signal_connect (m->room, "message-delivered", G_CALLBACK (member_delivered_cb), m);
   g_signal_connect (m->room, "peer-error", G_CALLBACK (member_error_cb), m);
   g_signal_connect (m->room, "peer-joined", G_CALLBACK (member_joined_cb), m);
   g_signal_connect (m->room, "peer-left", G_CALLBACK (member_left_cb), m);
@@ -119,6 +145,9 @@ member_free (Member *m)
     ferry_test_notify_assert_no_spurious (m->watches->pdata[i]);
   g_ptr_array_unref (m->watches);
   g_ptr_array_unref (m->messages);
+  g_ptr_array_unref (m->ids);
+  g_array_unref (m->times);
+  g_ptr_array_unref (m->delivered);
   g_ptr_array_unref (m->errors);
   g_free (m);
 }
@@ -208,6 +237,11 @@ test_mesh (void)
       g_assert_no_error (error);
     }
   FERRY_TEST_WAIT_UNTIL (has_messages (&mesh), 10000);
+  /* Exactly once each, although some went as plain strings to peers whose hello had not come
+   * yet: those are not sent again when the hello brings the catch-up. */
+  ferry_test_run_for (500);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpuint (members[i]->messages->len, ==, n - 1);
   for (guint i = 0; i < n; i++)
     {
       GListModel *peers = ferry_room_get_peers (members[i]->room);
@@ -810,6 +844,501 @@ test_properties (void)
   ferry_peer_connection_close (pc);
 }
 
+/* Chat with delivery marks (docs/PROTOCOL.md, "chat with delivery marks") */
+
+static gboolean
+all_ferry (Member *m)
+{
+  GListModel *peers = ferry_room_get_peers (m->room);
+
+  for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
+    {
+      g_autoptr(FerryPeer) peer = g_list_model_get_item (peers, i);
+
+      if (ferry_peer_get_kind (peer) != FERRY_PEER_KIND_FERRY)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Joins @n members named @names and waits until each knows the others as Ferry peers: chat sent
+ * before a peer's hello arrives goes as a plain string, without an id. */
+static void
+join_members (Member             **members,
+              guint                n,
+              FerryRoomLink       *link,
+              const char * const  *names,
+              FerryTestTracker    *tracker)
+{
+  const char *trackers[] = { ferry_test_tracker_get_url (tracker), NULL };
+  Mesh mesh = { members, n, n - 1 };
+
+  for (guint i = 0; i < n; i++)
+    {
+      members[i] = member_new (link, names[i], trackers);
+      ferry_room_join (members[i]->room);
+      /* bittorrent-tracker makes two swarms of two first announces in the same tick. */
+      ferry_test_run_for (150);
+    }
+  FERRY_TEST_WAIT_UNTIL (mesh_complete (&mesh), TIMEOUT_S * 1000);
+  for (guint i = 0; i < n; i++)
+    FERRY_TEST_WAIT_UNTIL (all_ferry (members[i]), 10000);
+}
+
+/* @m's peer named @name (the room holds it), or NULL. */
+static FerryPeer *
+find_peer (Member     *m,
+           const char *name)
+{
+  GListModel *peers = ferry_room_get_peers (m->room);
+
+  for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
+    {
+      g_autoptr(FerryPeer) peer = g_list_model_get_item (peers, i);
+
+      if (g_str_equal (ferry_peer_get_display_name (peer), name))
+        return peer;
+    }
+  return NULL;
+}
+
+static guint
+count_delivered (Member     *m,
+                 const char *name,
+                 const char *id)
+{
+  g_autofree char *want = g_strdup_printf ("%s %s", name, id);
+  guint n = 0;
+
+  for (guint i = 0; i < m->delivered->len; i++)
+    n += g_str_equal (g_ptr_array_index (m->delivered, i), want);
+  return n;
+}
+
+static char *
+send_chat (Member     *m,
+           const char *text,
+           gint64     *time)
+{
+  g_autoptr(GError) error = NULL;
+  char *id = ferry_room_send_chat_full (m->room, text, time, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (id);
+  return id;
+}
+
+/* A message reaches the other side with its id and time, and its acknowledgement comes back:
+ * ::message-delivered, once. */
+static void
+test_chat_delivered (void)
+{
+  const char *names[] = { "ack-a", "ack-b" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryRoomLink) link = ferry_room_link_new_plain ("ferry-chat-ack-test", &error);
+  g_autofree char *id = NULL;
+  FerryTestTracker *tracker;
+  Member *members[2];
+  gint64 before, time = 0;
+
+  if (!ferry_test_tracker_available ())
+    return;
+  tracker = ferry_test_tracker_start (0, 2);
+  join_members (members, 2, link, names, tracker);
+
+  before = g_get_real_time () / 1000;
+  id = send_chat (members[0], "delivered?", &time);
+  g_assert_true (ferry_peer_message_id_is_valid (id));
+  g_assert_cmpint (time, >=, before);
+  g_assert_cmpint (time, <=, g_get_real_time () / 1000);
+
+  FERRY_TEST_WAIT_UNTIL (count_delivered (members[0], "ack-b", id) == 1, 10000);
+  g_assert_cmpuint (members[1]->messages->len, ==, 1);
+  g_assert_cmpstr (members[1]->messages->pdata[0], ==, "ack-a: delivered?");
+  g_assert_cmpstr (members[1]->ids->pdata[0], ==, id);
+  g_assert_cmpint (g_array_index (members[1]->times, gint64, 0), ==, time);
+
+  /* Nothing more: one acknowledgement, one mark; B wrote nothing, so A gets nothing. */
+  ferry_test_run_for (500);
+  g_assert_cmpuint (members[0]->delivered->len, ==, 1);
+  g_assert_cmpuint (members[1]->delivered->len, ==, 0);
+  g_assert_cmpuint (members[0]->messages->len, ==, 0);
+
+  member_free (members[0]);
+  member_free (members[1]);
+  ferry_test_tracker_stop (tracker);
+}
+
+static void
+count_acks_cb (FerryPeer        *peer,
+               FerryPeerMessage *message,
+               guint            *acks)
+{
+  if (message->type == FERRY_PEER_MESSAGE_CHAT_ACK)
+    (*acks)++;
+}
+
+/* The same id twice more: shown once, acknowledged every time, marked delivered once. */
+static void
+test_chat_duplicate (void)
+{
+  const char *names[] = { "dup-a", "dup-b" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryRoomLink) link = ferry_room_link_new_plain ("ferry-chat-dup-test", &error);
+  g_autofree char *id = NULL;
+  FerryTestTracker *tracker;
+  Member *members[2];
+  FerryPeer *b;
+  guint acks = 0;
+  gint64 time;
+
+  if (!ferry_test_tracker_available ())
+    return;
+  tracker = ferry_test_tracker_start (0, 2);
+  join_members (members, 2, link, names, tracker);
+  b = find_peer (members[0], "dup-b");
+  g_assert_nonnull (b);
+  g_signal_connect (b, "peer-message", G_CALLBACK (count_acks_cb), &acks);
+
+  id = send_chat (members[0], "only once", &time);
+  FERRY_TEST_WAIT_UNTIL (acks == 1, 10000);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(FerryPeerMessage) again = ferry_peer_message_new_chat_full ("only once", id, time);
+
+      g_assert_true (ferry_peer_send_message (b, again, &error));
+      g_assert_no_error (error);
+    }
+  FERRY_TEST_WAIT_UNTIL (acks == 3, 10000);
+  ferry_test_run_for (200);
+  g_assert_cmpuint (members[1]->messages->len, ==, 1);
+  g_assert_cmpstr (members[1]->messages->pdata[0], ==, "dup-a: only once");
+  g_assert_cmpuint (count_delivered (members[0], "dup-b", id), ==, 1);
+  g_assert_cmpuint (members[0]->delivered->len, ==, 1);
+
+  g_signal_handlers_disconnect_by_data (b, &acks);
+  member_free (members[0]);
+  member_free (members[1]);
+  ferry_test_tracker_stop (tracker);
+}
+
+/* B leaves; A writes three messages (C, still there, gets them); B comes back with the same
+ * certificate and gets exactly those three, once, in order, with their ids and times, and
+ * nothing it had acknowledged before it left.  In a plain room, where B's hello comes after
+ * ::peer-joined. */
+static void
+test_chat_catch_up (void)
+{
+  const char *names[] = { "catch-a", "catch-b", "catch-c" };
+  const char *trackers[] = { NULL, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryRoomLink) link = ferry_room_link_new_plain ("ferry-chat-catch-up-test", &error);
+  g_autofree char *before = NULL;
+  g_autofree char *ids[3] = { NULL, };
+  gint64 times[3];
+  FerryTestTracker *tracker;
+  Member *members[3];
+  Mesh mesh = { members, 3, 2 };
+
+  if (!ferry_test_tracker_available ())
+    return;
+  tracker = ferry_test_tracker_start (0, 2);
+  trackers[0] = ferry_test_tracker_get_url (tracker);
+  join_members (members, 3, link, names, tracker);
+
+  before = send_chat (members[0], "before", NULL);
+  FERRY_TEST_WAIT_UNTIL (count_delivered (members[0], "catch-b", before) == 1 &&
+                         count_delivered (members[0], "catch-c", before) == 1, 10000);
+
+  member_free (members[1]);
+  {
+    Mesh rest = { (Member *[]) { members[0], members[2] }, 2, 1 };
+    FERRY_TEST_WAIT_UNTIL (mesh_complete (&rest), 10000);
+  }
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("missed %u", i + 1);
+      ids[i] = send_chat (members[0], text, &times[i]);
+    }
+  FERRY_TEST_WAIT_UNTIL (members[2]->messages->len == 4, 10000);
+
+  /* The same name, so the same identity file: the same certificate, a new peer id. */
+  members[1] = member_new (link, "catch-b", trackers);
+  ferry_room_join (members[1]->room);
+  FERRY_TEST_WAIT_UNTIL (mesh_complete (&mesh), TIMEOUT_S * 1000);
+  FERRY_TEST_WAIT_UNTIL (members[1]->messages->len >= 3, 10000);
+  for (guint i = 0; i < 3; i++)
+    FERRY_TEST_WAIT_UNTIL (count_delivered (members[0], "catch-b", ids[i]) == 1, 10000);
+  ferry_test_run_for (1000);
+
+  g_assert_cmpuint (members[1]->messages->len, ==, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("catch-a: missed %u", i + 1);
+
+      g_assert_cmpstr (members[1]->messages->pdata[i], ==, line);
+      g_assert_cmpstr (members[1]->ids->pdata[i], ==, ids[i]);
+      g_assert_cmpint (g_array_index (members[1]->times, gint64, i), ==, times[i]);
+    }
+  /* C did not leave: it gets nothing again. */
+  g_assert_cmpuint (members[2]->messages->len, ==, 4);
+  g_assert_cmpuint (members[0]->messages->len, ==, 0);
+
+  for (guint i = 0; i < 3; i++)
+    member_free (members[i]);
+  ferry_test_tracker_stop (tracker);
+}
+
+/* A newcomer gets what was written before it came, at most the latest 200 messages.  In a secret
+ * room, where the hello comes with the peer's verification. */
+static void
+test_chat_catch_up_bound (void)
+{
+  const char *names[] = { "bound-a", "bound-b" };
+  const char *trackers[] = { NULL, NULL };
+  const guint n = 250, kept = 200;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryRoomLink) link = ferry_room_link_new_secret ("Bound", &error);
+  FerryTestTracker *tracker;
+  Member *members[3];
+  Mesh mesh = { members, 3, 2 };
+
+  if (!ferry_test_tracker_available ())
+    return;
+  tracker = ferry_test_tracker_start (0, 2);
+  trackers[0] = ferry_test_tracker_get_url (tracker);
+  join_members (members, 2, link, names, tracker);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("n %u", i + 1);
+      g_autofree char *id = send_chat (members[0], text, NULL);
+    }
+  FERRY_TEST_WAIT_UNTIL (members[1]->messages->len == n, 20000);
+
+  members[2] = member_new (link, "bound-late", trackers);
+  ferry_room_join (members[2]->room);
+  FERRY_TEST_WAIT_UNTIL (mesh_complete (&mesh), TIMEOUT_S * 1000);
+  FERRY_TEST_WAIT_UNTIL (members[2]->messages->len >= kept, 20000);
+  ferry_test_run_for (1000);
+
+  g_assert_cmpuint (members[2]->messages->len, ==, kept);
+  for (guint i = 0; i < kept; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("bound-a: n %u", n - kept + i + 1);
+
+      g_assert_cmpstr (members[2]->messages->pdata[i], ==, line);
+    }
+  g_assert_cmpuint (members[1]->messages->len, ==, n);
+
+  for (guint i = 0; i < 3; i++)
+    member_free (members[i]);
+  ferry_test_tracker_stop (tracker);
+}
+
+/* A plain P2PT peer (tests/js/p2pt-peer.mjs: P2PT 1.6 on libwebrtc in Node) */
+
+typedef struct {
+  GSubprocess      *process;
+  GDataInputStream *lines;
+  GCancellable     *cancellable;
+  GPtrArray        *events;    /* JsonObject, one per line it printed */
+} P2ptNode;
+
+static gboolean
+p2pt_available (void)
+{
+  const char *js = g_getenv ("FERRY_JS_DIR");
+  const char *packages[] = { "p2pt", "@roamhq/wrtc" };
+
+  if (!ferry_test_tracker_available ())
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (packages); i++)
+    {
+      g_autofree char *path = g_build_filename (js ? js : ".", "node_modules", packages[i],
+                                                "package.json", NULL);
+
+      if (g_file_test (path, G_FILE_TEST_EXISTS))
+        continue;
+      if (g_strcmp0 (g_getenv ("CI"), "true") == 0)
+        g_test_fail_printf ("%s not installed (npm ci in tests/js), and CI=true", packages[i]);
+      else
+        g_test_skip_printf ("%s not installed (npm ci in tests/js)", packages[i]);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+p2pt_line_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  P2ptNode *node = user_data;
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source),
+                                                                     result, NULL, NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  if (line == NULL)
+    return;  /* EOF, or cancelled (@node may be gone) */
+  if (json_parser_load_from_data (parser, line, -1, NULL) && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    g_ptr_array_add (node->events, json_object_ref (json_node_get_object (json_parser_get_root (parser))));
+  g_data_input_stream_read_line_async (node->lines, G_PRIORITY_DEFAULT, node->cancellable,
+                                       p2pt_line_cb, node);
+}
+
+static P2ptNode *
+p2pt_start (const char * const *args)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autofree char *script = g_build_filename (g_getenv ("FERRY_JS_DIR"), "p2pt-peer.mjs", NULL);
+  g_auto(GStrv) argv = NULL;
+  g_autoptr(GError) error = NULL;
+  P2ptNode *node = g_new0 (P2ptNode, 1);
+
+  g_strv_builder_add_many (builder, ferry_test_node_path (), script, NULL);
+  g_strv_builder_addv (builder, (const char **) args);
+  argv = g_strv_builder_end (builder);
+  /* --control: it runs until its stdin closes. */
+  node->process = g_subprocess_newv ((const char * const *) argv,
+                                     G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                                     &error);
+  g_assert_no_error (error);
+  node->lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (node->process));
+  node->cancellable = g_cancellable_new ();
+  node->events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_data_input_stream_read_line_async (node->lines, G_PRIORITY_DEFAULT, node->cancellable,
+                                       p2pt_line_cb, node);
+  return node;
+}
+
+static JsonObject *
+p2pt_find (P2ptNode   *node,
+           const char *event)
+{
+  for (guint i = 0; i < node->events->len; i++)
+    if (g_strcmp0 (json_object_get_string_member_with_default (node->events->pdata[i], "event", ""), event) == 0)
+      return node->events->pdata[i];
+  return NULL;
+}
+
+static guint
+p2pt_count_msgs (P2ptNode   *node,
+                 const char *peer_id)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < node->events->len; i++)
+    n += g_strcmp0 (json_object_get_string_member_with_default (node->events->pdata[i], "event", ""), "msg") == 0 &&
+         g_strcmp0 (json_object_get_string_member_with_default (node->events->pdata[i], "peer", ""), peer_id) == 0;
+  return n;
+}
+
+static void
+p2pt_stop (P2ptNode *node)
+{
+  g_cancellable_cancel (node->cancellable);
+  g_subprocess_force_exit (node->process);
+  g_subprocess_wait (node->process, NULL, NULL);
+  g_object_unref (node->cancellable);
+  g_object_unref (node->lines);
+  g_object_unref (node->process);
+  g_ptr_array_unref (node->events);
+  g_free (node);
+}
+
+static gboolean
+has_line_ending (Member     *m,
+                 const char *suffix)
+{
+  for (guint i = 0; i < m->messages->len; i++)
+    if (g_str_has_suffix (m->messages->pdata[i], suffix))
+      return TRUE;
+  return FALSE;
+}
+
+/* A plain P2PT peer gets chat as strings and nothing else besides the hello: no chat objects, no
+ * acknowledgements, and no catch-up of what was written before it came.  A chat object with an id
+ * from it is no Ferry chat: not shown, not acknowledged. */
+static void
+test_chat_p2pt_strings (void)
+{
+  const char *names[] = { "plain-a", "plain-b" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryRoomLink) link = ferry_room_link_new_plain ("ferry-chat-p2pt-test", &error);
+  g_autofree char *tracker_arg = NULL;
+  g_autofree char *early = NULL, *live = NULL;
+  FerryTestTracker *tracker;
+  P2ptNode *node;
+  JsonObject *done;
+  Member *members[2];
+  guint strings = 0, hellos = 0;
+
+  if (!p2pt_available ())
+    return;
+  tracker = ferry_test_tracker_start (0, 2);
+  join_members (members, 2, link, names, tracker);
+  /* Kept by A, and acknowledged by B only. */
+  early = send_chat (members[0], "written before p2pt came", NULL);
+  FERRY_TEST_WAIT_UNTIL (count_delivered (members[0], "plain-b", early) == 1, 10000);
+
+  tracker_arg = g_strdup_printf ("--tracker=%s", ferry_test_tracker_get_url (tracker));
+  node = p2pt_start ((const char *[]) {
+    tracker_arg, "--identifier=ferry-chat-p2pt-test", "--peers=2", "--timeout=60", "--stay",
+    "--send-json={\"type\":\"chat\",\"id\":\"AAAAAAAAAAAAAAAAAAAAAA\",\"time\":1,\"text\":\"an object\"}",
+    "--send=plain from p2pt", "--expect=live from ferry", NULL });
+
+  FERRY_TEST_WAIT_UNTIL (has_line_ending (members[0], ": plain from p2pt") &&
+                         has_line_ending (members[1], ": plain from p2pt"), TIMEOUT_S * 1000);
+  live = send_chat (members[0], "live from ferry", NULL);
+  /* Done: it met both and got the string; or something else came from A after its hello. */
+  FERRY_TEST_WAIT_UNTIL (p2pt_find (node, "done") != NULL ||
+                         p2pt_count_msgs (node, ferry_room_get_peer_id (members[0]->room)) >= 2,
+                         TIMEOUT_S * 1000);
+  /* Time for anything that should not come. */
+  ferry_test_run_for (1000);
+
+  for (guint i = 0; i < node->events->len; i++)
+    {
+      JsonObject *event = node->events->pdata[i];
+      JsonNode *msg;
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (event, "event", ""), "msg") != 0)
+        continue;
+      msg = json_object_get_member (event, "msg");
+      if (JSON_NODE_HOLDS_VALUE (msg) && json_node_get_value_type (msg) == G_TYPE_STRING)
+        {
+          g_assert_cmpstr (json_node_get_string (msg), ==, "live from ferry");
+          g_assert_cmpstr (json_object_get_string_member (event, "peer"), ==,
+                           ferry_room_get_peer_id (members[0]->room));
+          strings++;
+          continue;
+        }
+      /* One hello per connection, and no other object. */
+      g_assert_true (JSON_NODE_HOLDS_OBJECT (msg));
+      g_assert_cmpstr (json_object_get_string_member_with_default (json_node_get_object (msg), "type", ""),
+                       ==, "ferry-hello");
+      hellos++;
+    }
+  g_assert_cmpuint (strings, ==, 1);
+  g_assert_cmpuint (hellos, >=, 2);
+  done = p2pt_find (node, "done");
+  g_assert_nonnull (done);
+  g_assert_true (json_object_get_boolean_member (done, "ok"));
+
+  /* The object was not shown, and brought no acknowledgement (above); the string was shown. */
+  for (guint m = 0; m < 2; m++)
+    {
+      g_assert_cmpuint (members[m]->messages->len, ==, m == 0 ? 1 : 3);
+      g_assert_false (has_line_ending (members[m], ": an object"));
+    }
+
+  p2pt_stop (node);
+  member_free (members[0]);
+  member_free (members[1]);
+  ferry_test_tracker_stop (tracker);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -827,6 +1356,11 @@ main (int    argc,
   g_test_add_func ("/room/relay/mitm-swap", test_mitm_swap);
   g_test_add_func ("/room/relay/mitm-reflect", test_mitm_reflect);
   g_test_add_func ("/room/unref-while-announcing", test_unref_while_announcing);
+  g_test_add_func ("/room/chat/delivered", test_chat_delivered);
+  g_test_add_func ("/room/chat/duplicate", test_chat_duplicate);
+  g_test_add_func ("/room/chat/catch-up", test_chat_catch_up);
+  g_test_add_func ("/room/chat/catch-up-bound", test_chat_catch_up_bound);
+  g_test_add_func ("/room/chat/p2pt-strings", test_chat_p2pt_strings);
 
   status = g_test_run ();
   {

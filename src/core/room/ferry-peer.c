@@ -60,6 +60,7 @@ enum {
 
 enum {
   MESSAGE,
+  CHAT_MESSAGE,
   PEER_MESSAGE,
   DATA_CHANNEL,
   ERROR,
@@ -71,6 +72,7 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static void remove_connection (FerryPeer *self, Connection *c);
+static void emit_chat (FerryPeer *self, const char *text, const char *id, gint64 time);
 static void close_duplicates (FerryPeer *self, Connection *c);
 
 static void
@@ -229,6 +231,19 @@ handle_hello (FerryPeer  *self,
 /* Receiving */
 
 static void
+emit_chat (FerryPeer  *self,
+           const char *text,
+           const char *id,
+           gint64      time)
+{
+  /* A handler may close the peer (the room leaving, say). */
+  g_autoptr(FerryPeer) ref = g_object_ref (self);
+
+  g_signal_emit (self, signals[CHAT_MESSAGE], 0, text, id, time);
+  g_signal_emit (self, signals[MESSAGE], 0, text);
+}
+
+static void
 handle_object (FerryPeer  *self,
                Connection *c,
                const char *json,
@@ -258,7 +273,7 @@ handle_object (FerryPeer  *self,
   switch (message->type)
     {
     case FERRY_PEER_MESSAGE_CHAT:
-      g_signal_emit (self, signals[MESSAGE], 0, message->chat.text);
+      emit_chat (self, message->chat.text, message->chat.id, message->chat.time);
       break;
     default:
       g_signal_emit (self, signals[PEER_MESSAGE], 0, message);
@@ -311,7 +326,7 @@ channel_message_cb (FerryDataChannel *channel,
     }
 
   if (g_utf8_validate (message->payload, message->payload_len, NULL))
-    g_signal_emit (self, signals[MESSAGE], 0, message->payload);
+    emit_chat (self, message->payload, NULL, FERRY_PEER_MESSAGE_NO_TIME);
 }
 
 /* Connections */
@@ -584,6 +599,9 @@ ferry_peer_class_init (FerryPeerClass *klass)
   signals[MESSAGE] =
     g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[CHAT_MESSAGE] =
+    g_signal_new ("chat-message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64);
   signals[PEER_MESSAGE] =
     g_signal_new ("peer-message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_POINTER);
@@ -708,10 +726,21 @@ ferry_peer_send_chat (FerryPeer   *self,
                       const char  *text,
                       GError     **error)
 {
+  return ferry_peer_send_chat_full (self, text, NULL, FERRY_PEER_MESSAGE_NO_TIME, error);
+}
+
+gboolean
+ferry_peer_send_chat_full (FerryPeer   *self,
+                           const char  *text,
+                           const char  *id,
+                           gint64       time,
+                           GError     **error)
+{
   Connection *c;
 
   g_return_val_if_fail (FERRY_IS_PEER (self), FALSE);
   g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (id == NULL || ferry_peer_message_id_is_valid (id), FALSE);
 
   /* Both kinds of peer get text; FerryRoom reports a failure by its error, so set one. */
   if (!g_utf8_validate (text, -1, NULL))
@@ -729,10 +758,14 @@ ferry_peer_send_chat (FerryPeer   *self,
   if (*text == '\0')
     return TRUE;
 
-  /* Ferry peers get a typed object; plain P2PT peers understand strings only. */
+  /* Ferry peers get a typed object, with the id and time only if they acknowledge; plain P2PT
+   * peers, and peers whose hello has not arrived yet, understand strings only. */
   if (self->kind == FERRY_PEER_KIND_FERRY)
     {
-      g_autoptr(FerryPeerMessage) message = ferry_peer_message_new_chat (text);
+      gboolean marks = ferry_peer_has_capability (self, "chat-ack");
+      g_autoptr(FerryPeerMessage) message =
+        ferry_peer_message_new_chat_full (text, marks ? id : NULL,
+                                          marks ? time : FERRY_PEER_MESSAGE_NO_TIME);
       g_autofree char *json = ferry_peer_message_to_json (message);
 
       return send_envelope (self, c, json, TRUE, error);

@@ -41,6 +41,9 @@ G_DECLARE_FINAL_TYPE (FerryPeer, ferry_peer, FERRY, PEER, GObject)
 /* Properties: id, display-name, kind, verified, connected.
  * Signals:
  *   ::message (text)            a chat message
+ *   ::chat-message (text, id, time)  the same chat message with its id (%NULL when it has none)
+ *                               and time (ms since 1970, or FERRY_PEER_MESSAGE_NO_TIME), emitted
+ *                               just before ::message; repeats are not filtered (FerryRoom does)
  *   ::peer-message (FerryPeerMessage *)  any other message of a Ferry peer (transfers)
  *   ::data-channel (FerryDataChannel)   the peer opened a channel labelled
  *                               FERRY_PEER_TRANSFER_CHANNEL_PREFIX… on an accepted connection;
@@ -65,6 +68,17 @@ guint         ferry_peer_get_n_connections      (FerryPeer   *self);
  * FERRY_PEER_ERROR_PROTOCOL); "" sends nothing. */
 gboolean      ferry_peer_send_chat              (FerryPeer   *self,
                                                  const char  *text,
+                                                 GError     **error);
+
+/* Chat with delivery marks (docs/PROTOCOL.md): a Ferry peer whose hello lists "chat-ack" gets
+ * {"type":"chat","id","time","text"}, another Ferry peer {"type":"chat","text"}, a plain P2PT
+ * peer (or one whose hello has not arrived yet) the string only.  @id: %NULL or
+ * FERRY_PEER_MESSAGE_ID_LENGTH base64url characters; @time: ms since 1970 or
+ * FERRY_PEER_MESSAGE_NO_TIME.  Otherwise as ferry_peer_send_chat (). */
+gboolean      ferry_peer_send_chat_full         (FerryPeer   *self,
+                                                 const char  *text,
+                                                 const char  *id,
+                                                 gint64       time,
                                                  GError     **error);
 
 /* Whether the peer's hello listed @capability ("chat-ack", "files"); FALSE for P2PT peers. */

@@ -16,6 +16,26 @@
 #define MAX_CONNECTIONS_PER_PEER 3
 #define MAX_PEERS 64
 
+/* Chat kept for peers that come back (docs/PROTOCOL.md, "Missed messages"). */
+#define HISTORY_MAX_MESSAGES 200
+#define HISTORY_MAX_AGE_US ((gint64) G_USEC_PER_SEC * 60 * 60 * 24)
+
+/* A chat message of the history.  Received ones are kept only to recognise repeats: a chat
+ * message says nothing of its author but the connection it came on, so we never send on what
+ * others wrote, and keep no text of theirs (up to 48 MiB a message: a member could fill our
+ * memory). */
+typedef struct {
+  char       *id;
+  gint64      time;       /* the author's, ms since 1970 (UTC), or FERRY_PEER_MESSAGE_NO_TIME */
+  char       *text;       /* ours only */
+  char       *from;       /* the author's certificate fingerprint in hex; %NULL: us */
+  gint64      kept_at;    /* g_get_real_time (): the 24 hours count from here */
+  /* Ours only: the fingerprints (hex) that acknowledged it, or that got it as a plain string
+   * (before their hello said what they are), which they cannot acknowledge.  A catch-up skips
+   * them. */
+  GHashTable *done;
+} ChatEntry;
+
 typedef struct {
   FerryRoom          *room;
   FerryTrackerClient *tracker;
@@ -53,6 +73,9 @@ struct _FerryRoom
   guint            mesh_backoff_ms;
   guint            n_offers;
   gboolean         joined;
+
+  GQueue           history;        /* ChatEntry, oldest first */
+  GHashTable      *history_ids;    /* id → ChatEntry in history */
 };
 
 G_DEFINE_FINAL_TYPE (FerryRoom, ferry_room, G_TYPE_OBJECT)
@@ -68,6 +91,8 @@ enum {
   PEER_JOINED,
   PEER_LEFT,
   MESSAGE,
+  CHAT_MESSAGE,
+  MESSAGE_DELIVERED,
   PEER_ERROR,
   N_SIGNALS
 };
@@ -80,6 +105,97 @@ request_announce_everywhere (FerryRoom *self)
 {
   for (guint i = 0; i < self->trackers->len; i++)
     ferry_tracker_client_request_announce (g_ptr_array_index (self->trackers, i));
+}
+
+/* Chat history */
+
+static void
+chat_entry_free (ChatEntry *entry)
+{
+  g_free (entry->id);
+  g_free (entry->text);
+  g_free (entry->from);
+  g_clear_pointer (&entry->done, g_hash_table_unref);
+  g_free (entry);
+}
+
+static void
+prune_history (FerryRoom *self)
+{
+  gint64 oldest = g_get_real_time () - HISTORY_MAX_AGE_US;
+  ChatEntry *entry;
+
+  while ((entry = g_queue_peek_head (&self->history)) != NULL &&
+         (self->history.length > HISTORY_MAX_MESSAGES || entry->kept_at < oldest))
+    {
+      g_hash_table_remove (self->history_ids, entry->id);
+      chat_entry_free (g_queue_pop_head (&self->history));
+    }
+}
+
+/* @text and @from: %NULL for a message someone else wrote, for one of ours. */
+static ChatEntry *
+keep_chat (FerryRoom  *self,
+           const char *id,
+           gint64      time,
+           const char *text,
+           const char *from)
+{
+  ChatEntry *entry = g_new0 (ChatEntry, 1);
+
+  entry->id = g_strdup (id);
+  entry->time = time;
+  entry->text = g_strdup (text);
+  entry->from = g_strdup (from);
+  entry->kept_at = g_get_real_time ();
+  if (from == NULL)
+    entry->done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_queue_push_tail (&self->history, entry);
+  g_hash_table_insert (self->history_ids, entry->id, entry);
+  prune_history (self);
+  return entry;
+}
+
+/* Acknowledgements and catch-up go by certificate, which outlives the peer id of a visit. */
+static char *
+fingerprint_hex (FerryPeer *peer)
+{
+  const guint8 *fingerprint = ferry_peer_get_fingerprint (peer);
+
+  return fingerprint != NULL ? ferry_hex_encode (fingerprint, FERRY_SHA256_LEN) : NULL;
+}
+
+/* Sends a Ferry peer that acknowledges, oldest first, what we wrote and it has not
+ * acknowledged: what it missed while away, or everything kept when it is new to the room. */
+static void
+catch_up (FerryRoom *self,
+          FerryPeer *peer)
+{
+  g_autofree char *fingerprint = NULL;
+  guint n = 0;
+
+  if (!ferry_peer_has_capability (peer, "chat-ack") || (fingerprint = fingerprint_hex (peer)) == NULL)
+    return;
+
+  prune_history (self);
+  for (GList *l = self->history.head; l != NULL; l = l->next)
+    {
+      ChatEntry *entry = l->data;
+      g_autoptr(FerryPeerMessage) message = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (entry->from != NULL || g_hash_table_contains (entry->done, fingerprint))
+        continue;
+      message = ferry_peer_message_new_chat_full (entry->text, entry->id, entry->time);
+      if (!ferry_peer_send_message (peer, message, &error))
+        {
+          g_debug ("Could not catch %s up: %s", ferry_peer_get_display_name (peer), error->message);
+          return;
+        }
+      n++;
+    }
+  if (n > 0)
+    g_debug ("Sent %u missed messages to %s", n, ferry_peer_get_display_name (peer));
 }
 
 /* Peers */
@@ -101,17 +217,78 @@ peer_connected_cb (FerryPeer  *peer,
 
   if (ferry_peer_get_connected (peer) && !find_connected (self, peer, &position))
     {
+      g_autoptr(FerryPeer) ref = g_object_ref (peer);
+
       g_list_store_append (self->connected, peer);
       g_signal_emit (self, signals[PEER_JOINED], 0, peer);
+      /* In a plain room the hello comes after this: see peer_kind_cb (). */
+      if (ferry_peer_get_kind (peer) == FERRY_PEER_KIND_FERRY && find_connected (self, peer, &position))
+        catch_up (self, peer);
     }
 }
 
 static void
-peer_message_cb (FerryPeer  *peer,
-                 const char *text,
-                 FerryRoom  *self)
+peer_kind_cb (FerryPeer  *peer,
+              GParamSpec *pspec,
+              FerryRoom  *self)
 {
-  g_signal_emit (self, signals[MESSAGE], 0, peer, text);
+  guint position;
+
+  /* The kind changes once, so this and peer_connected_cb () catch a peer up once. */
+  if (ferry_peer_get_kind (peer) == FERRY_PEER_KIND_FERRY && find_connected (self, peer, &position))
+    catch_up (self, peer);
+}
+
+static void
+peer_chat_cb (FerryPeer  *peer,
+              const char *text,
+              const char *id,
+              gint64      time,
+              FerryRoom  *self)
+{
+  g_autoptr(FerryRoom) ref = g_object_ref (self);
+  g_autoptr(FerryPeerMessage) ack = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* A message we have is not shown again, but acknowledged again: the sender sends it again
+   * until an acknowledgement arrives (ours may have been lost with a connection). */
+  if (id == NULL || !g_hash_table_contains (self->history_ids, id))
+    {
+      if (id != NULL)
+        {
+          g_autofree char *from = fingerprint_hex (peer);
+
+          keep_chat (self, id, time, NULL, from != NULL ? from : "");
+        }
+      g_signal_emit (self, signals[CHAT_MESSAGE], 0, peer, text, id, time);
+      g_signal_emit (self, signals[MESSAGE], 0, peer, text);
+    }
+  if (id == NULL)
+    return;
+
+  ack = ferry_peer_message_new_chat_ack (id);
+  if (!ferry_peer_send_message (peer, ack, &error))
+    g_debug ("Could not acknowledge a message of %s: %s", ferry_peer_get_display_name (peer),
+             error->message);
+}
+
+static void
+peer_peer_message_cb (FerryPeer        *peer,
+                      FerryPeerMessage *message,
+                      FerryRoom        *self)
+{
+  g_autofree char *fingerprint = NULL;
+  ChatEntry *entry;
+
+  /* Transfer messages are for the transfer layer. */
+  if (message->type != FERRY_PEER_MESSAGE_CHAT_ACK ||
+      (entry = g_hash_table_lookup (self->history_ids, message->chat_ack.id)) == NULL ||
+      entry->from != NULL || (fingerprint = fingerprint_hex (peer)) == NULL)
+    return;
+
+  /* Every copy is acknowledged: report the first. */
+  if (g_hash_table_add (entry->done, g_steal_pointer (&fingerprint)))
+    g_signal_emit (self, signals[MESSAGE_DELIVERED], 0, peer, entry->id);
 }
 
 static void
@@ -154,7 +331,9 @@ ensure_peer (FerryRoom  *self,
                           self->display_name);
   g_hash_table_insert (self->peers, g_strdup (id), peer);
   g_signal_connect (peer, "notify::connected", G_CALLBACK (peer_connected_cb), self);
-  g_signal_connect (peer, "message", G_CALLBACK (peer_message_cb), self);
+  g_signal_connect (peer, "notify::kind", G_CALLBACK (peer_kind_cb), self);
+  g_signal_connect (peer, "chat-message", G_CALLBACK (peer_chat_cb), self);
+  g_signal_connect (peer, "peer-message", G_CALLBACK (peer_peer_message_cb), self);
   g_signal_connect (peer, "error", G_CALLBACK (peer_error_cb), self);
   g_signal_connect (peer, "closed", G_CALLBACK (peer_closed_cb), self);
   return peer;
@@ -457,33 +636,79 @@ ferry_room_leave (FerryRoom *self)
     }
 }
 
+static gboolean
+check_anybody (FerryRoom  *self,
+               GError    **error)
+{
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->connected)) > 0)
+    return TRUE;
+  g_set_error_literal (error, FERRY_PEER_ERROR, FERRY_PEER_ERROR_NOT_CONNECTED,
+                       _("Nobody else is in the room yet"));
+  return FALSE;
+}
+
 gboolean
 ferry_room_send_chat (FerryRoom   *self,
                       const char  *text,
                       GError     **error)
 {
-  guint n;
+  g_autofree char *id = NULL;
 
   g_return_val_if_fail (FERRY_IS_ROOM (self), FALSE);
   g_return_val_if_fail (text != NULL, FALSE);
 
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->connected));
-  if (n == 0)
+  /* Empty text is sent to nobody (ferry_peer_send_chat () skips it), so it is not kept either. */
+  if (*text == '\0')
+    return check_anybody (self, error);
+  id = ferry_room_send_chat_full (self, text, NULL, error);
+  return id != NULL;
+}
+
+char *
+ferry_room_send_chat_full (FerryRoom   *self,
+                           const char  *text,
+                           gint64      *time,
+                           GError     **error)
+{
+  guint8 bytes[16];
+  g_autofree char *id = NULL;
+  ChatEntry *entry;
+  guint n;
+
+  g_return_val_if_fail (FERRY_IS_ROOM (self), NULL);
+  g_return_val_if_fail (text != NULL && *text != '\0', NULL);
+
+  if (!check_anybody (self, error))
+    return NULL;
+  if (!g_utf8_validate (text, -1, NULL))
     {
-      g_set_error_literal (error, FERRY_PEER_ERROR, FERRY_PEER_ERROR_NOT_CONNECTED,
-                           _("Nobody else is in the room yet"));
-      return FALSE;
+      g_set_error_literal (error, FERRY_PEER_ERROR, FERRY_PEER_ERROR_PROTOCOL,
+                           _("The message is not valid UTF-8 text"));
+      return NULL;
     }
 
+  ferry_random_bytes (bytes, sizeof bytes);
+  id = ferry_base64url_encode (bytes, sizeof bytes);
+  entry = keep_chat (self, id, g_get_real_time () / 1000, text, NULL);
+  if (time != NULL)
+    *time = entry->time;
+
+  /* Peers that fail to get it now get it when they come back. */
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->connected));
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(FerryPeer) peer = g_list_model_get_item (G_LIST_MODEL (self->connected), i);
       g_autoptr(GError) local_error = NULL;
+      g_autofree char *fingerprint = fingerprint_hex (peer);
 
-      if (!ferry_peer_send_chat (peer, text, &local_error))
+      if (!ferry_peer_send_chat_full (peer, text, entry->id, entry->time, &local_error))
         g_debug ("Could not send to %s: %s", ferry_peer_get_display_name (peer), local_error->message);
+      /* Without the id it cannot acknowledge: should its hello come next (a Ferry peer we wrote
+       * to before it said so), the catch-up must not show it the message a second time. */
+      else if (!ferry_peer_has_capability (peer, "chat-ack") && fingerprint != NULL)
+        g_hash_table_add (entry->done, g_steal_pointer (&fingerprint));
     }
-  return TRUE;
+  return g_steal_pointer (&id);
 }
 
 /* GObject */
@@ -516,6 +741,8 @@ ferry_room_finalize (GObject *object)
   ferry_rtc_config_unref (self->config);
   g_free (self->display_name);
   g_free (self->peer_id_hex);
+  g_queue_clear_full (&self->history, (GDestroyNotify) chat_entry_free);
+  g_hash_table_unref (self->history_ids);
   g_main_context_unref (self->context);
 
   G_OBJECT_CLASS (ferry_room_parent_class)->finalize (object);
@@ -598,6 +825,12 @@ ferry_room_class_init (FerryRoomClass *klass)
   signals[MESSAGE] =
     g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 2, FERRY_TYPE_PEER, G_TYPE_STRING);
+  signals[CHAT_MESSAGE] =
+    g_signal_new ("chat-message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 4, FERRY_TYPE_PEER, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64);
+  signals[MESSAGE_DELIVERED] =
+    g_signal_new ("message-delivered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, FERRY_TYPE_PEER, G_TYPE_STRING);
   signals[PEER_ERROR] =
     g_signal_new ("peer-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 2, FERRY_TYPE_PEER, G_TYPE_ERROR);
@@ -610,6 +843,8 @@ ferry_room_init (FerryRoom *self)
   self->announcing = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) announce_free);
   self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->connected = g_list_store_new (FERRY_TYPE_PEER);
+  g_queue_init (&self->history);
+  self->history_ids = g_hash_table_new (g_str_hash, g_str_equal);
   self->mesh_retry_ms = G_PARAM_SPEC_UINT (properties[PROP_MESH_RETRY])->default_value;
   self->n_offers = G_PARAM_SPEC_UINT (properties[PROP_OFFERS])->default_value;
 }

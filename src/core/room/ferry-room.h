@@ -26,7 +26,13 @@ G_DECLARE_FINAL_TYPE (FerryRoom, ferry_room, FERRY, ROOM, GObject)
 /* Signals:
  *   ::peer-joined (FerryPeer)          a peer is connected (in a secret room: and verified)
  *   ::peer-left (FerryPeer)            its last connection closed
- *   ::message (FerryPeer, text)        chat
+ *   ::message (FerryPeer, text)        chat, once per message id
+ *   ::chat-message (FerryPeer, text, id, time)  the same, just before ::message, with the
+ *                                      message's id (%NULL from peers that send none) and the
+ *                                      author's time (ms since 1970, or
+ *                                      FERRY_PEER_MESSAGE_NO_TIME)
+ *   ::message-delivered (FerryPeer, id)  the peer acknowledged a message we sent (the first time
+ *                                      for that peer's certificate)
  *   ::peer-error (FerryPeer, GError)   a connection failed or was refused (e.g. authentication)
  * Properties:
  *   mesh-retry   guint  ms before re-announcing while the swarm has peers we lack (default 5000)
@@ -43,9 +49,18 @@ void                ferry_room_join             (FerryRoom            *self);
 /* Says "stopped" to the trackers and closes every connection. */
 void                ferry_room_leave            (FerryRoom            *self);
 
-/* Sends to every connected peer; fails only when nobody is connected. */
+/* Sends to every connected peer; fails only when nobody is connected (or @text is not UTF-8). */
 gboolean            ferry_room_send_chat        (FerryRoom            *self,
                                                  const char           *text,
+                                                 GError              **error);
+/* The same for non-empty @text, returning the message's id (::message-delivered names it) and
+ * setting @time (nullable) to the time it carries, in ms since 1970.  The message is kept for a
+ * day (at most the latest 200 of the room), and sent again to each Ferry peer that acknowledges
+ * messages and has not acknowledged this one when it joins, after it was away or for the first
+ * time (docs/PROTOCOL.md, "Missed messages"). */
+char               *ferry_room_send_chat_full   (FerryRoom            *self,
+                                                 const char           *text,
+                                                 gint64               *time,
                                                  GError              **error);
 
 FerryRoomLink      *ferry_room_get_link         (FerryRoom            *self);
