@@ -218,14 +218,16 @@ handle_hello (FerryPeer  *self,
   c->hello = TRUE;
   g_strfreev (self->caps);
   self->caps = g_steal_pointer (&hello->caps);
-  set_kind (self, FERRY_PEER_KIND_FERRY);
-  close_duplicates (self, c);
+  /* The name first: whoever reacts to the peer becoming a Ferry peer (an offer of files, say)
+   * already shows it by its name. */
   if (hello->name != NULL && *hello->name != '\0' && g_strcmp0 (hello->name, self->display_name) != 0)
     {
       g_free (self->display_name);
       self->display_name = g_strdup (hello->name);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPLAY_NAME]);
     }
+  set_kind (self, FERRY_PEER_KIND_FERRY);
+  close_duplicates (self, c);
 }
 
 /* Receiving */
