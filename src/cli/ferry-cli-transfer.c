@@ -459,6 +459,8 @@ state_cb (FerryTransfer *transfer,
 
           json_builder_set_member_name (builder, "peer");
           json_builder_add_string_value (builder, ferry_transfer_get_peer_name (transfer));
+          json_builder_set_member_name (builder, "carried");
+          json_builder_add_int_value (builder, ferry_transfer_get_bytes_carried (transfer));
           print_json (self, builder);
         }
       else
@@ -533,6 +535,18 @@ follow (Cli           *self,
   g_signal_connect (transfer, "file-failed", G_CALLBACK (file_failed_cb), self);
 }
 
+/* Running the command again is the user asking to go on: a transfer kept from an earlier run
+ * that stopped on an error of this side (a full disk, an unreadable file) is resumed. */
+static void
+follow_kept (Cli           *self,
+             FerryTransfer *transfer)
+{
+  print_offer (self, transfer, TRUE);
+  follow (self, transfer);
+  if (ferry_transfer_get_paused_locally (transfer))
+    ferry_transfer_resume (transfer, NULL);
+}
+
 static void
 followed_free (gpointer data)
 {
@@ -574,8 +588,13 @@ offer_to (Cli       *self,
       print_error (self, NULL, error->message);
       return;
     }
-  print_offer (self, transfer, ferry_transfer_get_state (transfer) != FERRY_TRANSFER_STATE_OFFERED);
-  follow (self, transfer);
+  if (ferry_transfer_get_state (transfer) == FERRY_TRANSFER_STATE_OFFERED)
+    {
+      print_offer (self, transfer, FALSE);
+      follow (self, transfer);
+    }
+  else
+    follow_kept (self, transfer);
 }
 
 static void
@@ -693,8 +712,7 @@ resumed_peer_cb (FerryTransfer *transfer,
   if (ferry_transfer_get_peer (transfer) == NULL || ferry_transfer_is_finished (transfer))
     return;
   g_signal_handlers_disconnect_by_func (transfer, resumed_peer_cb, self);
-  print_offer (self, transfer, TRUE);
-  follow (self, transfer);
+  follow_kept (self, transfer);
 }
 
 static void

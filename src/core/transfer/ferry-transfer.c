@@ -62,6 +62,7 @@ struct _FerryTransfer
   gboolean                paused_remotely;
   guint64                 bytes_done;
   guint64                 session_base;
+  guint64                 carried_before; /* file bytes of this process's ended sessions */
   gint64                  last_notify_us;
 
   FerryDataChannel       *channel;
@@ -198,6 +199,7 @@ reset_session_base (FerryTransfer *self,
 static void
 stop_session (FerryTransfer *self)
 {
+  self->carried_before += session_bytes (self);
   if (self->sender != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->sender, self);
@@ -377,6 +379,18 @@ sender_progress_cb (FerryFileSender *sender,
   update_bytes_done (self, FALSE);
 }
 
+/* What the receiver is told of an error of the sender: its messages name local paths, which are
+ * none of the receiver's business. */
+static const char *
+sender_error_for_peer (const GError *error)
+{
+  if (g_error_matches (error, FERRY_FILE_SENDER_ERROR, FERRY_FILE_SENDER_ERROR_SOURCE_CHANGED))
+    return _("The file changed on the sender’s computer after it was offered");
+  if (error->domain == G_IO_ERROR)
+    return _("The sender could not read the file");
+  return _("The transfer failed on the sender’s side");
+}
+
 static void
 sender_file_refused_cb (FerryFileSender *sender,
                         guint            index,
@@ -384,7 +398,7 @@ sender_file_refused_cb (FerryFileSender *sender,
                         FerryTransfer   *self)
 {
   /* The source changed since the offer: never mixed into the receiver's old bytes. */
-  send_message (self, ferry_peer_message_new_file_failed (self->id, index, error->message));
+  send_message (self, ferry_peer_message_new_file_failed (self->id, index, sender_error_for_peer (error)));
   fail_file (self, index, error->message);
   save (self, TRUE);
 }
@@ -427,7 +441,7 @@ sender_failed_cb (FerryFileSender *sender,
       set_state (self, FERRY_TRANSFER_STATE_WAITING, NULL);
       return;
     }
-  send_message (self, ferry_peer_message_new_cancel (self->id, error->message));
+  send_message (self, ferry_peer_message_new_cancel (self->id, sender_error_for_peer (error)));
   set_state (self, FERRY_TRANSFER_STATE_FAILED, error->message);
 }
 
@@ -1851,6 +1865,13 @@ ferry_transfer_get_bytes_done (FerryTransfer *self)
 {
   g_return_val_if_fail (FERRY_IS_TRANSFER (self), 0);
   return self->bytes_done;
+}
+
+guint64
+ferry_transfer_get_bytes_carried (FerryTransfer *self)
+{
+  g_return_val_if_fail (FERRY_IS_TRANSFER (self), 0);
+  return self->carried_before + session_bytes (self);
 }
 
 const char *

@@ -89,6 +89,9 @@ const char            *ferry_transfer_get_room_link      (FerryTransfer *self);
 const char            *ferry_transfer_get_peer_fingerprint (FerryTransfer *self);
 guint64                ferry_transfer_get_total          (FerryTransfer *self);
 guint64                ferry_transfer_get_bytes_done     (FerryTransfer *self);
+/* File bytes this process sent or received for the transfer over every session, counting bytes
+ * that travelled again after an interruption (bytes-done counts each byte once). */
+guint64                ferry_transfer_get_bytes_carried  (FerryTransfer *self);
 const char            *ferry_transfer_get_reason         (FerryTransfer *self);
 gboolean               ferry_transfer_get_paused_locally (FerryTransfer *self);
 gboolean               ferry_transfer_get_paused_remotely (FerryTransfer *self);
