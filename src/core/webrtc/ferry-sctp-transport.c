@@ -221,7 +221,7 @@ usrsctp_global_init (void)
       usrsctp_sysctl_set_sctp_max_burst_default (10);
       usrsctp_sysctl_set_sctp_default_cc_module (SCTP_CC_RFC2581);
       usrsctp_sysctl_set_sctp_delayed_sack_time_default (20);
-      usrsctp_sysctl_set_sctp_rto_min_default (200);
+      usrsctp_sysctl_set_sctp_rto_min_default (1000);
       usrsctp_sysctl_set_sctp_rto_max_default (10000);
       usrsctp_sysctl_set_sctp_rto_initial_default (1000);
       usrsctp_sysctl_set_sctp_init_rto_max_default (10000);
@@ -1123,7 +1123,7 @@ ferry_sctp_transport_new (FerryDtlsTransport  *dtls,
   paddr.spp_pathmaxrxt = 5;
   rto.srto_initial = MIN (1000, step_ms);
   rto.srto_max = step_ms;
-  rto.srto_min = MIN (200, step_ms);
+  rto.srto_min = MIN (1000, step_ms);
   assoc.sasoc_asocmaxrxt = 5;
 
   if (!set_option (self, SOL_SOCKET, SO_LINGER, &linger, sizeof linger, "SO_LINGER", error) ||
