@@ -9,6 +9,7 @@
 #include "ferry-cli-room.h"
 #include "ferry-defaults.h"
 #include "ferry-room-enums.h"
+#include "ferry-session.h"
 #include "ferry-signalling-enums.h"
 #include "ferry-text.h"
 #include "ferry-tracker-client.h"
@@ -149,10 +150,9 @@ ferry_cli_room_new (const char          *command,
     options->name = g_settings_get_string (settings, "display-name");
   if (options->name != NULL && *options->name == '\0')
     g_clear_pointer (&options->name, g_free);
-  config = ferry_rtc_config_new ();
-  /* libnice takes one STUN server. */
-  if (options->stun[0] != NULL &&
-      !ferry_rtc_config_add_ice_server (config, options->stun[0], NULL, NULL, &error))
+  /* The app builds its configuration the same way. */
+  if (!(config = ferry_session_rtc_config_new ((const char * const *) options->stun, NULL, FALSE,
+                                               &error)))
     {
       g_printerr ("ferry-cli %s: %s\n", command, error->message);
       *status = 2;

@@ -18,6 +18,7 @@
 
 #include "ferry-cli.h"
 #include "ferry-cli-room.h"
+#include "ferry-session.h"
 #include "ferry-text.h"
 #include "ferry-transfer-enums.h"
 #include "ferry-transfer-manager.h"
@@ -925,14 +926,8 @@ ferry_cli_receive (int    argc,
 
   if (dir == NULL && settings != NULL)
     dir = g_settings_get_string (settings, "download-folder");
-  if (dir == NULL || *dir == '\0')
-    {
-      const char *downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
-
-      g_free (dir);
-      dir = g_strdup (downloads ? downloads : g_get_home_dir ());
-    }
-  self.dir = g_file_new_for_commandline_arg (dir);
+  self.dir = dir != NULL && *dir != '\0' ? g_file_new_for_commandline_arg (dir)
+                                         : ferry_session_get_default_download_folder ();
   self.input = g_data_input_stream_new (g_unix_input_stream_new (0, FALSE));
   g_object_unref (g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (self.input)));
   g_queue_init (&self.questions);

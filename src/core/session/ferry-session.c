@@ -1,0 +1,1206 @@
+/* ferry-session.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Two threads share one Core: the GUI thread (the main context the session was created on) and
+ * the network thread (its own main context, where every FerryRoom, FerryPeer and tracker lives).
+ * They never call into each other's objects.  Each side posts plain values to the other's
+ * mailbox: a queue under a mutex, drained in order by one source on the receiving context, so
+ * that what happened on the network thread reaches the GUI in the order it happened.
+ *
+ * Rooms are named across the threads by a handle number, looked up on each side in a table of
+ * its own.  A report about a room the GUI has left or forgotten, or one that arrives after
+ * shutdown, finds nothing under its handle (or no session) and is dropped: no pointer to an
+ * object of one thread ever travels to the other.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "ferry-crypto.h"
+#include "ferry-defaults.h"
+#include "ferry-identity.h"
+#include "ferry-room.h"
+#include "ferry-session-private.h"
+#include "ferry-source.h"
+#include "ferry-transfer-manager.h"
+
+/* How long a left room stays alive so that its "stopped" to the trackers and the closing of its
+ * connections reach the others (ferry-cli waits as long before it exits). */
+#define LEAVE_GRACE_MS 300
+
+typedef struct _Core Core;
+typedef void (*Job) (Core     *core,
+                     gpointer  data);
+
+typedef struct {
+  Job            run;
+  gpointer       data;
+  GDestroyNotify free;
+} Item;
+
+typedef struct {
+  GMainContext *context;     /* where the items run */
+  GSourceFunc   deliver;
+  GMutex        lock;
+  GQueue        items;       /* Item, under lock */
+  gboolean      scheduled;   /* a deliver source is attached, under lock */
+} Mailbox;
+
+struct _Core
+{
+  Mailbox               to_network;
+  Mailbox               to_gui;
+  GMainLoop            *loop;             /* the network thread's */
+
+  /* Set before the network thread starts, read-only afterwards. */
+  char                 *identity_path;
+  GFile                *state_dir;
+
+  /* GUI thread only: %NULL once shut down. */
+  FerrySession         *session;
+
+  /* Network thread only. */
+  FerryIdentity        *identity;
+  GError               *identity_error;
+  FerryTransferManager *manager;
+  GHashTable           *rooms;            /* handle → NetRoom */
+  GPtrArray            *leaving;          /* FerryRoom left less than LEAVE_GRACE_MS ago */
+};
+
+struct _FerrySession
+{
+  GObject      parent_instance;
+
+  Core        *core;
+  GThread     *thread;            /* %NULL once shut down */
+  GListStore  *rooms;             /* FerrySessionRoom */
+  GHashTable  *rooms_by_handle;   /* handle → FerrySessionRoom in rooms */
+  guint        last_handle;
+
+  char        *display_name;
+  GFile       *download_folder;
+  GStrv        trackers;
+  GStrv        stun_servers;
+  GVariant    *turn_servers;
+  gboolean     relay_only;
+  char        *identity_path;
+  GFile       *state_dir;
+};
+
+G_DEFINE_FINAL_TYPE (FerrySession, ferry_session, G_TYPE_OBJECT)
+G_DEFINE_QUARK (ferry-session-error-quark, ferry_session_error)
+
+enum {
+  PROP_0,
+  PROP_DISPLAY_NAME,
+  PROP_DOWNLOAD_FOLDER,
+  PROP_TRACKERS,
+  PROP_STUN_SERVERS,
+  PROP_TURN_SERVERS,
+  PROP_RELAY_ONLY,
+  PROP_IDENTITY_PATH,
+  PROP_STATE_DIR,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void forget_room (FerrySession *self, FerrySessionRoom *room);
+
+/* Mailboxes */
+
+static Core *
+core_ref (Core *core)
+{
+  return g_atomic_rc_box_acquire (core);
+}
+
+static void
+item_free (Item *item)
+{
+  if (item->free != NULL)
+    item->free (item->data);
+  g_free (item);
+}
+
+static void
+mailbox_init (Mailbox      *box,
+              GMainContext *context,
+              GSourceFunc   deliver)
+{
+  box->context = context;
+  box->deliver = deliver;
+  g_mutex_init (&box->lock);
+  g_queue_init (&box->items);
+}
+
+/* Whichever thread lets go of the core last: the items only hold copied values. */
+static void
+mailbox_clear (Mailbox *box)
+{
+  g_queue_clear_full (&box->items, (GDestroyNotify) item_free);
+  g_mutex_clear (&box->lock);
+  g_main_context_unref (box->context);
+}
+
+static void
+core_clear (Core *core)
+{
+  mailbox_clear (&core->to_network);
+  mailbox_clear (&core->to_gui);
+  g_main_loop_unref (core->loop);
+  g_free (core->identity_path);
+  g_object_unref (core->state_dir);
+}
+
+static void
+core_unref (Core *core)
+{
+  g_atomic_rc_box_release_full (core, (GDestroyNotify) core_clear);
+}
+
+static void
+run_mailbox (Core    *core,
+             Mailbox *box)
+{
+  GQueue items = G_QUEUE_INIT;
+  Item *item;
+
+  g_mutex_lock (&box->lock);
+  items = box->items;
+  g_queue_init (&box->items);
+  box->scheduled = FALSE;
+  g_mutex_unlock (&box->lock);
+
+  while ((item = g_queue_pop_head (&items)) != NULL)
+    {
+      item->run (core, item->data);
+      item_free (item);
+    }
+}
+
+static gboolean
+deliver_to_network_cb (gpointer data)
+{
+  Core *core = data;
+
+  run_mailbox (core, &core->to_network);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+deliver_to_gui_cb (gpointer data)
+{
+  Core *core = data;
+
+  run_mailbox (core, &core->to_gui);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+post (Core           *core,
+      Mailbox        *box,
+      Job             run,
+      gpointer        data,
+      GDestroyNotify  free_func)
+{
+  Item *item = g_new (Item, 1);
+  gboolean schedule;
+
+  *item = (Item) { run, data, free_func };
+  g_mutex_lock (&box->lock);
+  g_queue_push_tail (&box->items, item);
+  schedule = !box->scheduled;
+  box->scheduled = TRUE;
+  g_mutex_unlock (&box->lock);
+
+  /* One source runs everything queued until it runs.  The posting thread never owns the other
+   * thread's context, so g_main_context_invoke_full () always attaches an idle there rather
+   * than running the items here. */
+  if (schedule)
+    g_main_context_invoke_full (box->context, G_PRIORITY_DEFAULT, box->deliver, core_ref (core),
+                                (GDestroyNotify) core_unref);
+}
+
+/* Reports, from the network thread to the GUI */
+
+/* What happened to a room, in copied values; each kind of report fills in what it needs. */
+typedef struct {
+  guint                  handle;
+  FerrySessionRoomState  room_state;
+  GError                *error;
+  guint                  tracker_index;
+  char                  *tracker_url;
+  FerryTrackerState      tracker_state;
+  char                  *tracker_error;
+  FerrySessionPeerInfo  *peer;
+  char                  *peer_id;
+  FerrySessionPeerState  peer_state;
+  char                  *author;
+  char                  *text;
+  char                  *message_id;
+  gint64                 time;
+  gboolean               outgoing;
+} Report;
+
+static Report *
+report_new (guint handle)
+{
+  Report *report = g_new0 (Report, 1);
+
+  report->handle = handle;
+  return report;
+}
+
+static void
+report_free (Report *report)
+{
+  g_clear_error (&report->error);
+  g_free (report->tracker_url);
+  g_free (report->tracker_error);
+  g_clear_pointer (&report->peer, _ferry_session_peer_info_free);
+  g_free (report->peer_id);
+  g_free (report->author);
+  g_free (report->text);
+  g_free (report->message_id);
+  g_free (report);
+}
+
+static void
+post_report (Core   *core,
+             Job     apply,
+             Report *report)
+{
+  post (core, &core->to_gui, apply, report, (GDestroyNotify) report_free);
+}
+
+/* The room a report is about, on the GUI thread, or %NULL when it is gone. */
+static FerrySessionRoom *
+gui_room (Core   *core,
+          Report *report)
+{
+  if (core->session == NULL)
+    return NULL;
+  return g_hash_table_lookup (core->session->rooms_by_handle, GUINT_TO_POINTER (report->handle));
+}
+
+static void
+apply_room_state (Core     *core,
+                  gpointer  data)
+{
+  Report *report = data;
+  FerrySessionRoom *room = gui_room (core, report);
+
+  if (room == NULL)
+    return;
+  if (report->room_state == FERRY_SESSION_ROOM_LEFT)
+    forget_room (core->session, room);
+  else
+    _ferry_session_room_set_state (room, report->room_state);
+}
+
+static void
+apply_room_error (Core     *core,
+                  gpointer  data)
+{
+  Report *report = data;
+  FerrySessionRoom *room = gui_room (core, report);
+
+  if (room != NULL)
+    _ferry_session_room_report_error (room, report->error);
+}
+
+static void
+apply_tracker (Core     *core,
+               gpointer  data)
+{
+  Report *report = data;
+  FerrySessionRoom *room = gui_room (core, report);
+
+  if (room != NULL)
+    _ferry_session_room_update_tracker (room, report->tracker_index, report->tracker_url,
+                                        report->tracker_state, report->tracker_error);
+}
+
+static void
+apply_peer (Core     *core,
+            gpointer  data)
+{
+  Report *report = data;
+  FerrySessionRoom *room = gui_room (core, report);
+
+  if (room != NULL)
+    _ferry_session_room_update_peer (room, report->peer);
+}
+
+static void
+apply_peer_gone (Core     *core,
+                 gpointer  data)
+{
+  Report *report = data;
+  FerrySessionRoom *room = gui_room (core, report);
+
+  if (room != NULL)
+    _ferry_session_room_remove_peer (room, report->peer_id, report->peer_state);
+}
+
+static void
+apply_chat (Core     *core,
+            gpointer  data)
+{
+  Report *report = data;
+  FerrySessionRoom *room = gui_room (core, report);
+  g_autoptr(FerryChatMessage) message = NULL;
+
+  if (room == NULL)
+    return;
+  message = _ferry_chat_message_new (report->author, report->text, report->message_id,
+                                     report->time, report->outgoing);
+  _ferry_session_room_add_message (room, message);
+}
+
+static void
+apply_delivered (Core     *core,
+                 gpointer  data)
+{
+  Report *report = data;
+  FerrySessionRoom *room = gui_room (core, report);
+
+  if (room != NULL)
+    _ferry_session_room_mark_delivered (room, report->message_id);
+}
+
+/* The network side of a room */
+
+typedef struct {
+  Core                  *core;
+  guint                  handle;
+  FerryRoom             *room;
+  GHashTable            *peers;   /* FerryPeer → NetPeer, the peers that joined */
+  FerrySessionRoomState  state;   /* as last reported */
+} NetRoom;
+
+typedef struct {
+  NetRoom   *room;
+  FerryPeer *peer;
+  gboolean   failed;              /* its last connection broke */
+} NetPeer;
+
+static void
+report_room_state (NetRoom *self)
+{
+  GPtrArray *trackers = ferry_room_get_trackers (self->room);
+  gboolean reached = g_hash_table_size (self->peers) > 0;
+  gboolean all_failed = TRUE;
+  FerrySessionRoomState state;
+  Report *report;
+
+  for (guint i = 0; i < trackers->len; i++)
+    {
+      FerryTrackerState tracker_state = ferry_tracker_client_get_state (g_ptr_array_index (trackers, i));
+
+      reached |= tracker_state == FERRY_TRACKER_STATE_CONNECTED;
+      all_failed &= tracker_state == FERRY_TRACKER_STATE_FAILED;
+    }
+  state = reached ? FERRY_SESSION_ROOM_JOINED : all_failed ? FERRY_SESSION_ROOM_OFFLINE
+                                                           : FERRY_SESSION_ROOM_JOINING;
+  if (state == self->state)
+    return;
+  self->state = state;
+  report = report_new (self->handle);
+  report->room_state = state;
+  post_report (self->core, apply_room_state, report);
+}
+
+static void
+report_tracker (NetRoom            *self,
+                FerryTrackerClient *tracker)
+{
+  Report *report;
+  guint index;
+
+  if (!g_ptr_array_find (ferry_room_get_trackers (self->room), tracker, &index))
+    return;
+  report = report_new (self->handle);
+  report->tracker_index = index;
+  report->tracker_url = g_strdup (ferry_tracker_client_get_url (tracker));
+  report->tracker_state = ferry_tracker_client_get_state (tracker);
+  report->tracker_error = g_strdup (ferry_tracker_client_get_failure_reason (tracker));
+  post_report (self->core, apply_tracker, report);
+}
+
+static void
+tracker_changed_cb (FerryTrackerClient *tracker,
+                    GParamSpec         *pspec,
+                    NetRoom            *self)
+{
+  report_tracker (self, tracker);
+  report_room_state (self);
+}
+
+static FerrySessionPeerState
+net_peer_state (NetPeer *np)
+{
+  if (ferry_peer_get_connected (np->peer))
+    return FERRY_SESSION_PEER_CONNECTED;
+  return np->failed ? FERRY_SESSION_PEER_FAILED : FERRY_SESSION_PEER_CONNECTING;
+}
+
+static void
+report_peer (NetPeer *np)
+{
+  const guint8 *fingerprint = ferry_peer_get_fingerprint (np->peer);
+  Report *report = report_new (np->room->handle);
+  FerrySessionPeerInfo *info = g_new0 (FerrySessionPeerInfo, 1);
+
+  info->id = g_strdup (ferry_peer_get_id (np->peer));
+  info->display_name = g_strdup (ferry_peer_get_display_name (np->peer));
+  info->kind = ferry_peer_get_kind (np->peer);
+  info->state = net_peer_state (np);
+  info->verified = ferry_peer_get_verified (np->peer);
+  info->verification_code = ferry_peer_get_verification_code (np->peer);
+  info->fingerprint = fingerprint != NULL ? ferry_hex_encode (fingerprint, FERRY_SHA256_LEN) : NULL;
+  info->can_receive_files = ferry_transfer_manager_peer_can_receive (np->peer);
+  report->peer = info;
+  post_report (np->room->core, apply_peer, report);
+}
+
+static void
+peer_changed_cb (FerryPeer  *peer,
+                 GParamSpec *pspec,
+                 NetPeer    *np)
+{
+  if (ferry_peer_get_connected (peer))
+    np->failed = FALSE;
+  report_peer (np);
+}
+
+static void
+net_peer_free (NetPeer *np)
+{
+  g_signal_handlers_disconnect_by_data (np->peer, np);
+  g_object_unref (np->peer);
+  g_free (np);
+}
+
+static void
+peer_joined_cb (FerryRoom *room,
+                FerryPeer *peer,
+                NetRoom   *self)
+{
+  NetPeer *np = g_hash_table_lookup (self->peers, peer);
+
+  if (np == NULL)
+    {
+      np = g_new0 (NetPeer, 1);
+      np->room = self;
+      np->peer = g_object_ref (peer);
+      g_hash_table_insert (self->peers, peer, np);
+      /* Name, kind, verification and connection: every change is a new copy for the GUI. */
+      g_signal_connect (peer, "notify", G_CALLBACK (peer_changed_cb), np);
+    }
+  report_peer (np);
+  report_room_state (self);
+}
+
+static void
+peer_left_cb (FerryRoom *room,
+              FerryPeer *peer,
+              NetRoom   *self)
+{
+  NetPeer *np = g_hash_table_lookup (self->peers, peer);
+  Report *report;
+
+  if (np == NULL)
+    return;
+  report = report_new (self->handle);
+  report->peer_id = g_strdup (ferry_peer_get_id (peer));
+  report->peer_state = np->failed ? FERRY_SESSION_PEER_FAILED : FERRY_SESSION_PEER_LEFT;
+  g_hash_table_remove (self->peers, peer);
+  post_report (self->core, apply_peer_gone, report);
+  report_room_state (self);
+}
+
+static void
+peer_error_cb (FerryRoom    *room,
+               FerryPeer    *peer,
+               const GError *error,
+               NetRoom      *self)
+{
+  NetPeer *np = g_hash_table_lookup (self->peers, peer);
+
+  /* A connection that may be intercepted is for the user to know, whoever it claimed to be.
+   * Other failures of peers that never joined are the room's business: it tries again. */
+  if (g_error_matches (error, FERRY_PEER_ERROR, FERRY_PEER_ERROR_AUTHENTICATION))
+    {
+      Report *report = report_new (self->handle);
+
+      report->error = g_error_copy (error);
+      post_report (self->core, apply_room_error, report);
+    }
+  /* The error comes before the connection is dropped: with one left, the peer loses it. */
+  else if (np != NULL && ferry_peer_get_n_connections (peer) == 1)
+    np->failed = TRUE;
+}
+
+static void
+chat_message_cb (FerryRoom  *room,
+                 FerryPeer  *peer,
+                 const char *text,
+                 const char *id,
+                 gint64      time,
+                 NetRoom    *self)
+{
+  Report *report = report_new (self->handle);
+
+  report->author = g_strdup (ferry_peer_get_display_name (peer));
+  report->text = g_strdup (text);
+  report->message_id = g_strdup (id);
+  /* Plain P2PT peers send no time: their messages show when they arrived. */
+  report->time = time != FERRY_PEER_MESSAGE_NO_TIME ? time : g_get_real_time () / 1000;
+  post_report (self->core, apply_chat, report);
+}
+
+static void
+message_delivered_cb (FerryRoom  *room,
+                      FerryPeer  *peer,
+                      const char *id,
+                      NetRoom    *self)
+{
+  Report *report = report_new (self->handle);
+
+  report->message_id = g_strdup (id);
+  post_report (self->core, apply_delivered, report);
+}
+
+static NetRoom *
+net_room_new (Core      *core,
+              guint      handle,
+              FerryRoom *room)
+{
+  NetRoom *self = g_new0 (NetRoom, 1);
+  GPtrArray *trackers = ferry_room_get_trackers (room);
+
+  self->core = core;
+  self->handle = handle;
+  self->room = g_object_ref (room);
+  self->peers = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) net_peer_free);
+  self->state = FERRY_SESSION_ROOM_JOINING;
+
+  g_signal_connect (room, "peer-joined", G_CALLBACK (peer_joined_cb), self);
+  g_signal_connect (room, "peer-left", G_CALLBACK (peer_left_cb), self);
+  g_signal_connect (room, "peer-error", G_CALLBACK (peer_error_cb), self);
+  g_signal_connect (room, "chat-message", G_CALLBACK (chat_message_cb), self);
+  g_signal_connect (room, "message-delivered", G_CALLBACK (message_delivered_cb), self);
+  for (guint i = 0; i < trackers->len; i++)
+    {
+      FerryTrackerClient *tracker = g_ptr_array_index (trackers, i);
+
+      g_signal_connect (tracker, "notify::state", G_CALLBACK (tracker_changed_cb), self);
+      g_signal_connect (tracker, "notify::failure-reason", G_CALLBACK (tracker_changed_cb), self);
+      /* The GUI learns the trackers from these, in order. */
+      report_tracker (self, tracker);
+    }
+  return self;
+}
+
+static gboolean
+drop_left_room_cb (gpointer data)
+{
+  Core *core = data;
+
+  /* Every room waits as long, so the oldest one is done. */
+  if (core->leaving->len > 0)
+    g_ptr_array_remove_index (core->leaving, 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* Leaves the room and frees @self: the value destructor of core->rooms. */
+static void
+net_room_leave (NetRoom *self)
+{
+  Core *core = self->core;
+  GPtrArray *trackers = ferry_room_get_trackers (self->room);
+
+  /* The GUI has forgotten the room: nothing more of it is reported, leaving included. */
+  g_signal_handlers_disconnect_by_data (self->room, self);
+  for (guint i = 0; i < trackers->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (trackers, i), self);
+  g_hash_table_unref (self->peers);
+
+  ferry_room_leave (self->room);
+  ferry_transfer_manager_remove_room (core->manager, self->room);
+  g_ptr_array_add (core->leaving, g_steal_pointer (&self->room));
+  ferry_source_attach (g_timeout_source_new (LEAVE_GRACE_MS), core->to_network.context,
+                       G_PRIORITY_DEFAULT, drop_left_room_cb, core, NULL);
+  g_free (self);
+}
+
+/* Requests, from the GUI to the network thread */
+
+typedef struct {
+  guint           handle;
+  FerryRoomLink  *link;          /* the network thread's own copy */
+  FerryRtcConfig *config;
+  GStrv           trackers;
+  char           *display_name;
+} JoinRequest;
+
+static void
+join_request_free (JoinRequest *request)
+{
+  g_object_unref (request->link);
+  ferry_rtc_config_unref (request->config);
+  g_strfreev (request->trackers);
+  g_free (request->display_name);
+  g_free (request);
+}
+
+static void
+join_on_network (Core     *core,
+                 gpointer  data)
+{
+  JoinRequest *request = data;
+  g_autoptr(FerryRoom) room = NULL;
+  Report *report;
+
+  if (core->identity == NULL)
+    {
+      report = report_new (request->handle);
+      report->error = g_error_copy (core->identity_error);
+      post_report (core, apply_room_error, report);
+      report = report_new (request->handle);
+      report->room_state = FERRY_SESSION_ROOM_LEFT;
+      post_report (core, apply_room_state, report);
+      return;
+    }
+
+  room = ferry_room_new (request->link, core->identity, request->config,
+                         (const char * const *) request->trackers, request->display_name);
+  g_hash_table_insert (core->rooms, GUINT_TO_POINTER (request->handle),
+                       net_room_new (core, request->handle, room));
+  /* Offers that arrive in the room become transfers even before the GUI shows any. */
+  ferry_transfer_manager_add_room (core->manager, room);
+  ferry_room_join (room);
+}
+
+typedef struct {
+  guint  handle;
+  char  *text;
+} ChatRequest;
+
+static void
+chat_request_free (ChatRequest *request)
+{
+  g_free (request->text);
+  g_free (request);
+}
+
+static void
+send_chat_on_network (Core     *core,
+                      gpointer  data)
+{
+  ChatRequest *request = data;
+  NetRoom *room = g_hash_table_lookup (core->rooms, GUINT_TO_POINTER (request->handle));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  gint64 time = 0;
+  Report *report;
+
+  /* Left meanwhile. */
+  if (room == NULL)
+    return;
+
+  report = report_new (request->handle);
+  if (!(id = ferry_room_send_chat_full (room->room, request->text, &time, &error)))
+    {
+      report->error = g_steal_pointer (&error);
+      post_report (core, apply_room_error, report);
+      return;
+    }
+  report->text = g_steal_pointer (&request->text);
+  report->message_id = g_steal_pointer (&id);
+  report->time = time;
+  report->outgoing = TRUE;
+  post_report (core, apply_chat, report);
+}
+
+static void
+leave_on_network (Core     *core,
+                  gpointer  data)
+{
+  g_hash_table_remove (core->rooms, data);
+}
+
+static gboolean
+quit_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+stop_on_network (Core     *core,
+                 gpointer  data)
+{
+  g_hash_table_remove_all (core->rooms);
+  if (core->leaving->len == 0)
+    g_main_loop_quit (core->loop);
+  else
+    ferry_source_attach (g_timeout_source_new (LEAVE_GRACE_MS), core->to_network.context,
+                         G_PRIORITY_LOW, quit_cb, core->loop, NULL);
+}
+
+/* The network thread */
+
+static gpointer
+network_thread (gpointer data)
+{
+  Core *core = data;
+  GMainContext *context = core->to_network.context;
+
+  g_main_context_push_thread_default (context);
+
+  /* Blocking reads and writes, but no room exists yet: nothing on this thread is kept waiting. */
+  core->identity = ferry_identity_load_or_create (core->identity_path, &core->identity_error);
+  core->manager = ferry_transfer_manager_new (core->state_dir);
+  core->rooms = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) net_room_leave);
+  core->leaving = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_main_loop_run (core->loop);
+
+  /* Every object of the network thread goes on the network thread. */
+  g_clear_pointer (&core->rooms, g_hash_table_unref);
+  g_clear_pointer (&core->leaving, g_ptr_array_unref);
+  g_clear_object (&core->manager);
+  g_clear_object (&core->identity);
+  g_clear_error (&core->identity_error);
+  g_main_context_pop_thread_default (context);
+  core_unref (core);
+  return NULL;
+}
+
+/* The GUI side */
+
+static void
+forget_room (FerrySession     *self,
+             FerrySessionRoom *room)
+{
+  g_autoptr(FerrySessionRoom) ref = g_object_ref (room);
+  guint position;
+
+  g_hash_table_remove (self->rooms_by_handle, GUINT_TO_POINTER (_ferry_session_room_get_handle (room)));
+  if (g_list_store_find (self->rooms, room, &position))
+    g_list_store_remove (self->rooms, position);
+  _ferry_session_room_detach (room);
+}
+
+void
+_ferry_session_send_chat (FerrySession     *self,
+                          FerrySessionRoom *room,
+                          const char       *text)
+{
+  ChatRequest *request = g_new0 (ChatRequest, 1);
+
+  request->handle = _ferry_session_room_get_handle (room);
+  request->text = g_strdup (text);
+  post (self->core, &self->core->to_network, send_chat_on_network, request,
+        (GDestroyNotify) chat_request_free);
+}
+
+void
+_ferry_session_leave (FerrySession     *self,
+                      FerrySessionRoom *room)
+{
+  guint handle = _ferry_session_room_get_handle (room);
+
+  forget_room (self, room);
+  post (self->core, &self->core->to_network, leave_on_network, GUINT_TO_POINTER (handle), NULL);
+}
+
+static FerrySessionRoom *
+find_room (FerrySession  *self,
+           FerryRoomLink *link)
+{
+  guint8 info_hash[FERRY_INFO_HASH_LEN];
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->rooms));
+
+  ferry_room_link_get_info_hash (link, info_hash);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(FerrySessionRoom) room = g_list_model_get_item (G_LIST_MODEL (self->rooms), i);
+      guint8 other[FERRY_INFO_HASH_LEN];
+
+      ferry_room_link_get_info_hash (ferry_session_room_get_link (room), other);
+      if (memcmp (info_hash, other, sizeof info_hash) == 0)
+        return room;
+    }
+  return NULL;
+}
+
+/* The link's own copy for the network thread: a FerryRoomLink is not thread-safe, and the GUI
+ * keeps its own. */
+static FerryRoomLink *
+copy_link (FerryRoomLink  *link,
+           GError        **error)
+{
+  g_autofree char *text = ferry_room_link_to_string (link);
+  FerryRoomLink *copy = ferry_room_link_parse (text, error);
+
+  /* It holds the secret of a secret room. */
+  ferry_memzero (text, strlen (text));
+  return copy;
+}
+
+FerrySessionRoom *
+ferry_session_join (FerrySession   *self,
+                    FerryRoomLink  *link,
+                    GError        **error)
+{
+  g_autoptr(FerryRtcConfig) config = NULL;
+  g_autoptr(FerryRoomLink) copy = NULL;
+  FerrySessionRoom *room;
+  JoinRequest *request;
+
+  g_return_val_if_fail (FERRY_IS_SESSION (self), NULL);
+  g_return_val_if_fail (FERRY_IS_ROOM_LINK (link), NULL);
+  g_return_val_if_fail (self->thread != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if ((room = find_room (self, link)) != NULL)
+    return g_object_ref (room);
+
+  if (!(config = ferry_session_rtc_config_new ((const char * const *) self->stun_servers,
+                                               self->turn_servers, self->relay_only, error)))
+    return NULL;
+  if (self->trackers[0] == NULL && ferry_room_link_get_trackers (link)[0] == NULL)
+    {
+      g_set_error_literal (error, FERRY_SESSION_ERROR, FERRY_SESSION_ERROR_NO_TRACKER,
+                           _("No tracker to meet the others on"));
+      return NULL;
+    }
+  if (!(copy = copy_link (link, error)))
+    return NULL;
+
+  room = _ferry_session_room_new (self, ++self->last_handle, link);
+  g_hash_table_insert (self->rooms_by_handle, GUINT_TO_POINTER (self->last_handle), g_object_ref (room));
+  g_list_store_append (self->rooms, room);
+
+  request = g_new0 (JoinRequest, 1);
+  request->handle = self->last_handle;
+  request->link = g_steal_pointer (&copy);
+  request->config = g_steal_pointer (&config);
+  request->trackers = g_strdupv (self->trackers);
+  request->display_name = self->display_name != NULL && *self->display_name != '\0'
+                            ? g_strdup (self->display_name) : NULL;
+  post (self->core, &self->core->to_network, join_on_network, request,
+        (GDestroyNotify) join_request_free);
+  return room;
+}
+
+GListModel *
+ferry_session_get_rooms (FerrySession *self)
+{
+  g_return_val_if_fail (FERRY_IS_SESSION (self), NULL);
+
+  return G_LIST_MODEL (self->rooms);
+}
+
+void
+ferry_session_shutdown (FerrySession *self)
+{
+  guint n;
+
+  g_return_if_fail (FERRY_IS_SESSION (self));
+
+  if (self->thread == NULL)
+    return;
+
+  while ((n = g_list_model_get_n_items (G_LIST_MODEL (self->rooms))) > 0)
+    {
+      g_autoptr(FerrySessionRoom) room = g_list_model_get_item (G_LIST_MODEL (self->rooms), n - 1);
+
+      forget_room (self, room);
+    }
+  post (self->core, &self->core->to_network, stop_on_network, NULL, NULL);
+  g_thread_join (g_steal_pointer (&self->thread));
+  /* Reports still queued for the GUI find no session and are dropped. */
+  self->core->session = NULL;
+}
+
+FerrySession *
+ferry_session_new (void)
+{
+  return g_object_new (FERRY_TYPE_SESSION, NULL);
+}
+
+/* GObject */
+
+static void
+ferry_session_constructed (GObject *object)
+{
+  FerrySession *self = FERRY_SESSION (object);
+  Core *core = g_atomic_rc_box_new0 (Core);
+
+  G_OBJECT_CLASS (ferry_session_parent_class)->constructed (object);
+
+  if (self->identity_path == NULL)
+    self->identity_path = ferry_identity_get_default_path ();
+  if (self->state_dir == NULL)
+    self->state_dir = ferry_transfer_manager_get_default_state_dir ();
+
+  mailbox_init (&core->to_network, g_main_context_new (), deliver_to_network_cb);
+  mailbox_init (&core->to_gui, g_main_context_ref_thread_default (), deliver_to_gui_cb);
+  core->loop = g_main_loop_new (core->to_network.context, FALSE);
+  core->identity_path = g_strdup (self->identity_path);
+  core->state_dir = g_object_ref (self->state_dir);
+  core->session = self;
+  self->core = core;
+  self->thread = g_thread_new ("ferry-network", network_thread, core_ref (core));
+}
+
+static void
+ferry_session_dispose (GObject *object)
+{
+  FerrySession *self = FERRY_SESSION (object);
+
+  ferry_session_shutdown (self);
+
+  G_OBJECT_CLASS (ferry_session_parent_class)->dispose (object);
+}
+
+static void
+ferry_session_finalize (GObject *object)
+{
+  FerrySession *self = FERRY_SESSION (object);
+
+  core_unref (self->core);
+  g_object_unref (self->rooms);
+  g_hash_table_unref (self->rooms_by_handle);
+  g_free (self->display_name);
+  g_object_unref (self->download_folder);
+  g_strfreev (self->trackers);
+  g_strfreev (self->stun_servers);
+  g_variant_unref (self->turn_servers);
+  g_free (self->identity_path);
+  g_object_unref (self->state_dir);
+
+  G_OBJECT_CLASS (ferry_session_parent_class)->finalize (object);
+}
+
+static void
+ferry_session_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  FerrySession *self = FERRY_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_DISPLAY_NAME:
+      g_value_set_string (value, self->display_name);
+      break;
+    case PROP_DOWNLOAD_FOLDER:
+      g_value_set_object (value, self->download_folder);
+      break;
+    case PROP_TRACKERS:
+      g_value_set_boxed (value, self->trackers);
+      break;
+    case PROP_STUN_SERVERS:
+      g_value_set_boxed (value, self->stun_servers);
+      break;
+    case PROP_TURN_SERVERS:
+      g_value_set_variant (value, self->turn_servers);
+      break;
+    case PROP_RELAY_ONLY:
+      g_value_set_boolean (value, self->relay_only);
+      break;
+    case PROP_IDENTITY_PATH:
+      g_value_set_string (value, self->identity_path);
+      break;
+    case PROP_STATE_DIR:
+      g_value_set_object (value, self->state_dir);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+/* %NULL lists are empty lists, so that a room never sees the difference. */
+static gboolean
+set_strv (GStrv        *field,
+          const GValue *value)
+{
+  const char * const *strv = g_value_get_boxed (value);
+  const char * const empty[] = { NULL };
+
+  if (strv == NULL)
+    strv = empty;
+  if (*field != NULL && g_strv_equal ((const char * const *) *field, strv))
+    return FALSE;
+  g_strfreev (*field);
+  *field = g_strdupv ((char **) strv);
+  return TRUE;
+}
+
+static void
+ferry_session_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  FerrySession *self = FERRY_SESSION (object);
+  gboolean changed = FALSE;
+
+  switch (prop_id)
+    {
+    case PROP_DISPLAY_NAME:
+      if ((changed = g_strcmp0 (self->display_name, g_value_get_string (value)) != 0))
+        {
+          g_free (self->display_name);
+          self->display_name = g_value_dup_string (value);
+        }
+      break;
+    case PROP_DOWNLOAD_FOLDER:
+      {
+        g_autoptr(GFile) folder = g_value_dup_object (value);
+
+        /* %NULL: the default folder. */
+        if (folder == NULL)
+          folder = ferry_session_get_default_download_folder ();
+        if ((changed = self->download_folder == NULL || !g_file_equal (self->download_folder, folder)))
+          g_set_object (&self->download_folder, folder);
+      }
+      break;
+    case PROP_TRACKERS:
+      changed = set_strv (&self->trackers, value);
+      break;
+    case PROP_STUN_SERVERS:
+      changed = set_strv (&self->stun_servers, value);
+      break;
+    case PROP_TURN_SERVERS:
+      {
+        GVariant *servers = g_value_get_variant (value);
+
+        if (servers == NULL)
+          servers = g_variant_new_array (G_VARIANT_TYPE ("(sss)"), NULL, 0);
+        g_variant_ref_sink (servers);
+        if ((changed = self->turn_servers == NULL || !g_variant_equal (self->turn_servers, servers)))
+          {
+            g_clear_pointer (&self->turn_servers, g_variant_unref);
+            self->turn_servers = g_variant_ref (servers);
+          }
+        g_variant_unref (servers);
+      }
+      break;
+    case PROP_RELAY_ONLY:
+      if ((changed = self->relay_only != g_value_get_boolean (value)))
+        self->relay_only = g_value_get_boolean (value);
+      break;
+    case PROP_IDENTITY_PATH:
+      self->identity_path = g_value_dup_string (value);
+      break;
+    case PROP_STATE_DIR:
+      self->state_dir = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+
+  if (changed)
+    g_object_notify_by_pspec (object, pspec);
+}
+
+static void
+ferry_session_class_init (FerrySessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+  const GParamFlags construct = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
+
+  object_class->constructed = ferry_session_constructed;
+  object_class->dispose = ferry_session_dispose;
+  object_class->finalize = ferry_session_finalize;
+  object_class->get_property = ferry_session_get_property;
+  object_class->set_property = ferry_session_set_property;
+
+  properties[PROP_DISPLAY_NAME] = g_param_spec_string ("display-name", NULL, NULL, NULL, flags);
+  properties[PROP_DOWNLOAD_FOLDER] = g_param_spec_object ("download-folder", NULL, NULL, G_TYPE_FILE,
+                                                          flags);
+  properties[PROP_TRACKERS] = g_param_spec_boxed ("trackers", NULL, NULL, G_TYPE_STRV, flags);
+  properties[PROP_STUN_SERVERS] = g_param_spec_boxed ("stun-servers", NULL, NULL, G_TYPE_STRV, flags);
+  properties[PROP_TURN_SERVERS] = g_param_spec_variant ("turn-servers", NULL, NULL,
+                                                        G_VARIANT_TYPE ("a(sss)"), NULL, flags);
+  properties[PROP_RELAY_ONLY] = g_param_spec_boolean ("relay-only", NULL, NULL, FALSE, flags);
+  properties[PROP_IDENTITY_PATH] = g_param_spec_string ("identity-path", NULL, NULL, NULL, construct);
+  properties[PROP_STATE_DIR] = g_param_spec_object ("state-dir", NULL, NULL, G_TYPE_FILE, construct);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+ferry_session_init (FerrySession *self)
+{
+  self->rooms = g_list_store_new (FERRY_TYPE_SESSION_ROOM);
+  self->rooms_by_handle = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  self->download_folder = ferry_session_get_default_download_folder ();
+  /* The schema's defaults, for a GUI that binds no settings. */
+  self->trackers = g_strdupv ((char **) (const char * const[]) FERRY_DEFAULT_TRACKERS);
+  self->stun_servers = g_strdupv ((char **) (const char * const[]) FERRY_DEFAULT_STUN_SERVERS);
+  self->turn_servers = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("(sss)"), NULL, 0));
+}
+
+/* What the app and ferry-cli share */
+
+FerryRtcConfig *
+ferry_session_rtc_config_new (const char * const *stun_servers,
+                              GVariant           *turn_servers,
+                              gboolean            relay_only,
+                              GError            **error)
+{
+  g_autoptr(FerryRtcConfig) config = ferry_rtc_config_new ();
+  gboolean have_turn = FALSE;
+  gsize n;
+
+  g_return_val_if_fail (turn_servers == NULL ||
+                        g_variant_is_of_type (turn_servers, G_VARIANT_TYPE ("a(sss)")), NULL);
+
+  /* libnice takes one STUN server. */
+  if (stun_servers != NULL && stun_servers[0] != NULL &&
+      !ferry_rtc_config_add_ice_server (config, stun_servers[0], NULL, NULL, error))
+    return NULL;
+
+  n = turn_servers != NULL ? g_variant_n_children (turn_servers) : 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      const char *url, *username, *credential;
+      FerryIceServer *server;
+
+      g_variant_get_child (turn_servers, i, "(&s&s&s)", &url, &username, &credential);
+      if (!ferry_rtc_config_add_ice_server (config, url, *username ? username : NULL,
+                                            *credential ? credential : NULL, error))
+        return NULL;
+      server = g_ptr_array_index (config->ice_servers, config->ice_servers->len - 1);
+      have_turn |= server->kind == FERRY_ICE_SERVER_TURN;
+    }
+
+  /* Every peer connection would refuse it; better said once, before joining. */
+  if (relay_only && !have_turn)
+    {
+      g_set_error_literal (error, FERRY_RTC_CONFIG_ERROR, FERRY_RTC_CONFIG_ERROR_UNSUPPORTED,
+                           _("Relay-only mode needs a TURN server"));
+      return NULL;
+    }
+  config->policy = relay_only ? FERRY_ICE_POLICY_RELAY : FERRY_ICE_POLICY_ALL;
+  return g_steal_pointer (&config);
+}
+
+GFile *
+ferry_session_get_default_download_folder (void)
+{
+  const char *downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+
+  return g_file_new_for_path (downloads != NULL ? downloads : g_get_home_dir ());
+}

@@ -1,0 +1,81 @@
+/* ferry-session.h: the core on a network thread of its own, for the GUI
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * libnice, GnuTLS, usrsctp, libsoup, the rooms and the transfers all run on one network thread
+ * that iterates its own GMainContext (docs/ARCHITECTURE.md, "Threads").  The GUI talks to them
+ * only through FerrySession and the proxies it hands out (FerrySessionRoom, FerrySessionPeer,
+ * FerryChatMessage), which live on the main context of the thread that created the session:
+ * calls are passed to the network thread, and what happens there comes back as copied values
+ * that update the proxies, so that their signals and notifications are emitted on the GUI's
+ * context.  No core object is ever touched from the GUI thread, nor a proxy from the network
+ * thread.
+ *
+ * usrsctp runs every SCTP association of a process on one main context: a process has one
+ * session at a time, and runs no other peer connections.
+ *
+ * Properties (set from the GUI; a room takes them when it is joined, since FerryRoom fixes its
+ * trackers, servers and name when it is created):
+ *   display-name     string    the name others see; %NULL or "": the user's real name
+ *   download-folder  GFile     where received files go (for the transfers of the session)
+ *   trackers         strv      WebTorrent trackers, used with those a link carries
+ *   stun-servers     strv      the first one is used (libnice takes one)
+ *   turn-servers     GVariant  a(sss): URL, username, credential, as the app's GSettings key
+ *   relay-only       gboolean  connect only through a TURN relay, hiding our addresses
+ *   identity-path    string    (construct-only) the identity file; default in the user's data
+ *                              folder
+ *   state-dir        GFile     (construct-only) where unfinished transfers are kept; default in
+ *                              the user's data folder
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ferry-room-link.h"
+#include "ferry-rtc-config.h"
+#include "ferry-session-room.h"
+
+G_BEGIN_DECLS
+
+#define FERRY_SESSION_ERROR (ferry_session_error_quark ())
+
+typedef enum {
+  FERRY_SESSION_ERROR_NO_TRACKER,   /* neither the settings nor the link name a tracker */
+  FERRY_SESSION_ERROR_NOT_IN_ROOM,  /* the room was left */
+} FerrySessionError;
+
+#define FERRY_TYPE_SESSION (ferry_session_get_type ())
+G_DECLARE_FINAL_TYPE (FerrySession, ferry_session, FERRY, SESSION, GObject)
+
+GQuark            ferry_session_error_quark (void);
+
+/* Starts the network thread, with the default identity and state folder. */
+FerrySession     *ferry_session_new         (void);
+
+/* Joins the room of @link, or returns the room already joined with a link to the same room.
+ * Fails at once for a configuration that cannot work (no tracker, a malformed server URL,
+ * relay-only without a TURN server); later failures come as the room's ::error.  Returns a new
+ * reference. */
+FerrySessionRoom *ferry_session_join        (FerrySession   *self,
+                                             FerryRoomLink  *link,
+                                             GError        **error);
+/* (element-type FerrySessionRoom): the rooms joined and not left. */
+GListModel       *ferry_session_get_rooms   (FerrySession   *self);
+
+/* Leaves every room, lets the goodbyes go out (a fraction of a second) and joins the network
+ * thread.  Nothing of the session is reported afterwards.  Also done by dispose. */
+void              ferry_session_shutdown    (FerrySession   *self);
+
+/* What the app and ferry-cli share. */
+
+/* The configuration of peer connections from the user's settings: the first of @stun_servers
+ * (libnice takes one), @turn_servers (nullable, a(sss): URL, username, credential) and the
+ * relay-only policy, which needs a TURN server. */
+FerryRtcConfig   *ferry_session_rtc_config_new (const char * const *stun_servers,
+                                                GVariant           *turn_servers,
+                                                gboolean            relay_only,
+                                                GError            **error);
+/* Where files go when the user chose no folder: Downloads, or the home folder without one. */
+GFile            *ferry_session_get_default_download_folder (void);
+
+G_END_DECLS

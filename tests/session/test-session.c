@@ -1,0 +1,565 @@
+/* FerrySession: the core on its network thread, driven from the test's main context as the GUI
+ * drives it.  A session meets a friend in a secret room through the reference tracker, in a
+ * network namespace.  The friend is ferry-cli chat, a plain FerryRoom on its own main context:
+ * it runs in a process of its own because usrsctp runs every association of a process on one
+ * main context, and the session's is its network thread.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "ferry-chat-message.h"
+#include "ferry-peer-message.h"
+#include "ferry-session.h"
+#include "ferry-session-peer.h"
+#include "ferry-test-notify.h"
+#include "ferry-test-tracker.h"
+#include "ferry-test-util.h"
+
+#define TIMEOUT_MS 15000
+
+static char *tmpdir;
+static GThread *test_thread;
+
+/* Every signal and notification of the proxies must come on the test's thread, dispatched by
+ * its main context: the GUI's. */
+
+static guint on_test_thread;
+
+static void
+assert_test_thread (void)
+{
+  g_assert_true (g_thread_self () == test_thread);
+  /* The test holds the default context (see main ()), so this fails only on another thread. */
+  g_assert_true (g_main_context_is_owner (g_main_context_default ()));
+  on_test_thread++;
+}
+
+static void
+notify_cb (GObject    *object,
+           GParamSpec *pspec,
+           gpointer    data)
+{
+  assert_test_thread ();
+}
+
+static void
+watch_item (GObject *item)
+{
+  g_signal_connect (item, "notify", G_CALLBACK (notify_cb), NULL);
+}
+
+static void
+items_changed_cb (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  gpointer    data)
+{
+  assert_test_thread ();
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (model, i);
+
+      watch_item (item);
+    }
+}
+
+static void
+watch_model (GListModel *model)
+{
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (model, i);
+
+      watch_item (item);
+    }
+  g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), NULL);
+}
+
+static void
+room_error_cb (FerrySessionRoom *room,
+               const GError     *error,
+               GPtrArray        *errors)
+{
+  assert_test_thread ();
+  g_ptr_array_add (errors, g_error_copy (error));
+}
+
+/* The network thread, by the name the session gives it. */
+static gboolean
+network_thread_running (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename ("/proc/self/task", name, "comm", NULL);
+      g_autofree char *comm = NULL;
+
+      if (g_file_get_contents (path, &comm, NULL, NULL) && g_str_has_prefix (comm, "ferry-network"))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static FerrySession *
+session_new (const char *name)
+{
+  g_autofree char *identity = g_strdup_printf ("%s/%s.pem", tmpdir, name);
+  g_autofree char *state = g_strdup_printf ("%s/%s-transfers", tmpdir, name);
+  g_autoptr(GFile) state_dir = g_file_new_for_path (state);
+  FerrySession *session = g_object_new (FERRY_TYPE_SESSION, "identity-path", identity,
+                                        "state-dir", state_dir, NULL);
+
+  /* Nothing but the namespace: no STUN server. */
+  g_object_set (session, "stun-servers", (const char * const[]) { NULL }, NULL);
+  return session;
+}
+
+/* The friend: ferry-cli chat */
+
+typedef struct {
+  GDataInputStream *stream;
+  GPtrArray        *lines;
+  gboolean          done;
+} Reader;
+
+typedef struct {
+  GSubprocess *process;
+  Reader       out;   /* "NAME: text" */
+  Reader       err;   /* "ferry-cli: EVENT key=value…" */
+} Friend;
+
+static void read_next (Reader *reader);
+
+static void
+line_cb (GObject      *stream,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  Reader *reader = data;
+  char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (stream), result, NULL,
+                                                          NULL);
+
+  if (line == NULL)
+    {
+      reader->done = TRUE;
+      return;
+    }
+  g_test_message ("friend: %s", line);
+  g_ptr_array_add (reader->lines, line);
+  read_next (reader);
+}
+
+static void
+read_next (Reader *reader)
+{
+  g_data_input_stream_read_line_async (reader->stream, G_PRIORITY_DEFAULT, NULL, line_cb, reader);
+}
+
+static void
+reader_start (Reader       *reader,
+              GInputStream *stream)
+{
+  reader->stream = g_data_input_stream_new (stream);
+  reader->lines = g_ptr_array_new_with_free_func (g_free);
+  read_next (reader);
+}
+
+/* The first line that starts with @prefix, or %NULL. */
+static const char *
+reader_find (Reader     *reader,
+             const char *prefix)
+{
+  for (guint i = 0; i < reader->lines->len; i++)
+    if (g_str_has_prefix (reader->lines->pdata[i], prefix))
+      return reader->lines->pdata[i];
+  return NULL;
+}
+
+static Friend *
+friend_start (FerryRoomLink *link,
+              const char    *tracker)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                               G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autofree char *text = ferry_room_link_to_string (link);
+  g_autofree char *identity = g_strdup_printf ("%s/friend.pem", tmpdir);
+  g_autoptr(GError) error = NULL;
+  Friend *friend = g_new0 (Friend, 1);
+
+  g_subprocess_launcher_setenv (launcher, "FERRY_STUN_SERVERS", "", TRUE);
+  friend->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("FERRY_CLI"), "chat",
+                                                 "--tracker", tracker, "--name", "Friend",
+                                                 "--identity", identity, text, NULL);
+  g_assert_no_error (error);
+  reader_start (&friend->out, g_subprocess_get_stdout_pipe (friend->process));
+  reader_start (&friend->err, g_subprocess_get_stderr_pipe (friend->process));
+  return friend;
+}
+
+static void
+friend_say (Friend     *friend,
+            const char *text)
+{
+  g_autofree char *line = g_strconcat (text, "\n", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_write_all (g_subprocess_get_stdin_pipe (friend->process), line, strlen (line),
+                             NULL, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* The value of key="…" in @line. */
+static char *
+event_value (const char *line,
+             const char *key)
+{
+  g_autofree char *start = g_strconcat (" ", key, "=\"", NULL);
+  const char *value = strstr (line, start);
+  const char *end;
+
+  g_assert_nonnull (value);
+  value += strlen (start);
+  end = strchr (value, '"');
+  g_assert_nonnull (end);
+  return g_strndup (value, end - value);
+}
+
+/* Closing stdin makes ferry-cli leave the room and exit. */
+static void
+friend_stop (Friend *friend)
+{
+  g_output_stream_close (g_subprocess_get_stdin_pipe (friend->process), NULL, NULL);
+  FERRY_TEST_WAIT_UNTIL (friend->out.done && friend->err.done, TIMEOUT_MS);
+  g_subprocess_wait (friend->process, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (friend->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (friend->process), ==, 0);
+  g_clear_object (&friend->out.stream);
+  g_clear_object (&friend->err.stream);
+  g_ptr_array_unref (friend->out.lines);
+  g_ptr_array_unref (friend->err.lines);
+  g_object_unref (friend->process);
+  g_free (friend);
+}
+
+/* Tests */
+
+static guint
+n_items (GListModel *model)
+{
+  return g_list_model_get_n_items (model);
+}
+
+static gpointer
+item (GListModel *model,
+      guint       position)
+{
+  g_autoptr(GObject) object = g_list_model_get_item (model, position);
+
+  /* The model keeps it alive. */
+  return object;
+}
+
+/* Configuration: notified on changes only; what cannot work fails the join at once. */
+static void
+test_properties (void)
+{
+  g_autoptr(FerrySession) session = session_new ("properties");
+  g_autoptr(FerryRoomLink) link = ferry_room_link_new_plain ("ferry-session-properties", NULL);
+  g_autoptr(FerrySessionRoom) room = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) turn = NULL;
+  g_autoptr(GFile) folder = NULL;
+  g_auto(GStrv) trackers = NULL;
+
+  /* The thread names itself once it runs. */
+  FERRY_TEST_WAIT_UNTIL (network_thread_running (), TIMEOUT_MS);
+  ferry_test_assert_explicit_notify (FERRY_TYPE_SESSION);
+  ferry_test_assert_notify_on_change (session);
+
+  g_object_get (session, "trackers", &trackers, "turn-servers", &turn, "download-folder", &folder,
+                NULL);
+  g_assert_cmpuint (g_strv_length (trackers), >, 0);
+  g_assert_cmpuint (g_variant_n_children (turn), ==, 0);
+  g_assert_nonnull (folder);
+
+  /* No tracker anywhere. */
+  g_object_set (session, "trackers", NULL, NULL);
+  room = ferry_session_join (session, link, &error);
+  g_assert_error (error, FERRY_SESSION_ERROR, FERRY_SESSION_ERROR_NO_TRACKER);
+  g_assert_null (room);
+  g_clear_error (&error);
+
+  /* Relay-only without a TURN server. */
+  g_object_set (session, "trackers", (const char * const[]) { "ws://127.0.0.1:9/announce", NULL },
+                "relay-only", TRUE, NULL);
+  room = ferry_session_join (session, link, &error);
+  g_assert_error (error, FERRY_RTC_CONFIG_ERROR, FERRY_RTC_CONFIG_ERROR_UNSUPPORTED);
+  g_clear_error (&error);
+
+  /* A malformed TURN URL. */
+  g_object_set (session, "turn-servers",
+                g_variant_new_parsed ("[('http://example.invalid', 'u', 'p')]"), NULL);
+  room = ferry_session_join (session, link, &error);
+  g_assert_error (error, FERRY_RTC_CONFIG_ERROR, FERRY_RTC_CONFIG_ERROR_INVALID_URL);
+  g_clear_error (&error);
+  g_assert_cmpuint (n_items (ferry_session_get_rooms (session)), ==, 0);
+
+  ferry_session_shutdown (session);
+  g_assert_false (network_thread_running ());
+}
+
+/* An identity that cannot be stored: the join is refused on the network thread, and the room
+ * says why and goes. */
+static void
+test_identity_error (void)
+{
+  g_autofree char *state = g_strdup_printf ("%s/identity-error-transfers", tmpdir);
+  g_autoptr(GFile) state_dir = g_file_new_for_path (state);
+  g_autoptr(FerrySession) session = g_object_new (FERRY_TYPE_SESSION, "identity-path",
+                                                  "/proc/ferry-nowhere/identity.pem",
+                                                  "state-dir", state_dir, NULL);
+  g_autoptr(FerryRoomLink) link = ferry_room_link_new_plain ("ferry-session-identity", NULL);
+  g_autoptr(FerrySessionRoom) room = NULL;
+  g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  g_autoptr(GError) error = NULL;
+
+  g_object_set (session, "trackers", (const char * const[]) { "ws://127.0.0.1:9/announce", NULL },
+                NULL);
+  room = ferry_session_join (session, link, &error);
+  g_assert_no_error (error);
+  g_signal_connect (room, "error", G_CALLBACK (room_error_cb), errors);
+  FERRY_TEST_WAIT_UNTIL (ferry_session_room_get_state (room) == FERRY_SESSION_ROOM_LEFT, TIMEOUT_MS);
+  g_assert_cmpuint (errors->len, ==, 1);
+  g_assert_cmpuint (n_items (ferry_session_get_rooms (session)), ==, 0);
+}
+
+/* Joining and shutting down at once, with reports still on their way both ways: nothing of the
+ * session is reported afterwards, and nothing freed is touched (run it under ASan). */
+static void
+test_shutdown_busy (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryRoomLink) link = ferry_room_link_new_secret ("Busy", &error);
+  g_autoptr(FerrySession) session = NULL;
+  g_autoptr(FerrySessionRoom) room = NULL;
+  g_autoptr(FerrySessionRoom) left = NULL;
+  g_autoptr(FerryTestNotify) notify = NULL;
+  FerryTestTracker *tracker;
+
+  if (!ferry_test_tracker_available ())
+    return;
+  tracker = ferry_test_tracker_start (0, 2);
+  session = session_new ("busy");
+  g_object_set (session, "trackers",
+                (const char * const[]) { ferry_test_tracker_get_url (tracker), NULL }, NULL);
+
+  /* One room left while its join is still on the way, one left by the shutdown. */
+  left = ferry_session_join (session, link, &error);
+  g_assert_no_error (error);
+  ferry_session_room_leave (left);
+  g_assert_cmpint (ferry_session_room_get_state (left), ==, FERRY_SESSION_ROOM_LEFT);
+  g_clear_object (&link);
+  link = ferry_room_link_new_plain ("ferry-session-busy", &error);
+  room = ferry_session_join (session, link, &error);
+  g_assert_no_error (error);
+  ferry_test_run_for (50);
+
+  ferry_session_shutdown (session);
+  g_assert_false (network_thread_running ());
+  g_assert_cmpint (ferry_session_room_get_state (room), ==, FERRY_SESSION_ROOM_LEFT);
+  g_assert_cmpuint (n_items (ferry_session_room_get_peers (room)), ==, 0);
+
+  /* What the network thread reported meanwhile has nobody to go to. */
+  notify = ferry_test_notify_watch (room);
+  g_clear_object (&session);
+  ferry_test_run_for (300);
+  g_assert_cmpuint (ferry_test_notify_count (notify, "state"), ==, 0);
+
+  ferry_test_tracker_stop (tracker);
+}
+
+static gboolean
+friend_connected (FerrySessionRoom *room,
+                  Friend           *friend)
+{
+  GListModel *peers = ferry_session_room_get_peers (room);
+
+  return n_items (peers) == 1 &&
+         ferry_session_peer_get_state (item (peers, 0)) == FERRY_SESSION_PEER_CONNECTED &&
+         ferry_session_peer_get_kind (item (peers, 0)) == FERRY_PEER_KIND_FERRY &&
+         reader_find (&friend->err, "ferry-cli: peer-joined ") != NULL;
+}
+
+static gboolean
+last_delivered (GListModel *messages)
+{
+  guint n = n_items (messages);
+
+  return n > 0 && ferry_chat_message_get_delivered (item (messages, n - 1));
+}
+
+/* A secret room between the session and a friend: the peer, its verification, chat both ways
+ * with the delivery mark, leaving and shutting down; everything seen on the test's thread. */
+static void
+test_chat (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryRoomLink) link = ferry_room_link_new_secret ("Session test", &error);
+  g_autoptr(FerrySession) session = NULL;
+  g_autoptr(FerrySessionRoom) room = NULL;
+  g_autoptr(FerrySessionRoom) again = NULL;
+  g_autoptr(FerrySessionPeer) peer = NULL;
+  g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  g_autoptr(FerryTestNotify) room_notify = NULL;
+  g_autoptr(FerryTestNotify) peer_notify = NULL;
+  g_autofree char *friend_code = NULL;
+  GListModel *rooms, *peers, *messages, *trackers;
+  FerryChatMessage *message;
+  FerryTestTracker *tracker;
+  Friend *friend;
+  gint64 before;
+
+  if (!ferry_test_tracker_available ())
+    return;
+  g_assert_nonnull (g_getenv ("FERRY_CLI"));
+  tracker = ferry_test_tracker_start (0, 2);
+
+  session = session_new ("session");
+  FERRY_TEST_WAIT_UNTIL (network_thread_running (), TIMEOUT_MS);
+  g_signal_connect (session, "notify", G_CALLBACK (notify_cb), NULL);
+  g_object_set (session, "display-name", "Sam", "trackers",
+                (const char * const[]) { ferry_test_tracker_get_url (tracker), NULL }, NULL);
+  rooms = ferry_session_get_rooms (session);
+  watch_model (rooms);
+
+  room = ferry_session_join (session, link, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_items (rooms), ==, 1);
+  g_assert_true (item (rooms, 0) == room);
+  g_assert_true (ferry_session_room_get_link (room) == link);
+  g_assert_cmpstr (ferry_session_room_get_title (room), ==, "Session test");
+  g_assert_cmpint (ferry_session_room_get_kind (room), ==, FERRY_ROOM_KIND_SECRET);
+  /* The same room again is the same proxy. */
+  again = ferry_session_join (session, link, &error);
+  g_assert_no_error (error);
+  g_assert_true (again == room);
+  g_assert_cmpuint (n_items (rooms), ==, 1);
+
+  room_notify = ferry_test_notify_watch (room);
+  g_signal_connect (room, "error", G_CALLBACK (room_error_cb), errors);
+  peers = ferry_session_room_get_peers (room);
+  messages = ferry_session_room_get_messages (room);
+  trackers = ferry_session_room_get_trackers (room);
+  watch_model (peers);
+  watch_model (messages);
+  watch_model (trackers);
+
+  friend = friend_start (link, ferry_test_tracker_get_url (tracker));
+  FERRY_TEST_WAIT_UNTIL (friend_connected (room, friend), TIMEOUT_MS);
+
+  /* The peer, as the friend sees us. */
+  peer = g_object_ref (item (peers, 0));
+  peer_notify = ferry_test_notify_watch (peer);
+  g_assert_cmpstr (ferry_session_peer_get_display_name (peer), ==, "Friend");
+  g_assert_true (ferry_session_peer_get_verified (peer));
+  g_assert_true (ferry_session_peer_get_can_receive_files (peer));
+  g_assert_cmpuint (strlen (ferry_session_peer_get_fingerprint (peer)), ==, 64);
+  g_assert_cmpuint (strlen (ferry_session_peer_get_id (peer)), ==, 40);
+  friend_code = event_value (reader_find (&friend->err, "ferry-cli: peer-joined "), "code");
+  g_assert_nonnull (strstr (reader_find (&friend->err, "ferry-cli: peer-joined "), " verified=yes "));
+  g_assert_cmpstr (ferry_session_peer_get_verification_code (peer), ==, friend_code);
+  g_assert_cmpint (ferry_session_room_get_state (room), ==, FERRY_SESSION_ROOM_JOINED);
+  g_assert_cmpuint (n_items (trackers), ==, 1);
+  g_assert_cmpstr (ferry_session_tracker_get_url (item (trackers, 0)), ==,
+                   ferry_test_tracker_get_url (tracker));
+  g_assert_cmpint (ferry_session_tracker_get_state (item (trackers, 0)), ==,
+                   FERRY_TRACKER_STATE_CONNECTED);
+
+  /* The friend writes. */
+  before = g_get_real_time () / G_USEC_PER_SEC;
+  friend_say (friend, "Hello from the friend");
+  FERRY_TEST_WAIT_UNTIL (n_items (messages) == 1, TIMEOUT_MS);
+  message = item (messages, 0);
+  g_assert_cmpstr (ferry_chat_message_get_peer_name (message), ==, "Friend");
+  g_assert_cmpstr (ferry_chat_message_get_text (message), ==, "Hello from the friend");
+  g_assert_false (ferry_chat_message_get_outgoing (message));
+  g_assert_false (ferry_chat_message_get_delivered (message));
+  g_assert_true (ferry_peer_message_id_is_valid (ferry_chat_message_get_id (message)));
+  g_assert_cmpint (g_date_time_to_unix (ferry_chat_message_get_time (message)), >=, before);
+  g_assert_cmpint (g_date_time_to_unix (ferry_chat_message_get_time (message)), <=,
+                   g_get_real_time () / G_USEC_PER_SEC);
+
+  /* We write: the message shows once it went out, and is marked when the friend has it. */
+  ferry_session_room_send_chat (room, "Hello from the session");
+  ferry_session_room_send_chat (room, "");
+  FERRY_TEST_WAIT_UNTIL (reader_find (&friend->out, "Sam: Hello from the session") != NULL, TIMEOUT_MS);
+  FERRY_TEST_WAIT_UNTIL (last_delivered (messages), TIMEOUT_MS);
+  g_assert_cmpuint (n_items (messages), ==, 2);
+  message = item (messages, 1);
+  g_assert_null (ferry_chat_message_get_peer_name (message));
+  g_assert_cmpstr (ferry_chat_message_get_text (message), ==, "Hello from the session");
+  g_assert_true (ferry_chat_message_get_outgoing (message));
+  g_assert_true (ferry_peer_message_id_is_valid (ferry_chat_message_get_id (message)));
+  g_assert_cmpuint (errors->len, ==, 0);
+
+  /* Leaving: out of the rooms at once, the peer gone, and the friend sees us go. */
+  ferry_session_room_leave (room);
+  g_assert_cmpuint (n_items (rooms), ==, 0);
+  g_assert_cmpint (ferry_session_room_get_state (room), ==, FERRY_SESSION_ROOM_LEFT);
+  g_assert_cmpuint (n_items (peers), ==, 0);
+  g_assert_cmpint (ferry_session_peer_get_state (peer), ==, FERRY_SESSION_PEER_LEFT);
+  FERRY_TEST_WAIT_UNTIL (reader_find (&friend->err, "ferry-cli: peer-left ") != NULL, TIMEOUT_MS);
+  /* Sending in a room we left says so. */
+  ferry_session_room_send_chat (room, "Too late");
+  g_assert_cmpuint (errors->len, ==, 1);
+  g_assert_error ((GError *) errors->pdata[0], FERRY_SESSION_ERROR, FERRY_SESSION_ERROR_NOT_IN_ROOM);
+
+  ferry_session_shutdown (session);
+  g_assert_false (network_thread_running ());
+
+  ferry_test_notify_assert_no_spurious (room_notify);
+  ferry_test_notify_assert_no_spurious (peer_notify);
+  g_assert_cmpuint (ferry_test_notify_count (room_notify, "state"), >=, 2);
+  g_assert_cmpuint (on_test_thread, >, 10);
+
+  friend_stop (friend);
+  ferry_test_tracker_stop (tracker);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  tmpdir = g_dir_make_tmp ("ferry-session-XXXXXX", NULL);
+  test_thread = g_thread_self ();
+  /* The test thread is the GUI: it owns its context for the whole run, as a GTK app's main
+   * loop does, so that g_main_context_is_owner () tells the threads apart also outside of a
+   * dispatch. */
+  g_assert_true (g_main_context_acquire (g_main_context_default ()));
+
+  g_test_add_func ("/session/properties", test_properties);
+  g_test_add_func ("/session/identity-error", test_identity_error);
+  g_test_add_func ("/session/shutdown-busy", test_shutdown_busy);
+  g_test_add_func ("/session/chat", test_chat);
+
+  status = g_test_run ();
+  g_main_context_release (g_main_context_default ());
+  {
+    g_autofree char *command = g_strdup_printf ("rm -rf '%s'", tmpdir);
+
+    g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
+  }
+  return status;
+}
