@@ -9,14 +9,97 @@
 
 #include "ferry-application.h"
 #include "ferry-room-link.h"
+#include "ferry-session.h"
 #include "ferry-window.h"
 
 struct _FerryApplication
 {
-  AdwApplication parent_instance;
+  AdwApplication  parent_instance;
+
+  /* Owned references; created at the first join */
+  FerrySession   *session;
+  /* NULL when the schema is not installed (running uninstalled) */
+  GSettings      *settings;
 };
 
 G_DEFINE_FINAL_TYPE (FerryApplication, ferry_application, ADW_TYPE_APPLICATION)
+
+/* The session takes the user's settings when a room is joined; they are applied again whenever
+ * they change, for the rooms joined afterwards. */
+static void
+ferry_application_apply_settings (FerryApplication *self)
+{
+  g_autofree char *display_name = NULL;
+  g_autofree char *download_folder = NULL;
+  g_auto(GStrv) trackers = NULL;
+  g_auto(GStrv) stun_servers = NULL;
+  g_autoptr(GVariant) turn_servers = NULL;
+  g_autoptr(GFile) folder = NULL;
+
+  if (self->session == NULL || self->settings == NULL)
+    return;
+
+  display_name = g_settings_get_string (self->settings, "display-name");
+  download_folder = g_settings_get_string (self->settings, "download-folder");
+  trackers = g_settings_get_strv (self->settings, "trackers");
+  stun_servers = g_settings_get_strv (self->settings, "stun-servers");
+  turn_servers = g_settings_get_value (self->settings, "turn-servers");
+
+  if (*download_folder != '\0')
+    folder = g_file_new_for_path (download_folder);
+  else
+    folder = ferry_session_get_default_download_folder ();
+
+  g_object_set (self->session,
+                "display-name", *display_name != '\0' ? display_name : NULL,
+                "download-folder", folder,
+                "trackers", trackers,
+                "stun-servers", stun_servers,
+                "turn-servers", turn_servers,
+                NULL);
+}
+
+static void
+settings_changed_cb (FerryApplication *self)
+{
+  ferry_application_apply_settings (self);
+}
+
+FerrySession *
+ferry_application_get_session (FerryApplication *self)
+{
+  g_return_val_if_fail (FERRY_IS_APPLICATION (self), NULL);
+
+  if (self->session == NULL)
+    {
+      GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+      g_autoptr(GSettingsSchema) schema = NULL;
+
+      self->session = ferry_session_new ();
+      if (source != NULL)
+        schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+      if (schema != NULL)
+        {
+          static const char * const keys[] = {
+            "display-name", "download-folder", "trackers", "stun-servers", "turn-servers",
+          };
+
+          self->settings = g_settings_new_full (schema, NULL, NULL);
+          for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+            {
+              g_autofree char *signal = g_strconcat ("changed::", keys[i], NULL);
+
+              g_signal_connect_swapped (self->settings, signal,
+                                        G_CALLBACK (settings_changed_cb), self);
+            }
+        }
+      else
+        g_debug ("Schema %s is not installed; rooms use the default servers", APP_ID);
+      ferry_application_apply_settings (self);
+    }
+
+  return self->session;
+}
 
 static FerryWindow *
 ferry_application_get_window (FerryApplication *self)
@@ -158,10 +241,40 @@ ferry_application_startup (GApplication *application)
   gtk_window_set_default_icon_name (APP_ID);
 }
 
+/* Leaves the rooms, so that the others see us go, and stops the network thread. */
+static void
+ferry_application_shutdown (GApplication *application)
+{
+  FerryApplication *self = FERRY_APPLICATION (application);
+
+  if (self->session != NULL)
+    ferry_session_shutdown (self->session);
+
+  G_APPLICATION_CLASS (ferry_application_parent_class)->shutdown (application);
+}
+
+static void
+ferry_application_dispose (GObject *object)
+{
+  FerryApplication *self = FERRY_APPLICATION (object);
+
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_clear_object (&self->settings);
+  /* Disposing the session shuts it down when shutdown () did not run (no main loop). */
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (ferry_application_parent_class)->dispose (object);
+}
+
 static void
 ferry_application_class_init (FerryApplicationClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = ferry_application_dispose;
+  app_class->shutdown = ferry_application_shutdown;
 
   app_class->activate = ferry_application_activate;
   app_class->open = ferry_application_open;

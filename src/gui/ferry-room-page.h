@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "ferry-room-link.h"
+#include "ferry-session-room.h"
 
 G_BEGIN_DECLS
 
@@ -14,6 +15,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (FerryRoomPage, ferry_room_page, FERRY, ROOM_PAGE, AdwBin)
 
 GtkWidget     *ferry_room_page_new      (void);
+/* The room shown: its people and chat.  Setting it also sets the link. */
+FerrySessionRoom *ferry_room_page_get_room (FerryRoomPage    *self);
+void              ferry_room_page_set_room (FerryRoomPage    *self,
+                                            FerrySessionRoom *room);
 FerryRoomLink *ferry_room_page_get_link (FerryRoomPage *self);
 void           ferry_room_page_set_link (FerryRoomPage *self,
                                          FerryRoomLink *link);

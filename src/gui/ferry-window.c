@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ferry-application.h"
 #include "ferry-room-page.h"
 #include "ferry-window.h"
 
@@ -244,12 +245,41 @@ void
 ferry_window_open_room (FerryWindow   *self,
                         FerryRoomLink *link)
 {
+  GtkApplication *application;
+  g_autoptr(FerrySessionRoom) room = NULL;
+  g_autoptr(GError) error = NULL;
+
   g_return_if_fail (FERRY_IS_WINDOW (self));
   g_return_if_fail (FERRY_IS_ROOM_LINK (link));
 
-  ferry_room_page_set_link (self->room_page, link);
+  application = gtk_window_get_application (GTK_WINDOW (self));
+  g_return_if_fail (FERRY_IS_APPLICATION (application));
+
+  room = ferry_session_join (ferry_application_get_session (FERRY_APPLICATION (application)),
+                             link, &error);
+  if (room == NULL)
+    {
+      ferry_window_show_toast (self, error->message);
+      return;
+    }
+
+  ferry_room_page_set_room (self->room_page, room);
   gtk_stack_set_visible_child_name (self->stack, "room");
   ferry_window_update_header (self);
+}
+
+void
+ferry_window_show_toast (FerryWindow *self,
+                         const char  *message)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (FERRY_IS_WINDOW (self));
+  g_return_if_fail (message != NULL);
+
+  /* Toast titles are markup in libadwaita 1.2; messages can hold anything (names, URLs). */
+  escaped = g_markup_escape_text (message, -1);
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (escaped));
 }
 
 void

@@ -14,9 +14,12 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (FerryWindow, ferry_window, FERRY, WINDOW, AdwApplicationWindow)
 
 FerryWindow *ferry_window_new            (GtkApplication *application);
-/* Shows the room page for @link. */
+/* Joins the room of @link and shows its page; why it cannot be joined goes to a toast. */
 void         ferry_window_open_room      (FerryWindow    *self,
                                           FerryRoomLink  *link);
+/* Shows @message in a toast. */
+void         ferry_window_show_toast     (FerryWindow    *self,
+                                          const char     *message);
 /* Tells the user why a link could not be opened; @error's message is shown as is. */
 void         ferry_window_show_link_error (FerryWindow   *self,
                                            const GError  *error);

@@ -317,6 +317,21 @@ test_new_room (void)
   g_assert_true (gtk_widget_get_visible (qr_code));
 
   take_screenshot ("room-page.png");
+
+  /* The only tracker is a closed port: the room goes offline and says why, retrying. */
+  {
+    GtkLabel *status = GTK_LABEL (get_widget ("room-status-text"));
+    guint timeout_id = g_timeout_add_seconds (TIMEOUT_SECONDS, timed_out_cb,
+                                              (gpointer) "the room to go offline");
+
+    while (!g_str_has_prefix (gtk_label_get_text (status), "Offline: "))
+      g_main_context_iteration (NULL, TRUE);
+    g_source_remove (timeout_id);
+    g_test_message ("Offline room: %s", gtk_label_get_text (status));
+    g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (get_widget ("peers-empty-state"))), ==,
+                     gtk_label_get_text (status));
+    g_assert_true (is_showing (get_widget ("peers-empty")));
+  }
 }
 
 typedef struct
@@ -458,6 +473,8 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  g_autofree char *data_dir = NULL;
   int status;
 
   /* Expected strings are the untranslated ones. */
@@ -466,6 +483,17 @@ main (int   argc,
   g_log_set_writer_func (no_secrets_log_writer, NULL, NULL);
 
   g_test_init (&argc, &argv, NULL);
+
+  /* Rooms are joined for real: the identity goes to a folder of the test's own, and the
+   * trackers (of the memory settings backend) to a closed port on loopback, so that nothing
+   * leaves the machine.  The rooms stay offline. */
+  data_dir = g_dir_make_tmp ("ferry-test-window-XXXXXX", NULL);
+  g_assert_nonnull (data_dir);
+  g_setenv ("XDG_DATA_HOME", data_dir, TRUE);
+  settings = g_settings_new (APP_ID);
+  g_settings_set_strv (settings, "trackers",
+                       (const char * const[]) { "ws://127.0.0.1:9/announce", NULL });
+  g_settings_set_strv (settings, "stun-servers", (const char * const[]) { NULL });
 
   app = ferry_application_new ();
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
@@ -493,6 +521,11 @@ main (int   argc,
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_clear_object (&app);
+  {
+    g_autofree char *command = g_strdup_printf ("rm -rf '%s'", data_dir);
+
+    g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
+  }
 
   return status;
 }
