@@ -248,6 +248,16 @@ check_outcome (Side *a,
   g_assert_cmpstr (ferry_peer_get_display_name (a->peer), ==, b->name);
   g_assert_cmpstr (ferry_peer_get_display_name (b->peer), ==, a->name);
 
+  /* Both on loopback without STUN or TURN: the pair that is left joins two host candidates. */
+  for (guint i = 0; i < 2; i++)
+    {
+      FerryIceCandidateType local, remote;
+
+      g_assert_true (ferry_peer_get_selected_candidate_types ((i ? b : a)->peer, &local, &remote));
+      g_assert_cmpint (local, ==, FERRY_ICE_CANDIDATE_TYPE_HOST);
+      g_assert_cmpint (remote, ==, FERRY_ICE_CANDIDATE_TYPE_HOST);
+    }
+
   /* Chat flows both ways on the connection that is left, and only there. */
   check_chat (a, b, "Hello from A");
   check_chat (b, a, "Hello from B, with ünïcödé and \"quotes\"\n");

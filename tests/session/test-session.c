@@ -474,6 +474,12 @@ test_chat (void)
   g_assert_true (ferry_session_peer_get_can_receive_files (peer));
   g_assert_cmpuint (strlen (ferry_session_peer_get_fingerprint (peer)), ==, 64);
   g_assert_cmpuint (strlen (ferry_session_peer_get_id (peer)), ==, 40);
+  /* One namespace, no STUN or TURN: a direct pair of host candidates, there once connected. */
+  g_assert_cmpint (ferry_session_peer_get_local_candidate_type (peer), ==,
+                   FERRY_ICE_CANDIDATE_TYPE_HOST);
+  g_assert_cmpint (ferry_session_peer_get_remote_candidate_type (peer), ==,
+                   FERRY_ICE_CANDIDATE_TYPE_HOST);
+  g_assert_false (ferry_session_peer_get_relayed (peer));
   friend_code = event_value (reader_find (&friend->err, "ferry-cli: peer-joined "), "code");
   g_assert_nonnull (strstr (reader_find (&friend->err, "ferry-cli: peer-joined "), " verified=yes "));
   g_assert_cmpstr (ferry_session_peer_get_verification_code (peer), ==, friend_code);
@@ -517,6 +523,14 @@ test_chat (void)
   g_assert_cmpint (ferry_session_room_get_state (room), ==, FERRY_SESSION_ROOM_LEFT);
   g_assert_cmpuint (n_items (peers), ==, 0);
   g_assert_cmpint (ferry_session_peer_get_state (peer), ==, FERRY_SESSION_PEER_LEFT);
+  /* Gone, it has no pair: notified once each, on the test's thread (notify_cb). */
+  g_assert_cmpint (ferry_session_peer_get_local_candidate_type (peer), ==,
+                   FERRY_ICE_CANDIDATE_TYPE_NONE);
+  g_assert_cmpint (ferry_session_peer_get_remote_candidate_type (peer), ==,
+                   FERRY_ICE_CANDIDATE_TYPE_NONE);
+  g_assert_cmpuint (ferry_test_notify_count (peer_notify, "local-candidate-type"), ==, 1);
+  g_assert_cmpuint (ferry_test_notify_count (peer_notify, "remote-candidate-type"), ==, 1);
+  g_assert_cmpuint (ferry_test_notify_count (peer_notify, "relayed"), ==, 0);
   FERRY_TEST_WAIT_UNTIL (reader_find (&friend->err, "ferry-cli: peer-left ") != NULL, TIMEOUT_MS);
   /* Sending in a room we left says so. */
   ferry_session_room_send_chat (room, "Too late");

@@ -41,6 +41,9 @@ struct _FerryPeer
   FerryP2ptCodec *codec;
   gboolean       verified;
   gboolean       connected;
+  /* Of the selected pair of usable_connection (), as last notified. */
+  FerryIceCandidateType local_candidate_type;
+  FerryIceCandidateType remote_candidate_type;
   GPtrArray     *connections;   /* Connection */
   gboolean       closed;
 };
@@ -55,6 +58,8 @@ enum {
   PROP_KIND,
   PROP_VERIFIED,
   PROP_CONNECTED,
+  PROP_LOCAL_CANDIDATE_TYPE,
+  PROP_REMOTE_CANDIDATE_TYPE,
   N_PROPS
 };
 
@@ -74,6 +79,7 @@ static guint signals[N_SIGNALS];
 static void remove_connection (FerryPeer *self, Connection *c);
 static void emit_chat (FerryPeer *self, const char *text, const char *id, gint64 time);
 static void close_duplicates (FerryPeer *self, Connection *c);
+static Connection *usable_connection (FerryPeer *self);
 
 static void
 emit_error (FerryPeer  *self,
@@ -99,6 +105,48 @@ update_connected (FerryPeer *self)
       self->connected = connected;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
     }
+}
+
+static FerryIceCandidateType
+candidate_type_from_name (const char *name)
+{
+  if (g_strcmp0 (name, "host") == 0)
+    return FERRY_ICE_CANDIDATE_TYPE_HOST;
+  if (g_strcmp0 (name, "srflx") == 0)
+    return FERRY_ICE_CANDIDATE_TYPE_SRFLX;
+  if (g_strcmp0 (name, "prflx") == 0)
+    return FERRY_ICE_CANDIDATE_TYPE_PRFLX;
+  if (g_strcmp0 (name, "relay") == 0)
+    return FERRY_ICE_CANDIDATE_TYPE_RELAY;
+  return FERRY_ICE_CANDIDATE_TYPE_NONE;
+}
+
+/* After the selected pair, or the connection the peer is reached by, may have changed. */
+static void
+update_candidate_types (FerryPeer *self)
+{
+  Connection *c = usable_connection (self);
+  FerryIceCandidateType local = FERRY_ICE_CANDIDATE_TYPE_NONE;
+  FerryIceCandidateType remote = FERRY_ICE_CANDIDATE_TYPE_NONE;
+
+  if (c != NULL)
+    {
+      local = candidate_type_from_name (ferry_peer_connection_get_local_candidate_type (c->pc));
+      remote = candidate_type_from_name (ferry_peer_connection_get_remote_candidate_type (c->pc));
+    }
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (local != self->local_candidate_type)
+    {
+      self->local_candidate_type = local;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCAL_CANDIDATE_TYPE]);
+    }
+  if (remote != self->remote_candidate_type)
+    {
+      self->remote_candidate_type = remote;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMOTE_CANDIDATE_TYPE]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 static void
@@ -157,7 +205,11 @@ accept_connection (FerryPeer  *self,
                    Connection *c)
 {
   c->accepted = TRUE;
+  /* Notified together, so that whoever reacts to "connected" already sees the pair. */
+  g_object_freeze_notify (G_OBJECT (self));
   update_connected (self);
+  update_candidate_types (self);
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 static void
@@ -427,6 +479,14 @@ data_channel_cb (FerryPeerConnection *pc,
 }
 
 static void
+pc_selected_pair_cb (FerryPeerConnection *pc,
+                     GParamSpec          *pspec,
+                     Connection          *c)
+{
+  update_candidate_types (c->peer);
+}
+
+static void
 pc_state_cb (FerryPeerConnection *pc,
              GParamSpec          *pspec,
              Connection          *c)
@@ -463,7 +523,10 @@ remove_connection (FerryPeer  *self,
 {
   g_object_ref (self);
   g_ptr_array_remove (self->connections, c);
+  g_object_freeze_notify (G_OBJECT (self));
   update_connected (self);
+  update_candidate_types (self);
+  g_object_thaw_notify (G_OBJECT (self));
   if (self->connections->len == 0 && !self->closed)
     {
       self->closed = TRUE;
@@ -497,6 +560,7 @@ _ferry_peer_add_connection (FerryPeer           *self,
 
   g_signal_connect (pc, "notify::state", G_CALLBACK (pc_state_cb), c);
   g_signal_connect (pc, "data-channel", G_CALLBACK (data_channel_cb), c);
+  g_signal_connect (pc, "notify::selected-pair", G_CALLBACK (pc_selected_pair_cb), c);
   if (channel != NULL)
     attach_channel (c, channel);
 }
@@ -567,6 +631,12 @@ ferry_peer_get_property (GObject    *object,
     case PROP_CONNECTED:
       g_value_set_boolean (value, self->connected);
       break;
+    case PROP_LOCAL_CANDIDATE_TYPE:
+      g_value_set_enum (value, self->local_candidate_type);
+      break;
+    case PROP_REMOTE_CANDIDATE_TYPE:
+      g_value_set_enum (value, self->remote_candidate_type);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -596,6 +666,14 @@ ferry_peer_class_init (FerryPeerClass *klass)
   properties[PROP_CONNECTED] =
     g_param_spec_boolean ("connected", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LOCAL_CANDIDATE_TYPE] =
+    g_param_spec_enum ("local-candidate-type", NULL, NULL, FERRY_TYPE_ICE_CANDIDATE_TYPE,
+                       FERRY_ICE_CANDIDATE_TYPE_NONE,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_REMOTE_CANDIDATE_TYPE] =
+    g_param_spec_enum ("remote-candidate-type", NULL, NULL, FERRY_TYPE_ICE_CANDIDATE_TYPE,
+                       FERRY_ICE_CANDIDATE_TYPE_NONE,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[MESSAGE] =
@@ -693,6 +771,21 @@ ferry_peer_get_n_connections (FerryPeer *self)
   g_return_val_if_fail (FERRY_IS_PEER (self), 0);
 
   return self->connections->len;
+}
+
+gboolean
+ferry_peer_get_selected_candidate_types (FerryPeer             *self,
+                                         FerryIceCandidateType *local,
+                                         FerryIceCandidateType *remote)
+{
+  g_return_val_if_fail (FERRY_IS_PEER (self), FALSE);
+
+  if (local != NULL)
+    *local = self->local_candidate_type;
+  if (remote != NULL)
+    *remote = self->remote_candidate_type;
+  return self->local_candidate_type != FERRY_ICE_CANDIDATE_TYPE_NONE &&
+         self->remote_candidate_type != FERRY_ICE_CANDIDATE_TYPE_NONE;
 }
 
 static Connection *

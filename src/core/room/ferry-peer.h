@@ -24,6 +24,16 @@ typedef enum {
   FERRY_PEER_KIND_P2PT,     /* a plain P2PT peer (e.g. a browser app) */
 } FerryPeerKind;
 
+/* The candidate types of an ICE pair (RFC 8445 5.1.1.1); the nicks are the SDP names ("host",
+ * "srflx", "prflx", "relay").  NONE: no connection is up, so there is no selected pair. */
+typedef enum {
+  FERRY_ICE_CANDIDATE_TYPE_NONE,
+  FERRY_ICE_CANDIDATE_TYPE_HOST,
+  FERRY_ICE_CANDIDATE_TYPE_SRFLX,
+  FERRY_ICE_CANDIDATE_TYPE_PRFLX,
+  FERRY_ICE_CANDIDATE_TYPE_RELAY,
+} FerryIceCandidateType;
+
 #define FERRY_PEER_ERROR (ferry_peer_error_quark ())
 
 typedef enum {
@@ -38,7 +48,9 @@ G_DECLARE_FINAL_TYPE (FerryPeer, ferry_peer, FERRY, PEER, GObject)
 /* The label of every channel a transfer opens starts with this; the transfer id follows. */
 #define FERRY_PEER_TRANSFER_CHANNEL_PREFIX "ferry-transfer/"
 
-/* Properties: id, display-name, kind, verified, connected.
+/* Properties: id, display-name, kind, verified, connected, local-candidate-type and
+ * remote-candidate-type (FerryIceCandidateType, of the selected ICE pair of the connection the
+ * peer is reached by; notified when that pair or that connection changes).
  * Signals:
  *   ::message (text)            a chat message
  *   ::chat-message (text, id, time)  the same chat message with its id (%NULL when it has none)
@@ -63,6 +75,11 @@ gboolean      ferry_peer_get_connected          (FerryPeer   *self);
 /* For people to compare out of band; %NULL until connected. */
 char         *ferry_peer_get_verification_code  (FerryPeer   *self);
 guint         ferry_peer_get_n_connections      (FerryPeer   *self);
+/* The candidate types of the selected ICE pair of the connection the peer is reached by (the one
+ * chat goes over).  %FALSE, and both NONE, when no connection is up.  Either may be %NULL. */
+gboolean      ferry_peer_get_selected_candidate_types (FerryPeer             *self,
+                                                       FerryIceCandidateType *local,
+                                                       FerryIceCandidateType *remote);
 
 /* A Ferry peer gets {"type":"chat",…}, a plain P2PT peer the string.  @text must be UTF-8 (else
  * FERRY_PEER_ERROR_PROTOCOL); "" sends nothing. */

@@ -27,10 +27,20 @@ enum {
   PROP_VERIFICATION_CODE,
   PROP_FINGERPRINT,
   PROP_CAN_RECEIVE_FILES,
+  PROP_LOCAL_CANDIDATE_TYPE,
+  PROP_REMOTE_CANDIDATE_TYPE,
+  PROP_RELAYED,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static gboolean
+info_relayed (const FerrySessionPeerInfo *info)
+{
+  return info->local_candidate_type == FERRY_ICE_CANDIDATE_TYPE_RELAY ||
+         info->remote_candidate_type == FERRY_ICE_CANDIDATE_TYPE_RELAY;
+}
 
 static void
 clear_info (FerrySessionPeerInfo *info)
@@ -92,6 +102,15 @@ ferry_session_peer_get_property (GObject    *object,
     case PROP_CAN_RECEIVE_FILES:
       g_value_set_boolean (value, self->info.can_receive_files);
       break;
+    case PROP_LOCAL_CANDIDATE_TYPE:
+      g_value_set_enum (value, self->info.local_candidate_type);
+      break;
+    case PROP_REMOTE_CANDIDATE_TYPE:
+      g_value_set_enum (value, self->info.remote_candidate_type);
+      break;
+    case PROP_RELAYED:
+      g_value_set_boolean (value, info_relayed (&self->info));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -118,6 +137,13 @@ ferry_session_peer_class_init (FerrySessionPeerClass *klass)
   properties[PROP_FINGERPRINT] = g_param_spec_string ("fingerprint", NULL, NULL, NULL, flags);
   properties[PROP_CAN_RECEIVE_FILES] = g_param_spec_boolean ("can-receive-files", NULL, NULL,
                                                              FALSE, flags);
+  properties[PROP_LOCAL_CANDIDATE_TYPE] =
+    g_param_spec_enum ("local-candidate-type", NULL, NULL, FERRY_TYPE_ICE_CANDIDATE_TYPE,
+                       FERRY_ICE_CANDIDATE_TYPE_NONE, flags);
+  properties[PROP_REMOTE_CANDIDATE_TYPE] =
+    g_param_spec_enum ("remote-candidate-type", NULL, NULL, FERRY_TYPE_ICE_CANDIDATE_TYPE,
+                       FERRY_ICE_CANDIDATE_TYPE_NONE, flags);
+  properties[PROP_RELAYED] = g_param_spec_boolean ("relayed", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -150,6 +176,18 @@ update_string (FerrySessionPeer *self,
 }
 
 static void
+update_candidate_type (FerrySessionPeer      *self,
+                       FerryIceCandidateType *field,
+                       FerryIceCandidateType  value,
+                       guint                  prop)
+{
+  if (*field == value)
+    return;
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+static void
 update_boolean (FerrySessionPeer *self,
                 gboolean         *field,
                 gboolean          value,
@@ -165,6 +203,8 @@ void
 _ferry_session_peer_update (FerrySessionPeer           *self,
                             const FerrySessionPeerInfo *info)
 {
+  gboolean relayed;
+
   g_return_if_fail (FERRY_IS_SESSION_PEER (self));
   g_return_if_fail (g_strcmp0 (self->info.id, info->id) == 0);
 
@@ -187,6 +227,13 @@ _ferry_session_peer_update (FerrySessionPeer           *self,
   update_string (self, &self->info.fingerprint, info->fingerprint, PROP_FINGERPRINT);
   update_boolean (self, &self->info.can_receive_files, info->can_receive_files,
                   PROP_CAN_RECEIVE_FILES);
+  relayed = info_relayed (&self->info);
+  update_candidate_type (self, &self->info.local_candidate_type, info->local_candidate_type,
+                         PROP_LOCAL_CANDIDATE_TYPE);
+  update_candidate_type (self, &self->info.remote_candidate_type, info->remote_candidate_type,
+                         PROP_REMOTE_CANDIDATE_TYPE);
+  if (info_relayed (&self->info) != relayed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RELAYED]);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -202,9 +249,19 @@ _ferry_session_peer_set_state (FerrySessionPeer      *self,
       self->info.state = state;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
     }
-  /* A peer that is gone cannot receive anything. */
+  /* A peer that is gone cannot receive anything, and has no connection. */
   if (state >= FERRY_SESSION_PEER_FAILED)
-    update_boolean (self, &self->info.can_receive_files, FALSE, PROP_CAN_RECEIVE_FILES);
+    {
+      gboolean relayed = info_relayed (&self->info);
+
+      update_boolean (self, &self->info.can_receive_files, FALSE, PROP_CAN_RECEIVE_FILES);
+      update_candidate_type (self, &self->info.local_candidate_type,
+                             FERRY_ICE_CANDIDATE_TYPE_NONE, PROP_LOCAL_CANDIDATE_TYPE);
+      update_candidate_type (self, &self->info.remote_candidate_type,
+                             FERRY_ICE_CANDIDATE_TYPE_NONE, PROP_REMOTE_CANDIDATE_TYPE);
+      if (relayed)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RELAYED]);
+    }
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -270,4 +327,28 @@ ferry_session_peer_get_can_receive_files (FerrySessionPeer *self)
   g_return_val_if_fail (FERRY_IS_SESSION_PEER (self), FALSE);
 
   return self->info.can_receive_files;
+}
+
+FerryIceCandidateType
+ferry_session_peer_get_local_candidate_type (FerrySessionPeer *self)
+{
+  g_return_val_if_fail (FERRY_IS_SESSION_PEER (self), FERRY_ICE_CANDIDATE_TYPE_NONE);
+
+  return self->info.local_candidate_type;
+}
+
+FerryIceCandidateType
+ferry_session_peer_get_remote_candidate_type (FerrySessionPeer *self)
+{
+  g_return_val_if_fail (FERRY_IS_SESSION_PEER (self), FERRY_ICE_CANDIDATE_TYPE_NONE);
+
+  return self->info.remote_candidate_type;
+}
+
+gboolean
+ferry_session_peer_get_relayed (FerrySessionPeer *self)
+{
+  g_return_val_if_fail (FERRY_IS_SESSION_PEER (self), FALSE);
+
+  return info_relayed (&self->info);
 }

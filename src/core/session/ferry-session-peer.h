@@ -23,6 +23,9 @@
  *   fingerprint        string   lowercase hex of the SHA-256 of its certificate, or %NULL;
  *                               the same across rooms and restarts
  *   can-receive-files  gboolean  a connected Ferry peer whose hello lists "files"
+ *   local-candidate-type   FerryIceCandidateType  of the selected ICE pair of the connection
+ *   remote-candidate-type  FerryIceCandidateType  (NONE when none is up)
+ *   relayed            gboolean  either candidate of that pair is a TURN relay
  */
 #pragma once
 
@@ -50,5 +53,8 @@ gboolean               ferry_session_peer_get_verified          (FerrySessionPee
 const char            *ferry_session_peer_get_verification_code (FerrySessionPeer *self);
 const char            *ferry_session_peer_get_fingerprint       (FerrySessionPeer *self);
 gboolean               ferry_session_peer_get_can_receive_files (FerrySessionPeer *self);
+FerryIceCandidateType  ferry_session_peer_get_local_candidate_type  (FerrySessionPeer *self);
+FerryIceCandidateType  ferry_session_peer_get_remote_candidate_type (FerrySessionPeer *self);
+gboolean               ferry_session_peer_get_relayed           (FerrySessionPeer *self);
 
 G_END_DECLS

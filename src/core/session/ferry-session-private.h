@@ -24,6 +24,8 @@ typedef struct {
   char                  *verification_code;
   char                  *fingerprint;
   gboolean               can_receive_files;
+  FerryIceCandidateType  local_candidate_type;
+  FerryIceCandidateType  remote_candidate_type;
 } FerrySessionPeerInfo;
 
 void               _ferry_session_peer_info_free     (FerrySessionPeerInfo       *info);

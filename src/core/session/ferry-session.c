@@ -463,6 +463,8 @@ report_peer (NetPeer *np)
   info->verification_code = ferry_peer_get_verification_code (np->peer);
   info->fingerprint = fingerprint != NULL ? ferry_hex_encode (fingerprint, FERRY_SHA256_LEN) : NULL;
   info->can_receive_files = ferry_transfer_manager_peer_can_receive (np->peer);
+  ferry_peer_get_selected_candidate_types (np->peer, &info->local_candidate_type,
+                                           &info->remote_candidate_type);
   report->peer = info;
   post_report (np->room->core, apply_peer, report);
 }
@@ -498,7 +500,8 @@ peer_joined_cb (FerryRoom *room,
       np->room = self;
       np->peer = g_object_ref (peer);
       g_hash_table_insert (self->peers, peer, np);
-      /* Name, kind, verification and connection: every change is a new copy for the GUI. */
+      /* Name, kind, verification, connection and its candidate types: every change is a new
+       * copy for the GUI. */
       g_signal_connect (peer, "notify", G_CALLBACK (peer_changed_cb), np);
     }
   report_peer (np);
