@@ -18,6 +18,7 @@
 #include "ferry-room-link.h"
 #include "ferry-room-page.h"
 #include "ferry-session-peer.h"
+#include "ferry-test-friend.h"
 #include "ferry-test-tracker.h"
 #include "ferry-test-util.h"
 #include "ferry-window.h"
@@ -186,133 +187,6 @@ take_screenshot (const char *file_name)
   g_assert_cmpuint (colours, >, MIN_DISTINCT_COLOURS);
 }
 
-/* The friend: ferry-cli chat, in a process of its own */
-
-typedef struct {
-  GDataInputStream *stream;
-  GPtrArray        *lines;
-  gboolean          done;
-} Reader;
-
-typedef struct {
-  GSubprocess *process;
-  Reader       out;   /* "NAME: text" */
-  Reader       err;   /* "ferry-cli: EVENT key=value…" */
-} Friend;
-
-static void read_next (Reader *reader);
-
-static void
-line_cb (GObject      *stream,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  Reader *reader = data;
-  char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (stream), result,
-                                                          NULL, NULL);
-
-  if (line == NULL)
-    {
-      reader->done = TRUE;
-      return;
-    }
-  g_test_message ("friend: %s", line);
-  g_ptr_array_add (reader->lines, line);
-  read_next (reader);
-}
-
-static void
-read_next (Reader *reader)
-{
-  g_data_input_stream_read_line_async (reader->stream, G_PRIORITY_DEFAULT, NULL, line_cb, reader);
-}
-
-static void
-reader_start (Reader       *reader,
-              GInputStream *stream)
-{
-  reader->stream = g_data_input_stream_new (stream);
-  reader->lines = g_ptr_array_new_with_free_func (g_free);
-  read_next (reader);
-}
-
-static const char *
-reader_find (Reader     *reader,
-             const char *prefix)
-{
-  for (guint i = 0; i < reader->lines->len; i++)
-    if (g_str_has_prefix (reader->lines->pdata[i], prefix))
-      return reader->lines->pdata[i];
-  return NULL;
-}
-
-static Friend *
-friend_start (FerryRoomLink *link,
-              const char    *tracker)
-{
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                               G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autofree char *text = ferry_room_link_to_string (link);
-  g_autofree char *identity = g_strdup_printf ("%s/friend.pem", tmpdir);
-  g_autoptr(GError) error = NULL;
-  Friend *friend = g_new0 (Friend, 1);
-
-  g_subprocess_launcher_setenv (launcher, "FERRY_STUN_SERVERS", "", TRUE);
-  friend->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("FERRY_CLI"), "chat",
-                                                 "--tracker", tracker, "--name", "Friend",
-                                                 "--identity", identity, text, NULL);
-  g_assert_no_error (error);
-  reader_start (&friend->out, g_subprocess_get_stdout_pipe (friend->process));
-  reader_start (&friend->err, g_subprocess_get_stderr_pipe (friend->process));
-  return friend;
-}
-
-static void
-friend_say (Friend     *friend,
-            const char *text)
-{
-  g_autofree char *line = g_strconcat (text, "\n", NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_output_stream_write_all (g_subprocess_get_stdin_pipe (friend->process), line, strlen (line),
-                             NULL, NULL, &error);
-  g_assert_no_error (error);
-}
-
-/* The value of key="…" in @line. */
-static char *
-event_value (const char *line,
-             const char *key)
-{
-  g_autofree char *start = g_strconcat (" ", key, "=\"", NULL);
-  const char *value = strstr (line, start);
-  const char *end;
-
-  g_assert_nonnull (value);
-  value += strlen (start);
-  end = strchr (value, '"');
-  g_assert_nonnull (end);
-  return g_strndup (value, end - value);
-}
-
-/* Closing stdin makes ferry-cli leave the room and exit. */
-static void
-friend_stop (Friend *friend)
-{
-  g_output_stream_close (g_subprocess_get_stdin_pipe (friend->process), NULL, NULL);
-  FERRY_TEST_WAIT_UNTIL (friend->out.done && friend->err.done, TIMEOUT_MS);
-  g_subprocess_wait (friend->process, NULL, NULL);
-  g_assert_true (g_subprocess_get_if_exited (friend->process));
-  g_assert_cmpint (g_subprocess_get_exit_status (friend->process), ==, 0);
-  g_clear_object (&friend->out.stream);
-  g_clear_object (&friend->err.stream);
-  g_ptr_array_unref (friend->out.lines);
-  g_ptr_array_unref (friend->err.lines);
-  g_object_unref (friend->process);
-  g_free (friend);
-}
-
 /* A descendant of @root of type @type, or NULL. */
 static GtkWidget *
 find_widget_of_type (GtkWidget *root,
@@ -395,13 +269,14 @@ test_chat (void)
   g_autoptr(GSettings) settings = NULL;
   g_autofree char *friend_code = NULL;
   g_autofree char *expected_subtitle = NULL;
+  g_autofree char *identity = g_build_filename (tmpdir, "friend.pem", NULL);
   FerryTestTracker *tracker;
   FerryRoomPage *page;
   FerrySessionRoom *room;
   AdwActionRow *row;
   GtkWidget *message_row;
   GtkWidget *entry;
-  Friend *friend;
+  FerryTestFriend *friend;
 
   if (!ferry_test_tracker_available ())
     return;
@@ -428,14 +303,15 @@ test_chat (void)
   g_assert_false (gtk_widget_get_visible (get_widget ("peers-list")));
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (get_widget ("peers-empty-state"))), !=, "");
 
-  friend = friend_start (ferry_room_page_get_link (page), ferry_test_tracker_get_url (tracker));
+  friend = ferry_test_friend_start (ferry_room_page_get_link (page), ferry_test_tracker_get_url (tracker),
+                                    identity);
 
   /* The friend's row, with the code both sides compare. */
   FERRY_TEST_WAIT_UNTIL ((row = find_peer_row ("Friend")) != NULL &&
-                         reader_find (&friend->err, "ferry-cli: peer-joined ") != NULL &&
+                         ferry_test_reader_find (&friend->err, "ferry-cli: peer-joined ") != NULL &&
                          strstr (adw_action_row_get_subtitle (row), "Verified") != NULL,
                          TIMEOUT_MS);
-  friend_code = event_value (reader_find (&friend->err, "ferry-cli: peer-joined "), "code");
+  friend_code = ferry_test_event_value (ferry_test_reader_find (&friend->err, "ferry-cli: peer-joined "), "code");
   /* "123 456 789" */
   g_assert_cmpuint (strlen (friend_code), ==, 11);
   g_assert_true (g_regex_match_simple ("^[0-9]{3} [0-9]{3} [0-9]{3}$", friend_code, 0, 0));
@@ -448,7 +324,7 @@ test_chat (void)
                    "Connected to the room");
 
   /* The friend writes. */
-  friend_say (friend, "Hello from the friend");
+  ferry_test_friend_say (friend, "Hello from the friend");
   FERRY_TEST_WAIT_UNTIL (find_message_row ("Hello from the friend") != NULL, TIMEOUT_MS);
   g_assert_true (messages_contain (ferry_session_room_get_messages (room), "Hello from the friend"));
   message_row = find_message_row ("Hello from the friend");
@@ -462,7 +338,7 @@ test_chat (void)
   gtk_editable_set_text (GTK_EDITABLE (entry), "Hello from the app");
   g_signal_emit_by_name (entry, "activate");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
-  FERRY_TEST_WAIT_UNTIL (reader_find (&friend->out, "Sam: Hello from the app") != NULL, TIMEOUT_MS);
+  FERRY_TEST_WAIT_UNTIL (ferry_test_reader_find (&friend->out, "Sam: Hello from the app") != NULL, TIMEOUT_MS);
   FERRY_TEST_WAIT_UNTIL ((message_row = find_message_row ("Hello from the app")) != NULL &&
                          gtk_widget_get_visible (find_widget (message_row, "message-delivered")),
                          TIMEOUT_MS);
@@ -477,9 +353,9 @@ test_chat (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "room.leave", NULL));
   g_assert_cmpstr (visible_page (), ==, "start");
   g_assert_null (ferry_room_page_get_room (page));
-  FERRY_TEST_WAIT_UNTIL (reader_find (&friend->err, "ferry-cli: peer-left ") != NULL, TIMEOUT_MS);
+  FERRY_TEST_WAIT_UNTIL (ferry_test_reader_find (&friend->err, "ferry-cli: peer-left ") != NULL, TIMEOUT_MS);
 
-  friend_stop (friend);
+  ferry_test_friend_stop (friend, TIMEOUT_MS);
   ferry_test_tracker_stop (tracker);
 }
 

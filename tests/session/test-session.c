@@ -14,6 +14,7 @@
 #include "ferry-session.h"
 #include "ferry-session-peer.h"
 #include "ferry-test-notify.h"
+#include "ferry-test-friend.h"
 #include "ferry-test-tracker.h"
 #include "ferry-test-util.h"
 
@@ -120,134 +121,6 @@ session_new (const char *name)
   /* Nothing but the namespace: no STUN server. */
   g_object_set (session, "stun-servers", (const char * const[]) { NULL }, NULL);
   return session;
-}
-
-/* The friend: ferry-cli chat */
-
-typedef struct {
-  GDataInputStream *stream;
-  GPtrArray        *lines;
-  gboolean          done;
-} Reader;
-
-typedef struct {
-  GSubprocess *process;
-  Reader       out;   /* "NAME: text" */
-  Reader       err;   /* "ferry-cli: EVENT key=value…" */
-} Friend;
-
-static void read_next (Reader *reader);
-
-static void
-line_cb (GObject      *stream,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  Reader *reader = data;
-  char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (stream), result, NULL,
-                                                          NULL);
-
-  if (line == NULL)
-    {
-      reader->done = TRUE;
-      return;
-    }
-  g_test_message ("friend: %s", line);
-  g_ptr_array_add (reader->lines, line);
-  read_next (reader);
-}
-
-static void
-read_next (Reader *reader)
-{
-  g_data_input_stream_read_line_async (reader->stream, G_PRIORITY_DEFAULT, NULL, line_cb, reader);
-}
-
-static void
-reader_start (Reader       *reader,
-              GInputStream *stream)
-{
-  reader->stream = g_data_input_stream_new (stream);
-  reader->lines = g_ptr_array_new_with_free_func (g_free);
-  read_next (reader);
-}
-
-/* The first line that starts with @prefix, or %NULL. */
-static const char *
-reader_find (Reader     *reader,
-             const char *prefix)
-{
-  for (guint i = 0; i < reader->lines->len; i++)
-    if (g_str_has_prefix (reader->lines->pdata[i], prefix))
-      return reader->lines->pdata[i];
-  return NULL;
-}
-
-static Friend *
-friend_start (FerryRoomLink *link,
-              const char    *tracker)
-{
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                               G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autofree char *text = ferry_room_link_to_string (link);
-  g_autofree char *identity = g_strdup_printf ("%s/friend.pem", tmpdir);
-  g_autoptr(GError) error = NULL;
-  Friend *friend = g_new0 (Friend, 1);
-
-  g_subprocess_launcher_setenv (launcher, "FERRY_STUN_SERVERS", "", TRUE);
-  friend->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("FERRY_CLI"), "chat",
-                                                 "--tracker", tracker, "--name", "Friend",
-                                                 "--identity", identity, text, NULL);
-  g_assert_no_error (error);
-  reader_start (&friend->out, g_subprocess_get_stdout_pipe (friend->process));
-  reader_start (&friend->err, g_subprocess_get_stderr_pipe (friend->process));
-  return friend;
-}
-
-static void
-friend_say (Friend     *friend,
-            const char *text)
-{
-  g_autofree char *line = g_strconcat (text, "\n", NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_output_stream_write_all (g_subprocess_get_stdin_pipe (friend->process), line, strlen (line),
-                             NULL, NULL, &error);
-  g_assert_no_error (error);
-}
-
-/* The value of key="…" in @line. */
-static char *
-event_value (const char *line,
-             const char *key)
-{
-  g_autofree char *start = g_strconcat (" ", key, "=\"", NULL);
-  const char *value = strstr (line, start);
-  const char *end;
-
-  g_assert_nonnull (value);
-  value += strlen (start);
-  end = strchr (value, '"');
-  g_assert_nonnull (end);
-  return g_strndup (value, end - value);
-}
-
-/* Closing stdin makes ferry-cli leave the room and exit. */
-static void
-friend_stop (Friend *friend)
-{
-  g_output_stream_close (g_subprocess_get_stdin_pipe (friend->process), NULL, NULL);
-  FERRY_TEST_WAIT_UNTIL (friend->out.done && friend->err.done, TIMEOUT_MS);
-  g_subprocess_wait (friend->process, NULL, NULL);
-  g_assert_true (g_subprocess_get_if_exited (friend->process));
-  g_assert_cmpint (g_subprocess_get_exit_status (friend->process), ==, 0);
-  g_clear_object (&friend->out.stream);
-  g_clear_object (&friend->err.stream);
-  g_ptr_array_unref (friend->out.lines);
-  g_ptr_array_unref (friend->err.lines);
-  g_object_unref (friend->process);
-  g_free (friend);
 }
 
 /* Tests */
@@ -389,14 +262,14 @@ test_shutdown_busy (void)
 
 static gboolean
 friend_connected (FerrySessionRoom *room,
-                  Friend           *friend)
+                  FerryTestFriend  *friend)
 {
   GListModel *peers = ferry_session_room_get_peers (room);
 
   return n_items (peers) == 1 &&
          ferry_session_peer_get_state (item (peers, 0)) == FERRY_SESSION_PEER_CONNECTED &&
          ferry_session_peer_get_kind (item (peers, 0)) == FERRY_PEER_KIND_FERRY &&
-         reader_find (&friend->err, "ferry-cli: peer-joined ") != NULL;
+         ferry_test_reader_find (&friend->err, "ferry-cli: peer-joined ") != NULL;
 }
 
 static gboolean
@@ -422,10 +295,11 @@ test_chat (void)
   g_autoptr(FerryTestNotify) room_notify = NULL;
   g_autoptr(FerryTestNotify) peer_notify = NULL;
   g_autofree char *friend_code = NULL;
+  g_autofree char *identity = g_build_filename (tmpdir, "friend.pem", NULL);
   GListModel *rooms, *peers, *messages, *trackers;
   FerryChatMessage *message;
   FerryTestTracker *tracker;
-  Friend *friend;
+  FerryTestFriend *friend;
   gint64 before;
 
   if (!ferry_test_tracker_available ())
@@ -463,7 +337,7 @@ test_chat (void)
   watch_model (messages);
   watch_model (trackers);
 
-  friend = friend_start (link, ferry_test_tracker_get_url (tracker));
+  friend = ferry_test_friend_start (link, ferry_test_tracker_get_url (tracker), identity);
   FERRY_TEST_WAIT_UNTIL (friend_connected (room, friend), TIMEOUT_MS);
 
   /* The peer, as the friend sees us. */
@@ -480,8 +354,8 @@ test_chat (void)
   g_assert_cmpint (ferry_session_peer_get_remote_candidate_type (peer), ==,
                    FERRY_ICE_CANDIDATE_TYPE_HOST);
   g_assert_false (ferry_session_peer_get_relayed (peer));
-  friend_code = event_value (reader_find (&friend->err, "ferry-cli: peer-joined "), "code");
-  g_assert_nonnull (strstr (reader_find (&friend->err, "ferry-cli: peer-joined "), " verified=yes "));
+  friend_code = ferry_test_event_value (ferry_test_reader_find (&friend->err, "ferry-cli: peer-joined "), "code");
+  g_assert_nonnull (strstr (ferry_test_reader_find (&friend->err, "ferry-cli: peer-joined "), " verified=yes "));
   g_assert_cmpstr (ferry_session_peer_get_verification_code (peer), ==, friend_code);
   g_assert_cmpint (ferry_session_room_get_state (room), ==, FERRY_SESSION_ROOM_JOINED);
   g_assert_cmpuint (n_items (trackers), ==, 1);
@@ -492,7 +366,7 @@ test_chat (void)
 
   /* The friend writes. */
   before = g_get_real_time () / G_USEC_PER_SEC;
-  friend_say (friend, "Hello from the friend");
+  ferry_test_friend_say (friend, "Hello from the friend");
   FERRY_TEST_WAIT_UNTIL (n_items (messages) == 1, TIMEOUT_MS);
   message = item (messages, 0);
   g_assert_cmpstr (ferry_chat_message_get_peer_name (message), ==, "Friend");
@@ -507,7 +381,7 @@ test_chat (void)
   /* We write: the message shows once it went out, and is marked when the friend has it. */
   ferry_session_room_send_chat (room, "Hello from the session");
   ferry_session_room_send_chat (room, "");
-  FERRY_TEST_WAIT_UNTIL (reader_find (&friend->out, "Sam: Hello from the session") != NULL, TIMEOUT_MS);
+  FERRY_TEST_WAIT_UNTIL (ferry_test_reader_find (&friend->out, "Sam: Hello from the session") != NULL, TIMEOUT_MS);
   FERRY_TEST_WAIT_UNTIL (last_delivered (messages), TIMEOUT_MS);
   g_assert_cmpuint (n_items (messages), ==, 2);
   message = item (messages, 1);
@@ -531,7 +405,7 @@ test_chat (void)
   g_assert_cmpuint (ferry_test_notify_count (peer_notify, "local-candidate-type"), ==, 1);
   g_assert_cmpuint (ferry_test_notify_count (peer_notify, "remote-candidate-type"), ==, 1);
   g_assert_cmpuint (ferry_test_notify_count (peer_notify, "relayed"), ==, 0);
-  FERRY_TEST_WAIT_UNTIL (reader_find (&friend->err, "ferry-cli: peer-left ") != NULL, TIMEOUT_MS);
+  FERRY_TEST_WAIT_UNTIL (ferry_test_reader_find (&friend->err, "ferry-cli: peer-left ") != NULL, TIMEOUT_MS);
   /* Sending in a room we left says so. */
   ferry_session_room_send_chat (room, "Too late");
   g_assert_cmpuint (errors->len, ==, 1);
@@ -545,7 +419,7 @@ test_chat (void)
   g_assert_cmpuint (ferry_test_notify_count (room_notify, "state"), >=, 2);
   g_assert_cmpuint (on_test_thread, >, 10);
 
-  friend_stop (friend);
+  ferry_test_friend_stop (friend, TIMEOUT_MS);
   ferry_test_tracker_stop (tracker);
 }
 

@@ -1,0 +1,120 @@
+/* ferry-test-friend.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <string.h>
+
+#include "ferry-test-friend.h"
+#include "ferry-test-util.h"
+
+static void read_next (FerryTestReader *reader);
+
+static void
+line_cb (GObject      *stream,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  FerryTestReader *reader = data;
+  char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (stream), result, NULL,
+                                                          NULL);
+
+  if (line == NULL)
+    {
+      reader->done = TRUE;
+      return;
+    }
+  g_test_message ("friend: %s", line);
+  g_ptr_array_add (reader->lines, line);
+  read_next (reader);
+}
+
+static void
+read_next (FerryTestReader *reader)
+{
+  g_data_input_stream_read_line_async (reader->stream, G_PRIORITY_DEFAULT, NULL, line_cb, reader);
+}
+
+static void
+reader_start (FerryTestReader *reader,
+              GInputStream    *stream)
+{
+  reader->stream = g_data_input_stream_new (stream);
+  reader->lines = g_ptr_array_new_with_free_func (g_free);
+  read_next (reader);
+}
+
+const char *
+ferry_test_reader_find (FerryTestReader *reader,
+                        const char      *prefix)
+{
+  for (guint i = 0; i < reader->lines->len; i++)
+    if (g_str_has_prefix (reader->lines->pdata[i], prefix))
+      return reader->lines->pdata[i];
+  return NULL;
+}
+
+FerryTestFriend *
+ferry_test_friend_start (FerryRoomLink *link,
+                         const char    *tracker_url,
+                         const char    *identity_path)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                               G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autofree char *text = ferry_room_link_to_string (link);
+  g_autoptr(GError) error = NULL;
+  FerryTestFriend *friend = g_new0 (FerryTestFriend, 1);
+
+  g_subprocess_launcher_setenv (launcher, "FERRY_STUN_SERVERS", "", TRUE);
+  friend->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("FERRY_CLI"), "chat",
+                                                 "--tracker", tracker_url, "--name", "Friend",
+                                                 "--identity", identity_path, text, NULL);
+  g_assert_no_error (error);
+  reader_start (&friend->out, g_subprocess_get_stdout_pipe (friend->process));
+  reader_start (&friend->err, g_subprocess_get_stderr_pipe (friend->process));
+  return friend;
+}
+
+void
+ferry_test_friend_say (FerryTestFriend *friend,
+                       const char      *text)
+{
+  g_autofree char *line = g_strconcat (text, "\n", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_write_all (g_subprocess_get_stdin_pipe (friend->process), line, strlen (line),
+                             NULL, NULL, &error);
+  g_assert_no_error (error);
+}
+
+char *
+ferry_test_event_value (const char *line,
+                        const char *key)
+{
+  g_autofree char *start = g_strconcat (" ", key, "=\"", NULL);
+  const char *value = strstr (line, start);
+  const char *end;
+
+  g_assert_nonnull (value);
+  value += strlen (start);
+  end = strchr (value, '"');
+  g_assert_nonnull (end);
+  return g_strndup (value, end - value);
+}
+
+void
+ferry_test_friend_stop (FerryTestFriend *friend,
+                        guint            timeout_ms)
+{
+  g_output_stream_close (g_subprocess_get_stdin_pipe (friend->process), NULL, NULL);
+  FERRY_TEST_WAIT_UNTIL (friend->out.done && friend->err.done, timeout_ms);
+  g_subprocess_wait (friend->process, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (friend->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (friend->process), ==, 0);
+  g_clear_object (&friend->out.stream);
+  g_clear_object (&friend->err.stream);
+  g_ptr_array_unref (friend->out.lines);
+  g_ptr_array_unref (friend->err.lines);
+  g_object_unref (friend->process);
+  g_free (friend);
+}

@@ -1,0 +1,49 @@
+/* ferry-test-friend.h: a friend in a room, played by `ferry-cli chat` in a process of its own
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * For tests of code that must own the process's only SCTP context (FerrySession, the app): the
+ * other side of the room cannot run in the same process.  The friend has no STUN server and
+ * only the tracker it is given; its stdout lines ("NAME: text") and stderr events
+ * ("ferry-cli: EVENT key=value…") are collected as they come, on the caller's main context.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ferry-room-link.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  GDataInputStream *stream;
+  GPtrArray        *lines;
+  gboolean          done;   /* end of the stream */
+} FerryTestReader;
+
+typedef struct {
+  GSubprocess     *process;
+  FerryTestReader  out;
+  FerryTestReader  err;
+} FerryTestFriend;
+
+/* Starts `$FERRY_CLI chat --name Friend` in the room of @link with the identity in
+ * @identity_path (made when missing). */
+FerryTestFriend *ferry_test_friend_start (FerryRoomLink   *link,
+                                          const char      *tracker_url,
+                                          const char      *identity_path);
+/* Sends @text as a chat line. */
+void             ferry_test_friend_say   (FerryTestFriend *friend,
+                                          const char      *text);
+/* Closes its stdin (it leaves the room and exits), waits up to @timeout_ms for it, checks it
+ * exited with 0, and frees it. */
+void             ferry_test_friend_stop  (FerryTestFriend *friend,
+                                          guint            timeout_ms);
+/* The first line that starts with @prefix, or %NULL. */
+const char      *ferry_test_reader_find  (FerryTestReader *reader,
+                                          const char      *prefix);
+/* The value of key="…" in an event line; the key must be there. */
+char            *ferry_test_event_value  (const char      *line,
+                                          const char      *key);
+
+G_END_DECLS
