@@ -331,11 +331,6 @@ def case_network_cut(lab):
         note(f"{side}: {timeline or 'no interruption seen'} (from the link coming back); "
              f"file bytes that travelled twice {twice}")
         check(0 <= twice < BLOCK or side == "sender", f"{side}: {twice} bytes twice")
-    # The receiver never notices the old connection die before the link is back (it only
-    # receives); it takes the sender's new connection because the old one has gone silent,
-    # instead of waiting ~45 s for SCTP to give up on it.
-    back = [t - ctx["t_up"] for t, ev in ctx["receiver"].json_events() if ev["type"] == "resumed" and t > ctx["t_up"]]
-    check(back and back[0] < 15, f"the receiver resumed {back} s after the link came back")
 
 
 def case_disk_full(lab):

@@ -22,8 +22,5 @@ void       _ferry_peer_add_connection  (FerryPeer           *self,
                                         FerryDataChannel    *channel,
                                         gboolean             we_offered);
 void       _ferry_peer_close           (FerryPeer           *self);
-/* Nothing arrived on any of its connections for a while (ferry_peer_connection_is_silent ()):
- * a new connection from it is taken, and replaces the silent one once it works. */
-gboolean   _ferry_peer_is_silent       (FerryPeer           *self);
 
 G_END_DECLS

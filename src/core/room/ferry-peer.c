@@ -69,7 +69,6 @@ enum {
   PEER_MESSAGE,
   DATA_CHANNEL,
   ERROR,
-  REPLACED,
   CLOSED,
   N_SIGNALS
 };
@@ -421,14 +420,6 @@ close_duplicates (FerryPeer  *self,
       if (other == c || !other->hello)
         continue;
       g_debug ("Peer %.8s: closing a duplicate connection", self->id);
-      /* A connection that went silent is one the peer gave up when it made the new one. */
-      if (ferry_peer_connection_is_silent (other->pc) && !ferry_peer_connection_is_silent (c->pc))
-        {
-          ferry_peer_connection_close (other->pc);
-          g_signal_emit (self, signals[REPLACED], 0);
-          i = -1;
-          continue;
-        }
       if (connection_wins (self, other, c))
         {
           ferry_peer_connection_close (c->pc);
@@ -700,9 +691,6 @@ ferry_peer_class_init (FerryPeerClass *klass)
   signals[ERROR] =
     g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_ERROR);
-  signals[REPLACED] =
-    g_signal_new ("replaced", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 0);
   signals[CLOSED] =
     g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 0);
@@ -775,17 +763,6 @@ ferry_peer_get_connected (FerryPeer *self)
   g_return_val_if_fail (FERRY_IS_PEER (self), FALSE);
 
   return self->connected;
-}
-
-gboolean
-_ferry_peer_is_silent (FerryPeer *self)
-{
-  g_return_val_if_fail (FERRY_IS_PEER (self), FALSE);
-
-  for (guint i = 0; i < self->connections->len; i++)
-    if (!ferry_peer_connection_is_silent (((Connection *) g_ptr_array_index (self->connections, i))->pc))
-      return FALSE;
-  return TRUE;
 }
 
 guint

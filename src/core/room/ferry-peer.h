@@ -61,9 +61,6 @@ G_DECLARE_FINAL_TYPE (FerryPeer, ferry_peer, FERRY, PEER, GObject)
  *                               FERRY_PEER_TRANSFER_CHANNEL_PREFIX… on an accepted connection;
  *                               a handler takes a reference, else it is dropped (and closes)
  *   ::error (GError)            a connection was refused or broke (e.g. authentication failed)
- *   ::replaced ()               a new connection took the place of one that had gone silent (the
- *                               peer gave it up, e.g. after the network was away); the
- *                               channels of the old one are closed
  *   ::closed ()                 no connection is left */
 GQuark        ferry_peer_error_quark            (void);
 

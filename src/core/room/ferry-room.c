@@ -481,8 +481,7 @@ answer_cb (FerryTrackerClient *tracker,
   /* A peer we are connected to answered a re-announce (P2PT answers every offer): keep the
    * connection we have.  Replacing it would make a P2PT peer drop us (see FerryPeer). */
   if (g_strcmp0 (peer_id, self->peer_id_hex) == 0 || (peer = ensure_peer (self, peer_id)) == NULL ||
-      (ferry_peer_get_connected (peer) && !_ferry_peer_is_silent (peer)) ||
-      ferry_peer_get_n_connections (peer) >= MAX_CONNECTIONS_PER_PEER)
+      ferry_peer_get_connected (peer) || ferry_peer_get_n_connections (peer) >= MAX_CONNECTIONS_PER_PEER)
     {
       ferry_peer_connection_close (pc);
       return;
@@ -541,9 +540,8 @@ offer_cb (FerryTrackerClient *tracker,
   if (!self->joined || g_strcmp0 (peer_id, self->peer_id_hex) == 0)
     return;
   peer = ensure_peer (self, peer_id);
-  /* P2PT answers every offer; one live connection per peer is enough for us.  A peer whose
-   * connection went silent is offering because it gave that connection up. */
-  if (peer == NULL || (ferry_peer_get_connected (peer) && !_ferry_peer_is_silent (peer)) ||
+  /* P2PT answers every offer; one live connection per peer is enough for us. */
+  if (peer == NULL || ferry_peer_get_connected (peer) ||
       ferry_peer_get_n_connections (peer) >= MAX_CONNECTIONS_PER_PEER)
     return;
 

@@ -234,26 +234,6 @@ peer_closed_cb (FerryPeer            *peer,
     bind_transfers (self, g_ptr_array_index (self->ready, i), FALSE);
 }
 
-/* The peer's connection was replaced: the sessions on the old one are gone, and its transfers
- * go on over the new one as when meeting again. */
-static void
-peer_replaced_cb (FerryPeer            *peer,
-                  FerryTransferManager *self)
-{
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->transfers));
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(FerryTransfer) transfer = g_list_model_get_item (G_LIST_MODEL (self->transfers), i);
-
-      if (ferry_transfer_get_peer (transfer) == peer && !ferry_transfer_is_finished (transfer))
-        {
-          _ferry_transfer_set_peer (transfer, NULL);
-          _ferry_transfer_set_peer (transfer, peer);
-        }
-    }
-}
-
 static void
 watch_peer (FerryTransferManager *self,
             FerryPeer            *peer)
@@ -265,7 +245,6 @@ watch_peer (FerryTransferManager *self,
   g_signal_connect (peer, "data-channel", G_CALLBACK (data_channel_cb), self);
   g_signal_connect (peer, "notify::kind", G_CALLBACK (peer_ready_cb), self);
   g_signal_connect (peer, "notify::connected", G_CALLBACK (peer_ready_cb), self);
-  g_signal_connect (peer, "replaced", G_CALLBACK (peer_replaced_cb), self);
   g_signal_connect (peer, "closed", G_CALLBACK (peer_closed_cb), self);
   peer_ready_cb (peer, NULL, self);
 }

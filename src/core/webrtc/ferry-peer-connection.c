@@ -1074,19 +1074,6 @@ ferry_peer_connection_get_remote_fingerprint (FerryPeerConnection *self)
   return self->dtls ? ferry_dtls_transport_get_remote_fingerprint (self->dtls) : NULL;
 }
 
-gboolean
-ferry_peer_connection_is_silent (FerryPeerConnection *self)
-{
-  gint64 silence_us;
-
-  g_return_val_if_fail (FERRY_IS_PEER_CONNECTION (self), FALSE);
-
-  if (self->ice == NULL)
-    return TRUE;
-  silence_us = g_get_monotonic_time () - ferry_ice_transport_get_last_receive_time (self->ice);
-  return silence_us > (gint64) self->config->liveness_timeout_ms * 1000 / 3;
-}
-
 guint64
 ferry_peer_connection_get_max_message_size (FerryPeerConnection *self)
 {

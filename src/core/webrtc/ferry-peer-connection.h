@@ -109,9 +109,5 @@ const guint8        *ferry_peer_connection_get_local_fingerprint  (FerryPeerConn
 const guint8        *ferry_peer_connection_get_remote_fingerprint (FerryPeerConnection *self);
 /* The largest message the peer accepts, once connected. */
 guint64              ferry_peer_connection_get_max_message_size (FerryPeerConnection *self);
-/* Nothing arrived for a third of the liveness timeout.  SCTP heartbeats (every sixth of it) keep
- * even an idle connection from going silent, so this one is most likely dead, only not declared
- * so yet: a peer that only receives notices a vanished peer last. */
-gboolean             ferry_peer_connection_is_silent (FerryPeerConnection *self);
 
 G_END_DECLS
