@@ -208,7 +208,7 @@ class Proc:
         return self.peak_rss_kib / 1024
 
     def tail(self):
-        return ("\n  stderr: " + "\n  stderr: ".join(self.stderr_tail[-15:])) if self.stderr_tail else ""
+        return ("\n  stderr: " + "\n  stderr: ".join(self.stderr_tail[-40:])) if self.stderr_tail else ""
 
     def describe_end(self):
         self.poll()

@@ -116,7 +116,10 @@ class Lab:
 
     def env(self, computer):
         """Each computer has its own home and data folder: its own identity and transfer store."""
-        return bl.ferry_env(os.path.join(self.work, "home-" + computer), [self.tracker.url])
+        env = bl.ferry_env(os.path.join(self.work, "home-" + computer), [self.tracker.url])
+        # What the room and the transfers did, in the stderr tail a failure shows.
+        env["G_MESSAGES_DEBUG"] = "Ferry-Room Ferry-Transfer"
+        return env
 
     def send(self, computer, paths, extra=()):
         return bl.Proc([self.ferry_cli, "send", "--json", "--yes", "--name", computer, *extra, *paths],
@@ -271,7 +274,10 @@ def resume_case(lab, interrupt, size=1024 * MiB):
     interrupt(lab, ctx)
     t2 = time.monotonic()
     sender, receiver = ctx["sender"], ctx["receiver"]
-    expect_exit(receiver, 0, 300)
+    try:
+        expect_exit(receiver, 0, 300)
+    except bl.BenchError as e:
+        raise bl.BenchError(f"{e}\n  the sender's last words:{sender.tail()}") from None
     t3 = time.monotonic()
     expect_exit(sender, 0, 30)
     note(f"to half {t1 - t0:.1f} s, interruption {t2 - t1:.1f} s, the rest {t3 - t2:.1f} s, "

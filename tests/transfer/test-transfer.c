@@ -448,6 +448,41 @@ test_pause (Fixture *f, gconstpointer by_receiver)
   g_assert_cmpstr (got, ==, want);
 }
 
+/* The transfer's channel goes while the connection stays (as when it ran over the one of two
+ * simultaneous connections that is closed as the duplicate): the receiver asks again and the
+ * transfer completes. */
+static void
+test_channel_lost (Fixture *f, gconstpointer unused)
+{
+  FerryTransfer *offer;
+  g_autofree char *downloads = NULL, *source = NULL;
+  g_autoptr(FerryTransfer) sent = NULL;
+  g_autofree char *final = NULL;
+  g_autofree char *want = NULL;
+  g_autofree char *got = NULL;
+  gint64 lost_at;
+
+  g_signal_connect (f->b.peer, "data-channel", G_CALLBACK (channel_cb), &f->b);
+  sent = start_big (f, &offer, &downloads, &source);
+  g_assert_cmpuint (f->b.channels->len, ==, 1);
+  ferry_data_channel_close (g_ptr_array_index (f->b.channels, 0));
+  FERRY_TEST_WAIT_UNTIL (in_state (sent, FERRY_TRANSFER_STATE_WAITING) &&
+                         in_state (offer, FERRY_TRANSFER_STATE_WAITING), TIMEOUT_MS);
+  lost_at = g_get_monotonic_time ();
+  g_assert_true (ferry_peer_get_connected (f->a.peer) && ferry_peer_get_connected (f->b.peer));
+
+  FERRY_TEST_WAIT_UNTIL (in_state (offer, FERRY_TRANSFER_STATE_RUNNING), TIMEOUT_MS);
+  g_test_message ("running again %.1f s after the channel went",
+                  (g_get_monotonic_time () - lost_at) / 1e6);
+  g_assert_cmpuint (f->b.channels->len, ==, 2);
+  FERRY_TEST_WAIT_UNTIL (in_state (offer, FERRY_TRANSFER_STATE_DONE) &&
+                         in_state (sent, FERRY_TRANSFER_STATE_DONE), TIMEOUT_MS);
+  final = g_build_filename (downloads, "big.bin", NULL);
+  want = file_sha256 (source);
+  got = file_sha256 (final);
+  g_assert_cmpstr (got, ==, want);
+}
+
 /* The receiver's program stops mid-way (its manager and connection go) and starts again from its
  * state folder: the transfer resumes from the blocks it proves. */
 static void
@@ -717,6 +752,7 @@ main (int argc, char **argv)
   ADD ("/transfer/cancel-by-receiver", test_cancel, GINT_TO_POINTER (1));
   ADD ("/transfer/pause-by-sender", test_pause, NULL);
   ADD ("/transfer/pause-by-receiver", test_pause, GINT_TO_POINTER (1));
+  ADD ("/transfer/channel-lost", test_channel_lost, NULL);
   ADD ("/transfer/resume-after-restart", test_resume_restart, NULL);
   ADD ("/transfer/changed-source", test_changed_source, NULL);
   ADD ("/transfer/hostile-refused", test_hostile_refused, NULL);

@@ -17,6 +17,7 @@
 #include "ferry-crypto.h"
 #include "ferry-file-receiver.h"
 #include "ferry-file-sender.h"
+#include "ferry-source.h"
 #include "ferry-text.h"
 #include "ferry-transfer-enums.h"
 #include "ferry-transfer-path.h"
@@ -69,6 +70,9 @@ struct _FerryTransfer
   FerryFileSender        *sender;
   gboolean                sender_idle;  /* the session's sender has sent every file */
   FerryFileReceiver      *receiver;
+  GMainContext           *context;
+  GSource                *ask_again;    /* the receiver repeats its resume state */
+  guint                   ask_again_s;
 
   GFile                  *state_file;
   gboolean                saving;
@@ -221,10 +225,43 @@ stop_session (FerryTransfer *self)
       g_clear_object (&self->channel);
     }
   self->sender_idle = FALSE;
+  g_clear_pointer (&self->ask_again, g_source_destroy);
 }
 
 static void set_state (FerryTransfer *self, FerryTransferState state, const char *reason);
 static void collect_blocks (FerryTransfer *self);
+static void send_resume_state (FerryTransfer *self);
+
+/* A receiver that told the sender what it holds waits for the sender's channel.  That message,
+ * or the channel, can be lost with the connection it travelled on while the peer stays: two
+ * connections made at once, the one closed as the duplicate carrying it.  Nothing else would
+ * start the session again, so the receiver repeats itself, less and less often. */
+#define ASK_AGAIN_FIRST_S 5
+#define ASK_AGAIN_MAX_S   80
+
+static gboolean
+ask_again_cb (gpointer user_data)
+{
+  FerryTransfer *self = user_data;
+
+  self->ask_again = NULL;
+  if (self->peer != NULL && self->receiver == NULL && !ferry_transfer_is_finished (self))
+    {
+      g_debug ("Transfer %s: no channel from the sender after %u s; asking again", self->id,
+               self->ask_again_s);
+      self->ask_again_s = MIN (self->ask_again_s * 2, ASK_AGAIN_MAX_S);
+      send_resume_state (self);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+ask_again_later (FerryTransfer *self)
+{
+  g_clear_pointer (&self->ask_again, g_source_destroy);
+  self->ask_again = ferry_source_attach (g_timeout_source_new_seconds (self->ask_again_s), self->context,
+                                         G_PRIORITY_DEFAULT, ask_again_cb, self, NULL);
+}
 
 /* The session's channel closed under it: the peer left, or the connection broke.  The sender's
  * engine may have finished already (waiting for the last results), so this is watched here. */
@@ -239,6 +276,8 @@ channel_closed_cb (FerryDataChannel *channel,
     collect_blocks (self);
   stop_session (self);
   set_state (self, FERRY_TRANSFER_STATE_WAITING, NULL);
+  if (!sending (self) && self->peer != NULL && self->answered)
+    ask_again_later (self);
 }
 
 static void
@@ -784,6 +823,7 @@ _ferry_transfer_handle_channel (FerryTransfer    *self,
       g_array_append_val (items, item);
     }
 
+  self->ask_again_s = ASK_AGAIN_FIRST_S;
   watch_channel (self, g_object_ref (channel));
   self->receiver = ferry_file_receiver_new (channel, self->folder,
                                             (FerryFileReceiverItem *) items->data, items->len);
@@ -906,6 +946,8 @@ held_done_cb (GObject      *source,
   if (self->paused_locally)
     send_message (self, ferry_peer_message_new_pause (self->id));
   save (self, TRUE);
+  if (self->receiver == NULL)
+    ask_again_later (self);
 }
 
 /* Tells the sender what we hold of each unfinished file: it goes on from there. */
@@ -1967,6 +2009,7 @@ ferry_transfer_finalize (GObject *object)
   g_clear_object (&self->folder);
   g_free (self->reason);
   g_clear_object (&self->state_file);
+  g_main_context_unref (self->context);
 
   G_OBJECT_CLASS (ferry_transfer_parent_class)->finalize (object);
 }
@@ -2059,4 +2102,6 @@ ferry_transfer_init (FerryTransfer *self)
   self->files = g_array_new (FALSE, TRUE, sizeof (File));
   g_array_set_clear_func (self->files, file_clear);
   self->folders = g_ptr_array_new_with_free_func (g_free);
+  self->context = g_main_context_ref_thread_default ();
+  self->ask_again_s = ASK_AGAIN_FIRST_S;
 }
