@@ -54,25 +54,40 @@ ferry_test_reader_find (FerryTestReader *reader,
 }
 
 FerryTestFriend *
-ferry_test_friend_start (FerryRoomLink *link,
-                         const char    *tracker_url,
-                         const char    *identity_path)
+ferry_test_friend_run (const char * const *args,
+                       const char         *tracker_url,
+                       const char         *identity_path)
 {
   g_autoptr(GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autofree char *text = ferry_room_link_to_string (link);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) argv = NULL;
   g_autoptr(GError) error = NULL;
   FerryTestFriend *friend = g_new0 (FerryTestFriend, 1);
 
+  g_strv_builder_add (builder, g_getenv ("FERRY_CLI"));
+  g_strv_builder_addv (builder, (const char **) args);
+  g_strv_builder_add_many (builder, "--tracker", tracker_url, "--name", "Friend", "--identity",
+                           identity_path, NULL);
+  argv = g_strv_builder_end (builder);
   g_subprocess_launcher_setenv (launcher, "FERRY_STUN_SERVERS", "", TRUE);
-  friend->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("FERRY_CLI"), "chat",
-                                                 "--tracker", tracker_url, "--name", "Friend",
-                                                 "--identity", identity_path, text, NULL);
+  friend->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv, &error);
   g_assert_no_error (error);
   reader_start (&friend->out, g_subprocess_get_stdout_pipe (friend->process));
   reader_start (&friend->err, g_subprocess_get_stderr_pipe (friend->process));
   return friend;
+}
+
+FerryTestFriend *
+ferry_test_friend_start (FerryRoomLink *link,
+                         const char    *tracker_url,
+                         const char    *identity_path)
+{
+  g_autofree char *text = ferry_room_link_to_string (link);
+
+  return ferry_test_friend_run ((const char * const[]) { "chat", text, NULL }, tracker_url,
+                                identity_path);
 }
 
 void
@@ -103,18 +118,26 @@ ferry_test_event_value (const char *line,
 }
 
 void
-ferry_test_friend_stop (FerryTestFriend *friend,
+ferry_test_friend_wait (FerryTestFriend *friend,
+                        int              status,
                         guint            timeout_ms)
 {
-  g_output_stream_close (g_subprocess_get_stdin_pipe (friend->process), NULL, NULL);
   FERRY_TEST_WAIT_UNTIL (friend->out.done && friend->err.done, timeout_ms);
   g_subprocess_wait (friend->process, NULL, NULL);
   g_assert_true (g_subprocess_get_if_exited (friend->process));
-  g_assert_cmpint (g_subprocess_get_exit_status (friend->process), ==, 0);
+  g_assert_cmpint (g_subprocess_get_exit_status (friend->process), ==, status);
   g_clear_object (&friend->out.stream);
   g_clear_object (&friend->err.stream);
   g_ptr_array_unref (friend->out.lines);
   g_ptr_array_unref (friend->err.lines);
   g_object_unref (friend->process);
   g_free (friend);
+}
+
+void
+ferry_test_friend_stop (FerryTestFriend *friend,
+                        guint            timeout_ms)
+{
+  g_output_stream_close (g_subprocess_get_stdin_pipe (friend->process), NULL, NULL);
+  ferry_test_friend_wait (friend, 0, timeout_ms);
 }

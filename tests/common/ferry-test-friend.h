@@ -32,12 +32,21 @@ typedef struct {
 FerryTestFriend *ferry_test_friend_start (FerryRoomLink   *link,
                                           const char      *tracker_url,
                                           const char      *identity_path);
+/* Starts `$FERRY_CLI ARGS… --tracker URL --name Friend --identity PATH`: `send` or `receive`,
+ * say (docs/CLI.md). */
+FerryTestFriend *ferry_test_friend_run   (const char * const *args,
+                                          const char      *tracker_url,
+                                          const char      *identity_path);
 /* Sends @text as a chat line. */
 void             ferry_test_friend_say   (FerryTestFriend *friend,
                                           const char      *text);
 /* Closes its stdin (it leaves the room and exits), waits up to @timeout_ms for it, checks it
  * exited with 0, and frees it. */
 void             ferry_test_friend_stop  (FerryTestFriend *friend,
+                                          guint            timeout_ms);
+/* Waits up to @timeout_ms for it to exit, checks it exited with @status, and frees it. */
+void             ferry_test_friend_wait  (FerryTestFriend *friend,
+                                          int              status,
                                           guint            timeout_ms);
 /* The first line that starts with @prefix, or %NULL. */
 const char      *ferry_test_reader_find  (FerryTestReader *reader,

@@ -126,6 +126,17 @@ session_new (const char *name)
 /* Tests */
 
 static guint
+count_entries (const char *folder)
+{
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  guint n = 0;
+
+  while (dir != NULL && g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+static guint
 n_items (GListModel *model)
 {
   return g_list_model_get_n_items (model);
@@ -423,6 +434,175 @@ test_chat (void)
   ferry_test_tracker_stop (tracker);
 }
 
+static gboolean
+peer_takes_files (GListModel *peers)
+{
+  return n_items (peers) == 1 && ferry_session_peer_get_can_receive_files (item (peers, 0));
+}
+
+static char *
+write_random_file (const char *path,
+                   gsize       size)
+{
+  g_autofree guint8 *data = g_malloc (size);
+  g_autoptr(GError) error = NULL;
+
+  for (gsize i = 0; i < size; i++)
+    data[i] = g_random_int ();
+  g_file_set_contents (path, (char *) data, size, &error);
+  g_assert_no_error (error);
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, data, size);
+}
+
+static char *
+file_sha256 (const char *path)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &contents, &len, NULL))
+    return NULL;
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (guint8 *) contents, len);
+}
+
+static gboolean
+in_state (FerrySessionTransfer *transfer,
+          FerryTransferState    state)
+{
+  return ferry_session_transfer_get_state (transfer) == state;
+}
+
+static void
+max_speed_cb (FerrySessionTransfer *transfer,
+              GParamSpec           *pspec,
+              guint64              *max)
+{
+  *max = MAX (*max, ferry_session_transfer_get_speed (transfer));
+}
+
+/* Files both ways between the session and a friend running ferry-cli send and receive: the
+ * offer with its files, accepting into the session's download folder, progress and speed,
+ * declining, and what cannot be sent. */
+static void
+test_transfers (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryRoomLink) link = ferry_room_link_new_secret ("Transfers", &error);
+  g_autoptr(FerrySession) session = NULL;
+  g_autoptr(FerrySessionRoom) room = NULL;
+  g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  g_autofree char *text = ferry_room_link_to_string (link);
+  g_autofree char *identity = g_build_filename (tmpdir, "transfer-friend.pem", NULL);
+  g_autofree char *downloads = g_build_filename (tmpdir, "downloads", NULL);
+  g_autofree char *outbox = g_build_filename (tmpdir, "outbox", NULL);
+  g_autofree char *inbox = g_build_filename (tmpdir, "friend-inbox", NULL);
+  g_autofree char *offered = g_build_filename (outbox, "from-friend.bin", NULL);
+  g_autofree char *ours = g_build_filename (outbox, "from-session.bin", NULL);
+  g_autofree char *landed = g_build_filename (downloads, "from-friend.bin", NULL);
+  g_autofree char *arrived = g_build_filename (inbox, "from-session.bin", NULL);
+  g_autofree char *offered_sha = NULL, *ours_sha = NULL, *got = NULL;
+  g_autoptr(GFile) download_folder = g_file_new_for_path (downloads);
+  g_autoptr(GFile) ours_file = g_file_new_for_path (ours);
+  g_autoptr(GFile) missing = g_file_new_for_path ("/nonexistent/ferry-test");
+  g_autofree char *landed_path = NULL;
+  FerrySessionTransfer *transfer;
+  GListModel *transfers, *peers;
+  FerryTestTracker *tracker;
+  FerryTestFriend *friend;
+  guint64 max_speed = 0;
+
+  if (!ferry_test_tracker_available ())
+    return;
+  tracker = ferry_test_tracker_start (0, 2);
+  g_mkdir_with_parents (outbox, 0700);
+  g_mkdir_with_parents (inbox, 0700);
+  offered_sha = write_random_file (offered, 300 * 1024);
+  ours_sha = write_random_file (ours, 64 * 1024 * 1024);
+
+  session = session_new ("transfers");
+  g_object_set (session, "display-name", "Sam", "download-folder", download_folder, "trackers",
+                (const char * const[]) { ferry_test_tracker_get_url (tracker), NULL }, NULL);
+  transfers = ferry_session_get_transfers (session);
+  watch_model (transfers);
+  room = ferry_session_join (session, link, &error);
+  g_assert_no_error (error);
+  g_signal_connect (room, "error", G_CALLBACK (room_error_cb), errors);
+  peers = ferry_session_room_get_peers (room);
+
+  /* The friend offers a file: it shows as an offer with its file, and lands once accepted. */
+  friend = ferry_test_friend_run ((const char * const[]) { "send", "--room", text, "--json", "--yes",
+                                                           offered, NULL },
+                                  ferry_test_tracker_get_url (tracker), identity);
+  FERRY_TEST_WAIT_UNTIL (n_items (transfers) == 1, TIMEOUT_MS);
+  transfer = item (transfers, 0);
+  g_assert_cmpint (ferry_session_transfer_get_direction (transfer), ==, FERRY_TRANSFER_DIRECTION_RECEIVE);
+  g_assert_cmpint (ferry_session_transfer_get_state (transfer), ==, FERRY_TRANSFER_STATE_OFFERED);
+  g_assert_cmpstr (ferry_session_transfer_get_peer_name (transfer), ==, "Friend");
+  g_assert_cmpstr (ferry_session_transfer_get_title (transfer), ==, "from-friend.bin");
+  g_assert_cmpuint (ferry_session_transfer_get_n_files (transfer), ==, 1);
+  g_assert_cmpstr (ferry_session_transfer_get_file_path (transfer, 0), ==, "from-friend.bin");
+  g_assert_cmpuint (ferry_session_transfer_get_file_size (transfer, 0), ==, 300 * 1024);
+  g_assert_cmpuint (ferry_session_transfer_get_total (transfer), ==, 300 * 1024);
+  g_assert_null (ferry_session_transfer_get_file (transfer, 0));
+  g_assert_false (g_file_test (downloads, G_FILE_TEST_EXISTS));
+  ferry_session_transfer_accept (transfer, NULL, 0);
+  FERRY_TEST_WAIT_UNTIL (in_state (transfer, FERRY_TRANSFER_STATE_DONE), TIMEOUT_MS);
+  g_assert_cmpuint (ferry_session_transfer_get_bytes_done (transfer), ==, 300 * 1024);
+  g_assert_true (g_file_equal (ferry_session_transfer_get_folder (transfer), download_folder));
+  landed_path = g_file_get_path (ferry_session_transfer_get_file (transfer, 0));
+  g_assert_cmpstr (landed_path, ==, landed);
+  got = file_sha256 (landed);
+  g_assert_cmpstr (got, ==, offered_sha);
+  ferry_test_friend_wait (friend, 0, TIMEOUT_MS);
+
+  /* An offer declined: the friend hears it (exit status 3), nothing is written. */
+  g_remove (landed);
+  friend = ferry_test_friend_run ((const char * const[]) { "send", "--room", text, "--json", "--yes",
+                                                           ours, NULL },
+                                  ferry_test_tracker_get_url (tracker), identity);
+  FERRY_TEST_WAIT_UNTIL (n_items (transfers) == 2, TIMEOUT_MS);
+  transfer = item (transfers, 1);
+  FERRY_TEST_WAIT_UNTIL (in_state (transfer, FERRY_TRANSFER_STATE_OFFERED), TIMEOUT_MS);
+  ferry_session_transfer_decline (transfer);
+  FERRY_TEST_WAIT_UNTIL (in_state (transfer, FERRY_TRANSFER_STATE_DECLINED), TIMEOUT_MS);
+  ferry_test_friend_wait (friend, 3, TIMEOUT_MS);
+  g_assert_cmpuint (count_entries (downloads), ==, 0);
+
+  /* We send to everyone in the room: the friend receives, with progress and a speed seen. */
+  friend = ferry_test_friend_run ((const char * const[]) { "receive", text, "--dir", inbox, "--json",
+                                                           "--yes", NULL },
+                                  ferry_test_tracker_get_url (tracker), identity);
+  FERRY_TEST_WAIT_UNTIL (peer_takes_files (peers), TIMEOUT_MS);
+  ferry_session_room_send_files (room, NULL, &ours_file, 1);
+  FERRY_TEST_WAIT_UNTIL (n_items (transfers) == 3, TIMEOUT_MS);
+  transfer = item (transfers, 2);
+  g_signal_connect (transfer, "notify::speed", G_CALLBACK (max_speed_cb), &max_speed);
+  g_assert_cmpint (ferry_session_transfer_get_direction (transfer), ==, FERRY_TRANSFER_DIRECTION_SEND);
+  g_assert_true (g_file_equal (ferry_session_transfer_get_file (transfer, 0), ours_file));
+  FERRY_TEST_WAIT_UNTIL (in_state (transfer, FERRY_TRANSFER_STATE_DONE), TIMEOUT_MS);
+  ferry_test_friend_wait (friend, 0, TIMEOUT_MS);
+  g_clear_pointer (&got, g_free);
+  got = file_sha256 (arrived);
+  g_assert_cmpstr (got, ==, ours_sha);
+  g_assert_cmpuint (ferry_session_transfer_get_speed (transfer), ==, 0);
+  g_test_message ("64 MiB sent; highest speed shown %" G_GUINT64_FORMAT " B/s", max_speed);
+  g_assert_cmpuint (max_speed, >, 0);
+  g_assert_cmpuint (errors->len, ==, 0);
+
+  /* What cannot be sent says why: a missing file; nobody left to take it. */
+  ferry_session_room_send_files (room, NULL, &missing, 1);
+  FERRY_TEST_WAIT_UNTIL (errors->len == 1, TIMEOUT_MS);
+  g_assert_error ((GError *) errors->pdata[0], G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  FERRY_TEST_WAIT_UNTIL (n_items (peers) == 0, TIMEOUT_MS);
+  ferry_session_room_send_files (room, NULL, &ours_file, 1);
+  FERRY_TEST_WAIT_UNTIL (errors->len == 2, TIMEOUT_MS);
+  g_assert_error ((GError *) errors->pdata[1], FERRY_TRANSFER_ERROR, FERRY_TRANSFER_ERROR_NOT_CONNECTED);
+  g_assert_cmpuint (n_items (transfers), ==, 3);
+
+  ferry_session_shutdown (session);
+  ferry_test_tracker_stop (tracker);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -441,6 +621,7 @@ main (int    argc,
   g_test_add_func ("/session/identity-error", test_identity_error);
   g_test_add_func ("/session/shutdown-busy", test_shutdown_busy);
   g_test_add_func ("/session/chat", test_chat);
+  g_test_add_func ("/session/transfers", test_transfers);
 
   status = g_test_run ();
   g_main_context_release (g_main_context_default ());

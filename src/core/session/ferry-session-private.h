@@ -11,6 +11,7 @@
 #include "ferry-session.h"
 #include "ferry-session-peer.h"
 #include "ferry-session-room.h"
+#include "ferry-session-transfer.h"
 
 G_BEGIN_DECLS
 
@@ -29,6 +30,43 @@ typedef struct {
 } FerrySessionPeerInfo;
 
 void               _ferry_session_peer_info_free     (FerrySessionPeerInfo       *info);
+
+/* A transfer as the network thread saw it, in copied values. */
+typedef struct {
+  guint                   handle;
+  char                   *id;
+  FerryTransferDirection  direction;
+  FerryTransferState      state;
+  char                   *peer_name;
+  char                   *peer_fingerprint;
+  guint64                 total;
+  guint64                 bytes_done;
+  char                   *reason;
+  gboolean                paused_locally;
+  gboolean                paused_remotely;
+  char                   *folder;       /* receiving, once accepted: a path */
+  /* With the first report and when files land, else %NULL: */
+  GPtrArray              *paths;        /* char *, as offered */
+  GArray                 *sizes;        /* guint64 */
+  GPtrArray              *files;        /* char *: the source, or where it landed, or NULL */
+} FerrySessionTransferInfo;
+
+typedef enum {
+  FERRY_SESSION_TRANSFER_ACCEPT,
+  FERRY_SESSION_TRANSFER_DECLINE,
+  FERRY_SESSION_TRANSFER_PAUSE,
+  FERRY_SESSION_TRANSFER_RESUME,
+  FERRY_SESSION_TRANSFER_CANCEL,
+} FerrySessionTransferAction;
+
+void                  _ferry_session_transfer_info_free   (FerrySessionTransferInfo       *info);
+FerrySessionTransfer *_ferry_session_transfer_new         (FerrySession                   *session,
+                                                           const FerrySessionTransferInfo *info);
+void                  _ferry_session_transfer_update      (FerrySessionTransfer           *self,
+                                                           const FerrySessionTransferInfo *info);
+guint                 _ferry_session_transfer_get_handle  (FerrySessionTransfer           *self);
+void                  _ferry_session_transfer_report_error (FerrySessionTransfer          *self,
+                                                            const GError                  *error);
 
 FerrySessionPeer  *_ferry_session_peer_new           (const FerrySessionPeerInfo *info);
 /* Takes every value of @info, notifying those that changed. */
@@ -80,5 +118,16 @@ void               _ferry_session_send_chat          (FerrySession              
                                                       const char                 *text);
 void               _ferry_session_leave              (FerrySession               *self,
                                                       FerrySessionRoom           *room);
+/* @peer_id: %NULL for everyone in the room who takes files. */
+void               _ferry_session_send_files         (FerrySession               *self,
+                                                      FerrySessionRoom           *room,
+                                                      const char                 *peer_id,
+                                                      GFile * const              *files,
+                                                      guint                       n_files);
+void               _ferry_session_act_on_transfer    (FerrySession               *self,
+                                                      FerrySessionTransfer       *transfer,
+                                                      FerrySessionTransferAction  action,
+                                                      const guint                *files,
+                                                      guint                       n_files);
 
 G_END_DECLS

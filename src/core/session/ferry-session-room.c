@@ -481,6 +481,20 @@ ferry_session_room_get_trackers (FerrySessionRoom *self)
   return G_LIST_MODEL (self->trackers);
 }
 
+/* A room left cannot be acted on: the user hears why. */
+static gboolean
+still_in_room (FerrySessionRoom *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->session != NULL)
+    return TRUE;
+  error = g_error_new_literal (FERRY_SESSION_ERROR, FERRY_SESSION_ERROR_NOT_IN_ROOM,
+                               _("You are no longer in this room"));
+  g_signal_emit (self, signals[ERROR], 0, error);
+  return FALSE;
+}
+
 void
 ferry_session_room_send_chat (FerrySessionRoom *self,
                               const char       *text)
@@ -488,16 +502,26 @@ ferry_session_room_send_chat (FerrySessionRoom *self,
   g_return_if_fail (FERRY_IS_SESSION_ROOM (self));
   g_return_if_fail (text != NULL);
 
-  if (self->session == NULL)
-    {
-      g_autoptr(GError) error = g_error_new_literal (FERRY_SESSION_ERROR, FERRY_SESSION_ERROR_NOT_IN_ROOM,
-                                                     _("You are no longer in this room"));
-
-      g_signal_emit (self, signals[ERROR], 0, error);
-      return;
-    }
+  if (!still_in_room (self))
+    return;
   if (*text != '\0')
     _ferry_session_send_chat (self->session, self, text);
+}
+
+void
+ferry_session_room_send_files (FerrySessionRoom *self,
+                               FerrySessionPeer *peer,
+                               GFile * const    *files,
+                               guint             n_files)
+{
+  g_return_if_fail (FERRY_IS_SESSION_ROOM (self));
+  g_return_if_fail (peer == NULL || FERRY_IS_SESSION_PEER (peer));
+  g_return_if_fail (files != NULL || n_files == 0);
+
+  if (!still_in_room (self))
+    return;
+  _ferry_session_send_files (self->session, self, peer ? ferry_session_peer_get_id (peer) : NULL,
+                             files, n_files);
 }
 
 void

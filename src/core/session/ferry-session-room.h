@@ -29,6 +29,7 @@
 #include <gio/gio.h>
 
 #include "ferry-room-link.h"
+#include "ferry-session-peer.h"
 #include "ferry-tracker-client.h"
 
 G_BEGIN_DECLS
@@ -72,6 +73,14 @@ void                   ferry_session_room_send_chat    (FerrySessionRoom *self,
                                                         const char       *text);
 /* Says goodbye to the trackers and peers; the room goes to LEFT at once. */
 void                   ferry_session_room_leave        (FerrySessionRoom *self);
+/* Offers @files (files and folders, @n_files of them) to @peer, or with %NULL to everyone in
+ * the room who takes files (a transfer each).  The files are read in a worker thread; the
+ * transfers appear in ferry_session_get_transfers (), and a file that cannot be read or nobody
+ * to send to comes as ::error. */
+void                   ferry_session_room_send_files   (FerrySessionRoom *self,
+                                                        FerrySessionPeer *peer,
+                                                        GFile * const    *files,
+                                                        guint             n_files);
 
 const char            *ferry_session_tracker_get_url        (FerrySessionTracker *self);
 FerryTrackerState      ferry_session_tracker_get_state      (FerrySessionTracker *self);

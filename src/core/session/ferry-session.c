@@ -65,6 +65,8 @@ struct _Core
   FerryIdentity        *identity;
   GError               *identity_error;
   FerryTransferManager *manager;
+  GHashTable           *transfers;        /* handle → NetTransfer */
+  guint                 last_transfer;    /* the last transfer handle given */
   GHashTable           *rooms;            /* handle → NetRoom */
   GPtrArray            *leaving;          /* FerryRoom left less than LEAVE_GRACE_MS ago */
 };
@@ -78,6 +80,8 @@ struct _FerrySession
   GListStore  *rooms;             /* FerrySessionRoom */
   GHashTable  *rooms_by_handle;   /* handle → FerrySessionRoom in rooms */
   guint        last_handle;
+  GListStore  *transfers;         /* FerrySessionTransfer */
+  GHashTable  *transfers_by_handle; /* handle → FerrySessionTransfer in transfers */
 
   char        *display_name;
   GFile       *download_folder;
@@ -243,6 +247,7 @@ typedef struct {
   char                  *message_id;
   gint64                 time;
   gboolean               outgoing;
+  FerrySessionTransferInfo *transfer;
 } Report;
 
 static Report *
@@ -265,6 +270,7 @@ report_free (Report *report)
   g_free (report->author);
   g_free (report->text);
   g_free (report->message_id);
+  g_clear_pointer (&report->transfer, _ferry_session_transfer_info_free);
   g_free (report);
 }
 
@@ -370,6 +376,173 @@ apply_delivered (Core     *core,
 
   if (room != NULL)
     _ferry_session_room_mark_delivered (room, report->message_id);
+}
+
+/* The transfer a report is about (its handle in the report's), on the GUI thread. */
+static FerrySessionTransfer *
+gui_transfer (Core   *core,
+              Report *report)
+{
+  if (core->session == NULL)
+    return NULL;
+  return g_hash_table_lookup (core->session->transfers_by_handle, GUINT_TO_POINTER (report->handle));
+}
+
+static void
+apply_transfer (Core     *core,
+                gpointer  data)
+{
+  Report *report = data;
+  FerrySession *self = core->session;
+  FerrySessionTransfer *transfer = gui_transfer (core, report);
+
+  if (self == NULL)
+    return;
+  if (transfer != NULL)
+    {
+      _ferry_session_transfer_update (transfer, report->transfer);
+      return;
+    }
+  transfer = _ferry_session_transfer_new (self, report->transfer);
+  g_hash_table_insert (self->transfers_by_handle, GUINT_TO_POINTER (report->handle), transfer);
+  g_list_store_append (self->transfers, transfer);
+}
+
+static void
+apply_transfer_error (Core     *core,
+                      gpointer  data)
+{
+  Report *report = data;
+  FerrySessionTransfer *transfer = gui_transfer (core, report);
+
+  if (transfer != NULL)
+    _ferry_session_transfer_report_error (transfer, report->error);
+}
+
+/* The network side of a transfer */
+
+typedef struct {
+  Core          *core;
+  guint          handle;
+  FerryTransfer *transfer;
+  GSource       *report;      /* a report to post once the changes of this dispatch are made */
+  gboolean       with_files;  /* … with the list of files */
+} NetTransfer;
+
+static char *
+dup_path (GFile *file)
+{
+  return file != NULL ? g_file_get_path (file) : NULL;
+}
+
+/* One report for the changes of one dispatch (a transfer that ends changes its state, then its
+ * bytes), so that the GUI sees them together.  The list of files comes with the first report
+ * and when files land. */
+static gboolean
+report_transfer_cb (gpointer data)
+{
+  NetTransfer *self = data;
+  FerryTransfer *transfer = self->transfer;
+  FerrySessionTransferInfo *info = g_new0 (FerrySessionTransferInfo, 1);
+  Report *report = report_new (self->handle);
+  gboolean with_files = self->with_files;
+
+  self->report = NULL;
+  self->with_files = FALSE;
+
+  info->handle = self->handle;
+  info->id = g_strdup (ferry_transfer_get_id (transfer));
+  info->direction = ferry_transfer_get_direction (transfer);
+  info->state = ferry_transfer_get_state (transfer);
+  info->peer_name = g_strdup (ferry_transfer_get_peer_name (transfer));
+  info->peer_fingerprint = g_strdup (ferry_transfer_get_peer_fingerprint (transfer));
+  info->total = ferry_transfer_get_total (transfer);
+  info->bytes_done = ferry_transfer_get_bytes_done (transfer);
+  info->reason = g_strdup (ferry_transfer_get_reason (transfer));
+  info->paused_locally = ferry_transfer_get_paused_locally (transfer);
+  info->paused_remotely = ferry_transfer_get_paused_remotely (transfer);
+  info->folder = dup_path (ferry_transfer_get_folder (transfer));
+  if (with_files)
+    {
+      guint n = ferry_transfer_get_n_files (transfer);
+
+      info->paths = g_ptr_array_new_full (n, g_free);
+      info->sizes = g_array_sized_new (FALSE, FALSE, sizeof (guint64), n);
+      info->files = g_ptr_array_new_full (n, g_free);
+      for (guint i = 0; i < n; i++)
+        {
+          guint64 size = ferry_transfer_get_file_size (transfer, i);
+
+          g_ptr_array_add (info->paths, g_strdup (ferry_transfer_get_file_path (transfer, i)));
+          g_array_append_val (info->sizes, size);
+          g_ptr_array_add (info->files, dup_path (ferry_transfer_get_file (transfer, i)));
+        }
+    }
+  report->transfer = info;
+  post_report (self->core, apply_transfer, report);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+report_transfer (NetTransfer *self,
+                 gboolean     with_files)
+{
+  self->with_files |= with_files;
+  if (self->report == NULL)
+    self->report = ferry_source_attach (g_idle_source_new (), self->core->to_network.context,
+                                        G_PRIORITY_DEFAULT, report_transfer_cb, self, NULL);
+}
+
+static void
+transfer_notify_cb (FerryTransfer *transfer,
+                    GParamSpec    *pspec,
+                    NetTransfer   *self)
+{
+  report_transfer (self, g_str_equal (pspec->name, "state"));
+}
+
+static void
+transfer_file_done_cb (FerryTransfer *transfer,
+                       guint          index,
+                       NetTransfer   *self)
+{
+  report_transfer (self, TRUE);
+}
+
+static void
+net_transfer_free (NetTransfer *self)
+{
+  g_clear_pointer (&self->report, g_source_destroy);
+  g_signal_handlers_disconnect_by_data (self->transfer, self);
+  g_object_unref (self->transfer);
+  g_free (self);
+}
+
+static void
+transfer_added_cb (FerryTransferManager *manager,
+                   FerryTransfer        *transfer,
+                   Core                 *core)
+{
+  NetTransfer *self = g_new0 (NetTransfer, 1);
+
+  self->core = core;
+  self->handle = ++core->last_transfer;
+  self->transfer = g_object_ref (transfer);
+  g_hash_table_insert (core->transfers, GUINT_TO_POINTER (self->handle), self);
+  g_signal_connect (transfer, "notify", G_CALLBACK (transfer_notify_cb), self);
+  g_signal_connect (transfer, "file-done", G_CALLBACK (transfer_file_done_cb), self);
+  report_transfer (self, TRUE);
+}
+
+static void
+report_transfer_error (Core         *core,
+                       guint         handle,
+                       const GError *error)
+{
+  Report *report = report_new (handle);
+
+  report->error = g_error_copy (error);
+  post_report (core, apply_transfer_error, report);
 }
 
 /* The network side of a room */
@@ -737,6 +910,209 @@ leave_on_network (Core     *core,
   g_hash_table_remove (core->rooms, data);
 }
 
+static void
+report_room_error (Core         *core,
+                   guint         handle,
+                   const GError *error)
+{
+  Report *report = report_new (handle);
+
+  report->error = g_error_copy (error);
+  post_report (core, apply_room_error, report);
+}
+
+/* An offer refused at once (hostile names, say) is told in the rooms of its sender. */
+static void
+offer_refused_cb (FerryTransferManager *manager,
+                  FerryPeer            *peer,
+                  const GError         *error,
+                  Core                 *core)
+{
+  GHashTableIter iter;
+  NetRoom *room;
+
+  g_hash_table_iter_init (&iter, core->rooms);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
+    if (g_hash_table_contains (room->peers, peer))
+      report_room_error (core, room->handle, error);
+}
+
+typedef struct {
+  Core   *core;
+  guint   handle;     /* the room's */
+  char   *peer_id;    /* %NULL: everyone who takes files */
+  GStrv   paths;
+} SendRequest;
+
+static void
+send_request_free (SendRequest *request)
+{
+  g_free (request->peer_id);
+  g_strfreev (request->paths);
+  g_free (request);
+}
+
+static FerryPeer *
+find_peer (NetRoom    *room,
+           const char *id)
+{
+  GHashTableIter iter;
+  FerryPeer *peer;
+
+  g_hash_table_iter_init (&iter, room->peers);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &peer, NULL))
+    if (g_str_equal (ferry_peer_get_id (peer), id))
+      return peer;
+  return NULL;
+}
+
+static void
+scanned_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      data)
+{
+  SendRequest *request = data;
+  Core *core = request->core;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryTransferSources) sources = ferry_transfer_sources_scan_finish (result, &error);
+  NetRoom *room;
+  GHashTableIter iter;
+  FerryPeer *peer;
+  guint sent = 0;
+
+  /* The session stopped meanwhile, or the room was left. */
+  if (core->rooms == NULL || !(room = g_hash_table_lookup (core->rooms, GUINT_TO_POINTER (request->handle))))
+    goto out;
+  if (sources == NULL)
+    {
+      report_room_error (core, request->handle, error);
+      goto out;
+    }
+
+  g_hash_table_iter_init (&iter, room->peers);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &peer, NULL))
+    {
+      g_autoptr(FerryTransfer) transfer = NULL;
+      g_autoptr(GError) send_error = NULL;
+
+      if (request->peer_id != NULL ? !g_str_equal (request->peer_id, ferry_peer_get_id (peer))
+                                   : !ferry_transfer_manager_peer_can_receive (peer))
+        continue;
+      if ((transfer = ferry_transfer_manager_send (core->manager, peer, sources, &send_error)))
+        sent++;
+      else
+        report_room_error (core, request->handle, send_error);
+    }
+  /* Nobody to send to (the one chosen may have left while the files were read); a peer that
+   * was there but could not take them has been reported above. */
+  if (sent == 0 && (request->peer_id == NULL || !find_peer (room, request->peer_id)))
+    {
+      g_set_error_literal (&error, FERRY_TRANSFER_ERROR, FERRY_TRANSFER_ERROR_NOT_CONNECTED,
+                           request->peer_id == NULL ? _("Nobody in this room can receive files yet")
+                                                    : _("They left before the files could be offered"));
+      report_room_error (core, request->handle, error);
+    }
+
+out:
+  core_unref (core);
+  send_request_free (request);
+}
+
+static void
+send_on_network (Core     *core,
+                 gpointer  data)
+{
+  SendRequest *request = data;
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
+  SendRequest *copy = g_new0 (SendRequest, 1);
+
+  /* The request is freed with its mailbox item; the scan keeps a copy. */
+  copy->core = core_ref (core);
+  copy->handle = request->handle;
+  copy->peer_id = g_strdup (request->peer_id);
+  copy->paths = g_strdupv (request->paths);
+  for (guint i = 0; request->paths[i] != NULL; i++)
+    g_ptr_array_add (files, g_file_new_for_path (request->paths[i]));
+  ferry_transfer_sources_scan_async ((GFile * const *) files->pdata, files->len, NULL, scanned_cb, copy);
+}
+
+typedef struct {
+  guint                       handle;   /* the transfer's */
+  FerrySessionTransferAction  action;
+  GArray                     *files;    /* guint, or %NULL: all */
+  char                       *folder;
+} ActionRequest;
+
+static void
+action_request_free (ActionRequest *request)
+{
+  g_clear_pointer (&request->files, g_array_unref);
+  g_free (request->folder);
+  g_free (request);
+}
+
+typedef struct {
+  Core  *core;
+  guint  handle;
+} AcceptData;
+
+static void
+accepted_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  AcceptData *accept = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!ferry_transfer_accept_finish (FERRY_TRANSFER (source), result, &error))
+    report_transfer_error (accept->core, accept->handle, error);
+  core_unref (accept->core);
+  g_free (accept);
+}
+
+static void
+act_on_network (Core     *core,
+                gpointer  data)
+{
+  ActionRequest *request = data;
+  NetTransfer *nt = g_hash_table_lookup (core->transfers, GUINT_TO_POINTER (request->handle));
+  g_autoptr(GError) error = NULL;
+
+  if (nt == NULL)
+    return;
+  switch (request->action)
+    {
+    case FERRY_SESSION_TRANSFER_ACCEPT:
+      {
+        g_autoptr(GFile) folder = g_file_new_for_path (request->folder);
+        AcceptData *accept = g_new0 (AcceptData, 1);
+
+        accept->core = core_ref (core);
+        accept->handle = request->handle;
+        ferry_transfer_accept_async (nt->transfer, folder,
+                                     request->files ? (const guint *) request->files->data : NULL,
+                                     request->files ? request->files->len : 0, NULL, accepted_cb, accept);
+      }
+      break;
+    case FERRY_SESSION_TRANSFER_DECLINE:
+      ferry_transfer_decline (nt->transfer, NULL, &error);
+      break;
+    case FERRY_SESSION_TRANSFER_PAUSE:
+      ferry_transfer_pause (nt->transfer, &error);
+      break;
+    case FERRY_SESSION_TRANSFER_RESUME:
+      ferry_transfer_resume (nt->transfer, &error);
+      break;
+    case FERRY_SESSION_TRANSFER_CANCEL:
+      ferry_transfer_cancel (nt->transfer, NULL);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  if (error != NULL)
+    report_transfer_error (core, request->handle, error);
+}
+
 static gboolean
 quit_cb (gpointer data)
 {
@@ -769,7 +1145,17 @@ network_thread (gpointer data)
   /* Blocking reads and writes, but no room exists yet: nothing on this thread is kept waiting. */
   core->identity = ferry_identity_load_or_create (core->identity_path, &core->identity_error);
   core->manager = ferry_transfer_manager_new (core->state_dir);
+  core->transfers = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) net_transfer_free);
   core->rooms = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) net_room_leave);
+  g_signal_connect (core->manager, "transfer-added", G_CALLBACK (transfer_added_cb), core);
+  g_signal_connect (core->manager, "offer-refused", G_CALLBACK (offer_refused_cb), core);
+  /* Those kept from an earlier run. */
+  for (guint i = 0; i < g_list_model_get_n_items (ferry_transfer_manager_get_transfers (core->manager)); i++)
+    {
+      g_autoptr(FerryTransfer) transfer = g_list_model_get_item (ferry_transfer_manager_get_transfers (core->manager), i);
+
+      transfer_added_cb (core->manager, transfer, core);
+    }
   core->leaving = g_ptr_array_new_with_free_func (g_object_unref);
 
   g_main_loop_run (core->loop);
@@ -777,6 +1163,8 @@ network_thread (gpointer data)
   /* Every object of the network thread goes on the network thread. */
   g_clear_pointer (&core->rooms, g_hash_table_unref);
   g_clear_pointer (&core->leaving, g_ptr_array_unref);
+  g_clear_pointer (&core->transfers, g_hash_table_unref);
+  g_signal_handlers_disconnect_by_data (core->manager, core);
   g_clear_object (&core->manager);
   g_clear_object (&core->identity);
   g_clear_error (&core->identity_error);
@@ -821,6 +1209,63 @@ _ferry_session_leave (FerrySession     *self,
 
   forget_room (self, room);
   post (self->core, &self->core->to_network, leave_on_network, GUINT_TO_POINTER (handle), NULL);
+}
+
+void
+_ferry_session_send_files (FerrySession     *self,
+                           FerrySessionRoom *room,
+                           const char       *peer_id,
+                           GFile * const    *files,
+                           guint             n_files)
+{
+  SendRequest *request = g_new0 (SendRequest, 1);
+  g_autoptr(GStrvBuilder) paths = g_strv_builder_new ();
+
+  for (guint i = 0; i < n_files; i++)
+    {
+      g_autofree char *path = g_file_get_path (files[i]);
+
+      /* Only files of this computer can be read in a worker thread without a GVfs mount. */
+      if (path == NULL)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autofree char *uri = g_file_get_uri (files[i]);
+
+          g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                       _("“%s” is not on this computer; only local files can be sent"), uri);
+          _ferry_session_room_report_error (room, error);
+          g_free (request);
+          return;
+        }
+      g_strv_builder_add (paths, path);
+    }
+  request->handle = _ferry_session_room_get_handle (room);
+  request->peer_id = g_strdup (peer_id);
+  request->paths = g_strv_builder_end (paths);
+  post (self->core, &self->core->to_network, send_on_network, request,
+        (GDestroyNotify) send_request_free);
+}
+
+void
+_ferry_session_act_on_transfer (FerrySession               *self,
+                                FerrySessionTransfer       *transfer,
+                                FerrySessionTransferAction  action,
+                                const guint                *files,
+                                guint                       n_files)
+{
+  ActionRequest *request = g_new0 (ActionRequest, 1);
+
+  request->handle = _ferry_session_transfer_get_handle (transfer);
+  request->action = action;
+  if (files != NULL)
+    {
+      request->files = g_array_sized_new (FALSE, FALSE, sizeof (guint), n_files);
+      g_array_append_vals (request->files, files, n_files);
+    }
+  if (action == FERRY_SESSION_TRANSFER_ACCEPT)
+    request->folder = g_file_get_path (self->download_folder);
+  post (self->core, &self->core->to_network, act_on_network, request,
+        (GDestroyNotify) action_request_free);
 }
 
 static FerrySessionRoom *
@@ -911,6 +1356,14 @@ ferry_session_get_rooms (FerrySession *self)
   return G_LIST_MODEL (self->rooms);
 }
 
+GListModel *
+ferry_session_get_transfers (FerrySession *self)
+{
+  g_return_val_if_fail (FERRY_IS_SESSION (self), NULL);
+
+  return G_LIST_MODEL (self->transfers);
+}
+
 void
 ferry_session_shutdown (FerrySession *self)
 {
@@ -982,6 +1435,8 @@ ferry_session_finalize (GObject *object)
   core_unref (self->core);
   g_object_unref (self->rooms);
   g_hash_table_unref (self->rooms_by_handle);
+  g_object_unref (self->transfers);
+  g_hash_table_unref (self->transfers_by_handle);
   g_free (self->display_name);
   g_object_unref (self->download_folder);
   g_strfreev (self->trackers);
@@ -1148,6 +1603,8 @@ ferry_session_init (FerrySession *self)
 {
   self->rooms = g_list_store_new (FERRY_TYPE_SESSION_ROOM);
   self->rooms_by_handle = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  self->transfers = g_list_store_new (FERRY_TYPE_SESSION_TRANSFER);
+  self->transfers_by_handle = g_hash_table_new (NULL, NULL);
   self->download_folder = ferry_session_get_default_download_folder ();
   /* The schema's defaults, for a GUI that binds no settings. */
   self->trackers = g_strdupv ((char **) (const char * const[]) FERRY_DEFAULT_TRACKERS);

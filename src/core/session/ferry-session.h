@@ -5,7 +5,7 @@
  * libnice, GnuTLS, usrsctp, libsoup, the rooms and the transfers all run on one network thread
  * that iterates its own GMainContext (docs/ARCHITECTURE.md, "Threads").  The GUI talks to them
  * only through FerrySession and the proxies it hands out (FerrySessionRoom, FerrySessionPeer,
- * FerryChatMessage), which live on the main context of the thread that created the session:
+ * FerryChatMessage, FerrySessionTransfer), which live on the main context of the thread that created the session:
  * calls are passed to the network thread, and what happens there comes back as copied values
  * that update the proxies, so that their signals and notifications are emitted on the GUI's
  * context.  No core object is ever touched from the GUI thread, nor a proxy from the network
@@ -34,6 +34,7 @@
 #include "ferry-room-link.h"
 #include "ferry-rtc-config.h"
 #include "ferry-session-room.h"
+#include "ferry-session-transfer.h"
 
 G_BEGIN_DECLS
 
@@ -61,6 +62,10 @@ FerrySessionRoom *ferry_session_join        (FerrySession   *self,
                                              GError        **error);
 /* (element-type FerrySessionRoom): the rooms joined and not left. */
 GListModel       *ferry_session_get_rooms   (FerrySession   *self);
+/* (element-type FerrySessionTransfer): every transfer of the session, oldest first: the
+ * unfinished ones kept from earlier runs, then those offered and received since it started.
+ * Finished transfers stay in the list. */
+GListModel       *ferry_session_get_transfers (FerrySession *self);
 
 /* Leaves every room, lets the goodbyes go out (a fraction of a second) and joins the network
  * thread.  Nothing of the session is reported afterwards.  Also done by dispose. */

@@ -203,7 +203,12 @@ reset_session_base (FerryTransfer *self,
 static void
 stop_session (FerryTransfer *self)
 {
-  self->carried_before += session_bytes (self);
+  guint64 bytes = session_bytes (self);
+
+  /* The progress stays where the session left it (until the next one says what it starts
+   * from), and a finished transfer shows all of it. */
+  self->carried_before += bytes;
+  self->session_base += bytes;
   if (self->sender != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->sender, self);
