@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "ferry-application.h"
+#include "ferry-notifier.h"
 #include "ferry-room-link.h"
 #include "ferry-session.h"
 #include "ferry-window.h"
@@ -18,6 +19,7 @@ struct _FerryApplication
 
   /* Owned references; created at the first join */
   FerrySession   *session;
+  FerryNotifier  *notifier;
   /* NULL when the schema is not installed (running uninstalled) */
   GSettings      *settings;
 };
@@ -76,6 +78,7 @@ ferry_application_get_session (FerryApplication *self)
       g_autoptr(GSettingsSchema) schema = NULL;
 
       self->session = ferry_session_new ();
+      self->notifier = ferry_notifier_new (GTK_APPLICATION (self), self->session);
       if (source != NULL)
         schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
       if (schema != NULL)
@@ -168,6 +171,25 @@ ferry_application_new_room (GSimpleAction *action,
     ferry_window_show_link_error (window, error);
 }
 
+/* The buttons of an offer's notification. */
+static void
+ferry_application_answer_offer (GSimpleAction *action,
+                                GVariant      *parameter,
+                                gpointer       user_data)
+{
+  FerryApplication *self = FERRY_APPLICATION (user_data);
+  FerrySessionTransfer *transfer = NULL;
+
+  if (self->notifier != NULL)
+    transfer = ferry_notifier_find_transfer (self->notifier, g_variant_get_string (parameter, NULL));
+  if (transfer == NULL || ferry_session_transfer_get_state (transfer) != FERRY_TRANSFER_STATE_OFFERED)
+    return;
+  if (g_str_equal (g_action_get_name (G_ACTION (action)), "accept-transfer"))
+    ferry_session_transfer_accept (transfer, NULL, 0);
+  else
+    ferry_session_transfer_decline (transfer);
+}
+
 static void
 ferry_application_about (GSimpleAction *action,
                          GVariant      *parameter,
@@ -212,6 +234,8 @@ ferry_application_quit (GSimpleAction *action,
 
 static const GActionEntry app_entries[] = {
   { .name = "new-room", .activate = ferry_application_new_room },
+  { .name = "accept-transfer", .activate = ferry_application_answer_offer, .parameter_type = "s" },
+  { .name = "decline-transfer", .activate = ferry_application_answer_offer, .parameter_type = "s" },
   { .name = "about", .activate = ferry_application_about },
   { .name = "quit", .activate = ferry_application_quit },
 };
@@ -261,6 +285,7 @@ ferry_application_dispose (GObject *object)
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
   g_clear_object (&self->settings);
+  g_clear_object (&self->notifier);
   /* Disposing the session shuts it down when shutdown () did not run (no main loop). */
   g_clear_object (&self->session);
 
