@@ -114,9 +114,11 @@ session_new (const char *name)
 {
   g_autofree char *identity = g_strdup_printf ("%s/%s.pem", tmpdir, name);
   g_autofree char *state = g_strdup_printf ("%s/%s-transfers", tmpdir, name);
+  g_autofree char *friends = g_strdup_printf ("%s/%s-friends", tmpdir, name);
   g_autoptr(GFile) state_dir = g_file_new_for_path (state);
+  g_autoptr(GFile) friends_file = g_file_new_for_path (friends);
   FerrySession *session = g_object_new (FERRY_TYPE_SESSION, "identity-path", identity,
-                                        "state-dir", state_dir, NULL);
+                                        "state-dir", state_dir, "friends-file", friends_file, NULL);
 
   /* Nothing but the namespace: no STUN server. */
   g_object_set (session, "stun-servers", (const char * const[]) { NULL }, NULL);
@@ -368,6 +370,20 @@ test_chat (void)
   friend_code = ferry_test_event_value (ferry_test_reader_find (&friend->err, "ferry-cli: peer-joined "), "code");
   g_assert_nonnull (strstr (ferry_test_reader_find (&friend->err, "ferry-cli: peer-joined "), " verified=yes "));
   g_assert_cmpstr (ferry_session_peer_get_verification_code (peer), ==, friend_code);
+
+  /* Codes compared, the friend is marked: a friend from then on.  Someone else under the
+   * friend's name is an impostor. */
+  g_assert_cmpint (ferry_session_peer_get_trust (peer), ==, FERRY_FRIEND_TRUST_UNKNOWN);
+  g_assert_true (ferry_friends_add (ferry_session_get_friends (session), "Friend",
+                                    ferry_session_peer_get_fingerprint (peer), &error));
+  g_assert_cmpint (ferry_session_peer_get_trust (peer), ==, FERRY_FRIEND_TRUST_FRIEND);
+  g_assert_true (ferry_friends_remove (ferry_session_get_friends (session),
+                                       ferry_session_peer_get_fingerprint (peer), &error));
+  g_assert_true (ferry_friends_add (ferry_session_get_friends (session), "friend",
+                                    "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee", &error));
+  g_assert_cmpint (ferry_session_peer_get_trust (peer), ==, FERRY_FRIEND_TRUST_IMPOSTOR);
+  /* Friend, stranger again, impostor. */
+  g_assert_cmpuint (ferry_test_notify_count (peer_notify, "trust"), ==, 3);
   g_assert_cmpint (ferry_session_room_get_state (room), ==, FERRY_SESSION_ROOM_JOINED);
   g_assert_cmpuint (n_items (trackers), ==, 1);
   g_assert_cmpstr (ferry_session_tracker_get_url (item (trackers, 0)), ==,

@@ -4,12 +4,10 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
-#include <glib/gi18n-lib.h>
-#include <glib/gstdio.h>
 
 #include "ferry-recent-rooms.h"
+#include "ferry-session-private.h"
 
 struct _FerryRecentRooms
 {
@@ -96,8 +94,6 @@ save (FerryRecentRooms  *self,
       GError           **error)
 {
   g_autoptr(GString) text = g_string_new (NULL);
-  g_autofree char *path = g_file_get_path (self->file);
-  g_autofree char *folder = g_path_get_dirname (path);
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->links));
   gboolean ok;
 
@@ -109,17 +105,7 @@ save (FerryRecentRooms  *self,
       g_string_append_printf (text, "%s\n", line);
       ferry_memzero (line, strlen (line));
     }
-  if (g_mkdir_with_parents (folder, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("Could not create “%s”: %s"), folder, g_strerror (saved_errno));
-      ok = FALSE;
-    }
-  else
-    ok = g_file_set_contents_full (path, text->str, text->len, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
-                                   error);
+  ok = _ferry_session_save_private_file (self->file, text->str, text->len, error);
   ferry_memzero (text->str, text->len);
   return ok;
 }

@@ -13,6 +13,7 @@ struct _FerrySessionPeer
   GObject               parent_instance;
 
   FerrySessionPeerInfo  info;
+  FerryFriendTrust      trust;
 };
 
 G_DEFINE_FINAL_TYPE (FerrySessionPeer, ferry_session_peer, G_TYPE_OBJECT)
@@ -30,6 +31,7 @@ enum {
   PROP_LOCAL_CANDIDATE_TYPE,
   PROP_REMOTE_CANDIDATE_TYPE,
   PROP_RELAYED,
+  PROP_TRUST,
   N_PROPS
 };
 
@@ -111,6 +113,9 @@ ferry_session_peer_get_property (GObject    *object,
     case PROP_RELAYED:
       g_value_set_boolean (value, info_relayed (&self->info));
       break;
+    case PROP_TRUST:
+      g_value_set_enum (value, self->trust);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -144,6 +149,8 @@ ferry_session_peer_class_init (FerrySessionPeerClass *klass)
     g_param_spec_enum ("remote-candidate-type", NULL, NULL, FERRY_TYPE_ICE_CANDIDATE_TYPE,
                        FERRY_ICE_CANDIDATE_TYPE_NONE, flags);
   properties[PROP_RELAYED] = g_param_spec_boolean ("relayed", NULL, NULL, FALSE, flags);
+  properties[PROP_TRUST] = g_param_spec_enum ("trust", NULL, NULL, FERRY_TYPE_FRIEND_TRUST,
+                                              FERRY_FRIEND_TRUST_UNKNOWN, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -351,4 +358,24 @@ ferry_session_peer_get_relayed (FerrySessionPeer *self)
   g_return_val_if_fail (FERRY_IS_SESSION_PEER (self), FALSE);
 
   return info_relayed (&self->info);
+}
+
+FerryFriendTrust
+ferry_session_peer_get_trust (FerrySessionPeer *self)
+{
+  g_return_val_if_fail (FERRY_IS_SESSION_PEER (self), FERRY_FRIEND_TRUST_UNKNOWN);
+
+  return self->trust;
+}
+
+void
+_ferry_session_peer_set_trust (FerrySessionPeer *self,
+                               FerryFriendTrust  trust)
+{
+  g_return_if_fail (FERRY_IS_SESSION_PEER (self));
+
+  if (self->trust == trust)
+    return;
+  self->trust = trust;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TRUST]);
 }

@@ -31,6 +31,7 @@
 
 #include <glib-object.h>
 
+#include "ferry-friends.h"
 #include "ferry-peer.h"
 
 G_BEGIN_DECLS
@@ -56,5 +57,7 @@ gboolean               ferry_session_peer_get_can_receive_files (FerrySessionPee
 FerryIceCandidateType  ferry_session_peer_get_local_candidate_type  (FerrySessionPeer *self);
 FerryIceCandidateType  ferry_session_peer_get_remote_candidate_type (FerrySessionPeer *self);
 gboolean               ferry_session_peer_get_relayed           (FerrySessionPeer *self);
+/* Whether this is a remembered friend, or someone using a friend's name (ferry-friends.h). */
+FerryFriendTrust       ferry_session_peer_get_trust             (FerrySessionPeer *self);
 
 G_END_DECLS

@@ -74,6 +74,8 @@ void               _ferry_session_peer_update        (FerrySessionPeer          
                                                       const FerrySessionPeerInfo *info);
 void               _ferry_session_peer_set_state     (FerrySessionPeer           *self,
                                                       FerrySessionPeerState       state);
+void               _ferry_session_peer_set_trust     (FerrySessionPeer           *self,
+                                                      FerryFriendTrust            trust);
 
 /* @time: ms since 1970 (UTC). */
 FerryChatMessage  *_ferry_chat_message_new           (const char                 *peer_name,
@@ -111,6 +113,8 @@ void               _ferry_session_room_update_tracker (FerrySessionRoom         
                                                        const char                *last_error);
 /* The room was left: LEFT, its peers gone, and no more calls go to the session. */
 void               _ferry_session_room_detach        (FerrySessionRoom           *self);
+/* After the list of friends changed. */
+void               _ferry_session_room_update_trust  (FerrySessionRoom           *self);
 
 /* Called by FerrySessionRoom for the GUI. */
 void               _ferry_session_send_chat          (FerrySession               *self,
@@ -129,5 +133,12 @@ void               _ferry_session_act_on_transfer    (FerrySession              
                                                       FerrySessionTransferAction  action,
                                                       const guint                *files,
                                                       guint                       n_files);
+
+/* Writes @data to @file (making its folder) so that only the user can read it: for lists that
+ * hold secrets or say whom the user trusts. */
+gboolean           _ferry_session_save_private_file  (GFile                      *file,
+                                                      const char                 *data,
+                                                      gsize                       len,
+                                                      GError                    **error);
 
 G_END_DECLS

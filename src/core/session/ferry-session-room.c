@@ -303,6 +303,17 @@ _ferry_session_room_report_error (FerrySessionRoom *self,
   g_signal_emit (self, signals[ERROR], 0, error);
 }
 
+static void
+update_trust (FerrySessionRoom *self,
+              FerrySessionPeer *peer)
+{
+  /* Until the hello, a peer has a name of our making, not one to judge. */
+  if (self->session != NULL && ferry_session_peer_get_kind (peer) != FERRY_PEER_KIND_UNKNOWN)
+    _ferry_session_peer_set_trust (peer, ferry_friends_classify (ferry_session_get_friends (self->session),
+                                                                 ferry_session_peer_get_display_name (peer),
+                                                                 ferry_session_peer_get_fingerprint (peer)));
+}
+
 void
 _ferry_session_room_update_peer (FerrySessionRoom           *self,
                                  const FerrySessionPeerInfo *info)
@@ -312,12 +323,27 @@ _ferry_session_room_update_peer (FerrySessionRoom           *self,
   if (peer != NULL)
     {
       _ferry_session_peer_update (peer, info);
+      update_trust (self, peer);
       return;
     }
   peer = _ferry_session_peer_new (info);
+  update_trust (self, peer);
   g_hash_table_insert (self->peers_by_id, (char *) ferry_session_peer_get_id (peer), peer);
   g_list_store_append (self->peers, peer);
   g_object_unref (peer);
+}
+
+void
+_ferry_session_room_update_trust (FerrySessionRoom *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->peers));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(FerrySessionPeer) peer = g_list_model_get_item (G_LIST_MODEL (self->peers), i);
+
+      update_trust (self, peer);
+    }
 }
 
 static void

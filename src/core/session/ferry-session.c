@@ -15,8 +15,10 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 
 #include "ferry-crypto.h"
 #include "ferry-defaults.h"
@@ -91,6 +93,8 @@ struct _FerrySession
   gboolean     relay_only;
   char        *identity_path;
   GFile       *state_dir;
+  GFile       *friends_file;
+  FerryFriends *friends;
 };
 
 G_DEFINE_FINAL_TYPE (FerrySession, ferry_session, G_TYPE_OBJECT)
@@ -106,6 +110,7 @@ enum {
   PROP_RELAY_ONLY,
   PROP_IDENTITY_PATH,
   PROP_STATE_DIR,
+  PROP_FRIENDS_FILE,
   N_PROPS
 };
 
@@ -1356,6 +1361,14 @@ ferry_session_get_rooms (FerrySession *self)
   return G_LIST_MODEL (self->rooms);
 }
 
+FerryFriends *
+ferry_session_get_friends (FerrySession *self)
+{
+  g_return_val_if_fail (FERRY_IS_SESSION (self), NULL);
+
+  return self->friends;
+}
+
 GListModel *
 ferry_session_get_transfers (FerrySession *self)
 {
@@ -1395,6 +1408,19 @@ ferry_session_new (void)
 /* GObject */
 
 static void
+friends_changed_cb (FerrySession *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->rooms));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(FerrySessionRoom) room = g_list_model_get_item (G_LIST_MODEL (self->rooms), i);
+
+      _ferry_session_room_update_trust (room);
+    }
+}
+
+static void
 ferry_session_constructed (GObject *object)
 {
   FerrySession *self = FERRY_SESSION (object);
@@ -1406,6 +1432,9 @@ ferry_session_constructed (GObject *object)
     self->identity_path = ferry_identity_get_default_path ();
   if (self->state_dir == NULL)
     self->state_dir = ferry_transfer_manager_get_default_state_dir ();
+  self->friends = ferry_friends_new (self->friends_file);
+  g_signal_connect_object (ferry_friends_get_list (self->friends), "items-changed",
+                           G_CALLBACK (friends_changed_cb), self, G_CONNECT_SWAPPED);
 
   mailbox_init (&core->to_network, g_main_context_new (), deliver_to_network_cb);
   mailbox_init (&core->to_gui, g_main_context_ref_thread_default (), deliver_to_gui_cb);
@@ -1444,6 +1473,8 @@ ferry_session_finalize (GObject *object)
   g_variant_unref (self->turn_servers);
   g_free (self->identity_path);
   g_object_unref (self->state_dir);
+  g_clear_object (&self->friends_file);
+  g_object_unref (self->friends);
 
   G_OBJECT_CLASS (ferry_session_parent_class)->finalize (object);
 }
@@ -1481,6 +1512,9 @@ ferry_session_get_property (GObject    *object,
       break;
     case PROP_STATE_DIR:
       g_value_set_object (value, self->state_dir);
+      break;
+    case PROP_FRIENDS_FILE:
+      g_value_set_object (value, self->friends_file);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1564,6 +1598,9 @@ ferry_session_set_property (GObject      *object,
     case PROP_STATE_DIR:
       self->state_dir = g_value_dup_object (value);
       break;
+    case PROP_FRIENDS_FILE:
+      self->friends_file = g_value_dup_object (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1595,6 +1632,7 @@ ferry_session_class_init (FerrySessionClass *klass)
   properties[PROP_RELAY_ONLY] = g_param_spec_boolean ("relay-only", NULL, NULL, FALSE, flags);
   properties[PROP_IDENTITY_PATH] = g_param_spec_string ("identity-path", NULL, NULL, NULL, construct);
   properties[PROP_STATE_DIR] = g_param_spec_object ("state-dir", NULL, NULL, G_TYPE_FILE, construct);
+  properties[PROP_FRIENDS_FILE] = g_param_spec_object ("friends-file", NULL, NULL, G_TYPE_FILE, construct);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -1610,6 +1648,26 @@ ferry_session_init (FerrySession *self)
   self->trackers = g_strdupv ((char **) (const char * const[]) FERRY_DEFAULT_TRACKERS);
   self->stun_servers = g_strdupv ((char **) (const char * const[]) FERRY_DEFAULT_STUN_SERVERS);
   self->turn_servers = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("(sss)"), NULL, 0));
+}
+
+gboolean
+_ferry_session_save_private_file (GFile       *file,
+                                  const char  *data,
+                                  gsize        len,
+                                  GError     **error)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autofree char *folder = g_path_get_dirname (path);
+
+  if (g_mkdir_with_parents (folder, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), _("Could not create “%s”: %s"),
+                   folder, g_strerror (saved_errno));
+      return FALSE;
+    }
+  return g_file_set_contents_full (path, data, len, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
 }
 
 /* What the app and ferry-cli share */

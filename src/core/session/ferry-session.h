@@ -26,11 +26,14 @@
  *                              folder
  *   state-dir        GFile     (construct-only) where unfinished transfers are kept; default in
  *                              the user's data folder
+ *   friends-file     GFile     (construct-only) the list of friends (ferry-friends.h); default in
+ *                              the user's data folder
  */
 #pragma once
 
 #include <gio/gio.h>
 
+#include "ferry-friends.h"
 #include "ferry-room-link.h"
 #include "ferry-rtc-config.h"
 #include "ferry-session-room.h"
@@ -66,6 +69,8 @@ GListModel       *ferry_session_get_rooms   (FerrySession   *self);
  * unfinished ones kept from earlier runs, then those offered and received since it started.
  * Finished transfers stay in the list. */
 GListModel       *ferry_session_get_transfers (FerrySession *self);
+/* The friends the user verified: adding or removing one updates every peer's trust. */
+FerryFriends     *ferry_session_get_friends (FerrySession   *self);
 
 /* Leaves every room, lets the goodbyes go out (a fraction of a second) and joins the network
  * thread.  Nothing of the session is reported afterwards.  Also done by dispose. */
