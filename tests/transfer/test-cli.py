@@ -337,6 +337,11 @@ def case_network_cut(lab):
         note(f"{side}: {timeline or 'no interruption seen'} (from the link coming back); "
              f"file bytes that travelled twice {twice}")
         check(0 <= twice < BLOCK or side == "sender", f"{side}: {twice} bytes twice")
+    # The receiver, with nothing in flight, gives the dead connection up once it was silent for
+    # the 30 s liveness timeout (about 10 s after the link is back) and takes a new one.
+    resumed = [t - ctx["t_up"] for t, ev in ctx["receiver"].json_events()
+               if ev["type"] == "resumed" and t > ctx["t_up"]]
+    check(resumed and resumed[0] < 20, f"the receiver resumed {resumed} s after the link came back")
 
 
 def case_disk_full(lab):

@@ -519,11 +519,15 @@ test_trickle (void)
   ferry_test_run_for (50);
 }
 
-/* A peer that disappears without a word: a ferry-cli process killed with SIGKILL. */
+/* A peer that disappears without a word: a ferry-cli process killed with SIGKILL, or stopped
+ * with SIGSTOP, so that nothing at all comes back (a cable pulled, a laptop closed): the idle
+ * side finds out once nothing arrived for the liveness timeout, not later. */
 
 static void
-test_vanished_peer (void)
+test_vanished_peer (gconstpointer data)
 {
+  int signal = GPOINTER_TO_INT (data);
+  double detected_s;
   const char *cli = g_getenv ("FERRY_CLI");
   g_autoptr(FerryRtcConfig) config = ferry_test_pair_config ();
   g_autoptr(GError) error = NULL;
@@ -577,16 +581,20 @@ test_vanished_peer (void)
   g_assert_true (ferry_data_channel_send_text (channel, "still there?", &error));
   wait_messages (inbox, 1);
 
-  g_subprocess_send_signal (child, SIGKILL);
+  g_subprocess_send_signal (child, signal);
   killed_at = g_get_monotonic_time ();
   wait_finished (pc);
   g_assert_cmpint (ferry_peer_connection_get_state (pc), ==, FERRY_PEER_CONNECTION_FAILED);
   g_assert_error ((GError *) ferry_peer_connection_get_error (pc), FERRY_PEER_CONNECTION_ERROR,
                   FERRY_PEER_CONNECTION_ERROR_PEER_GONE);
-  g_test_message ("vanished peer detected after %.1f s",
-                  (g_get_monotonic_time () - killed_at) / 1e6);
+  detected_s = (g_get_monotonic_time () - killed_at) / 1e6;
+  g_test_message ("%s peer detected after %.1f s (liveness timeout %.1f s)", g_strsignal (signal),
+                  detected_s, config->liveness_timeout_ms / 1e3);
+  /* Within a check period of the timeout (SCTP's own heartbeat failure takes about twice). */
+  g_assert_cmpfloat (detected_s, <, config->liveness_timeout_ms / 1e3 * 1.5);
   g_assert_true (inbox->closed);
   inbox_free (inbox);
+  g_subprocess_send_signal (child, SIGKILL);
   g_subprocess_wait (child, NULL, NULL);
 }
 
@@ -700,7 +708,8 @@ main (int    argc,
   g_test_add_func ("/peer-connection/fingerprint-mismatch/dtls-server", test_fingerprint_mismatch_server);
   g_test_add_func ("/peer-connection/legacy-sdp", test_legacy_sdp);
   g_test_add_func ("/peer-connection/trickle", test_trickle);
-  g_test_add_func ("/peer-connection/vanished-peer", test_vanished_peer);
+  g_test_add_data_func ("/peer-connection/vanished-peer", GINT_TO_POINTER (SIGKILL), test_vanished_peer);
+  g_test_add_data_func ("/peer-connection/frozen-peer", GINT_TO_POINTER (SIGSTOP), test_vanished_peer);
   g_test_add_func ("/peer-connection/dedicated-thread", test_dedicated_thread);
 
   return g_test_run ();

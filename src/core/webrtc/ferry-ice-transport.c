@@ -65,6 +65,7 @@ struct _FerryIceTransport
   GSource             *connect_timeout;
 
   FerryIceReceiveFunc  receive_func;
+  gint64               last_receive_us; /* monotonic; creation until the first datagram */
   gpointer             receive_data;
   GQueue               early;   /* GBytes */
 
@@ -416,6 +417,7 @@ receive_cb (NiceAgent *agent,
 {
   FerryIceTransport *self = user_data;
 
+  self->last_receive_us = g_get_monotonic_time ();
   if (self->receive_func != NULL)
     {
       self->receive_func ((const guint8 *) buf, len, self->receive_data);
@@ -505,6 +507,7 @@ ferry_ice_transport_init (FerryIceTransport *self)
   self->local_candidates = g_ptr_array_new_with_free_func (g_free);
   self->cancellable = g_cancellable_new ();
   g_queue_init (&self->early);
+  self->last_receive_us = g_get_monotonic_time ();
 }
 
 FerryIceTransport *
@@ -665,6 +668,14 @@ ferry_ice_transport_gather (FerryIceTransport *self)
 
   if (self->pending_turn_lookups == 0)
     start_gathering (self);
+}
+
+gint64
+ferry_ice_transport_get_last_receive_time (FerryIceTransport *self)
+{
+  g_return_val_if_fail (FERRY_IS_ICE_TRANSPORT (self), 0);
+
+  return self->last_receive_us;
 }
 
 gboolean

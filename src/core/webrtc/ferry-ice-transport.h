@@ -37,6 +37,9 @@ FerryIceTransport *ferry_ice_transport_new            (FerryRtcConfig     *confi
  * candidate and ::gathering-done when gathering ends or the configured ceiling passes. */
 void               ferry_ice_transport_gather         (FerryIceTransport  *self);
 gboolean           ferry_ice_transport_get_gathering_done (FerryIceTransport *self);
+/* When the last datagram for us arrived (g_get_monotonic_time ()), or when the transport was
+ * made.  libnice answers connectivity checks itself: those do not count. */
+gint64             ferry_ice_transport_get_last_receive_time (FerryIceTransport *self);
 /* The candidates gathered so far, as "candidate:…" strings (relay only under the relay policy). */
 GPtrArray         *ferry_ice_transport_get_local_candidates (FerryIceTransport *self);
 void               ferry_ice_transport_get_local_credentials (FerryIceTransport *self,

@@ -41,6 +41,8 @@ struct _FerryPeerConnection
   FerrySctpTransport       *sctp;
   FerryDtlsRole             dtls_role;
 
+  GSource                  *silence_check; /* while connected */
+
   GHashTable               *channels;      /* sid → FerryDataChannel */
   GPtrArray                *unassigned;    /* channels waiting for the DTLS role */
 };
@@ -144,6 +146,7 @@ close_ice_cb (gpointer user_data)
 static void
 teardown (FerryPeerConnection *self)
 {
+  g_clear_pointer (&self->silence_check, g_source_destroy);
   /* SCTP aborts and DTLS sends close_notify at once, so the peer learns now; the ICE agent is
    * closed from the main loop, since we may be inside one of its callbacks. */
   if (self->sctp != NULL)
@@ -488,6 +491,36 @@ sctp_buffered_amount_cb (FerrySctpTransport  *sctp,
     _ferry_data_channel_buffered_amount_changed (channel, amount);
 }
 
+/* A connected peer is never silent for long: SCTP heartbeats go both ways every sixth of the
+ * liveness timeout (ferry-sctp-transport.c) and are answered.  Silence for the whole timeout
+ * means the peer or the path is gone.  SCTP alone notices it only on the side that has data in
+ * flight; a side that only receives would wait for five heartbeats to fail, about twice as
+ * long, and meanwhile refuse the peer's new connection as a duplicate of this dead one. */
+static gboolean
+silence_check_cb (gpointer user_data)
+{
+  FerryPeerConnection *self = user_data;
+  gint64 silence_us = g_get_monotonic_time () - ferry_ice_transport_get_last_receive_time (self->ice);
+
+  if (silence_us < (gint64) self->config->liveness_timeout_ms * 1000)
+    return G_SOURCE_CONTINUE;
+  self->silence_check = NULL;
+  g_debug ("Peer connection %p: nothing received for %.1f s", self, silence_us / 1e6);
+  fail (self, FERRY_PEER_CONNECTION_ERROR_PEER_GONE, _("The peer stopped responding"));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+watch_silence (FerryPeerConnection *self)
+{
+  guint period_ms = CLAMP (self->config->liveness_timeout_ms / 6, 100, 1000);
+
+  if (self->silence_check != NULL || self->ice == NULL || self->config->liveness_timeout_ms == 0)
+    return;
+  self->silence_check = ferry_source_attach (g_timeout_source_new (period_ms), self->context,
+                                             G_PRIORITY_DEFAULT, silence_check_cb, self, NULL);
+}
+
 static void
 sctp_state_cb (FerrySctpTransport  *sctp,
                GParamSpec          *pspec,
@@ -499,6 +532,7 @@ sctp_state_cb (FerrySctpTransport  *sctp,
     {
     case FERRY_SCTP_STATE_CONNECTED:
       set_state (self, FERRY_PEER_CONNECTION_CONNECTED);
+      watch_silence (self);
       open_channels (self);
       break;
     case FERRY_SCTP_STATE_CLOSED:
