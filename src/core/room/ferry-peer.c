@@ -802,6 +802,17 @@ usable_connection (FerryPeer *self)
   return NULL;
 }
 
+int
+ferry_peer_get_rtt_ms (FerryPeer *self)
+{
+  Connection *c;
+
+  g_return_val_if_fail (FERRY_IS_PEER (self), -1);
+
+  c = usable_connection (self);
+  return c != NULL ? ferry_peer_connection_get_rtt_ms (c->pc) : -1;
+}
+
 char *
 ferry_peer_get_verification_code (FerryPeer *self)
 {

@@ -80,6 +80,8 @@ guint         ferry_peer_get_n_connections      (FerryPeer   *self);
 gboolean      ferry_peer_get_selected_candidate_types (FerryPeer             *self,
                                                        FerryIceCandidateType *local,
                                                        FerryIceCandidateType *remote);
+/* The round-trip time of the connection in use, in milliseconds, or -1 while unknown. */
+int           ferry_peer_get_rtt_ms                 (FerryPeer             *self);
 
 /* A Ferry peer gets {"type":"chat",…}, a plain P2PT peer the string.  @text must be UTF-8 (else
  * FERRY_PEER_ERROR_PROTOCOL); "" sends nothing. */

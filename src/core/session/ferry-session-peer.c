@@ -32,6 +32,7 @@ enum {
   PROP_REMOTE_CANDIDATE_TYPE,
   PROP_RELAYED,
   PROP_TRUST,
+  PROP_RTT_MS,
   N_PROPS
 };
 
@@ -116,6 +117,9 @@ ferry_session_peer_get_property (GObject    *object,
     case PROP_TRUST:
       g_value_set_enum (value, self->trust);
       break;
+    case PROP_RTT_MS:
+      g_value_set_int (value, self->info.rtt_ms);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -149,6 +153,7 @@ ferry_session_peer_class_init (FerrySessionPeerClass *klass)
     g_param_spec_enum ("remote-candidate-type", NULL, NULL, FERRY_TYPE_ICE_CANDIDATE_TYPE,
                        FERRY_ICE_CANDIDATE_TYPE_NONE, flags);
   properties[PROP_RELAYED] = g_param_spec_boolean ("relayed", NULL, NULL, FALSE, flags);
+  properties[PROP_RTT_MS] = g_param_spec_int ("rtt-ms", NULL, NULL, -1, G_MAXINT, -1, flags);
   properties[PROP_TRUST] = g_param_spec_enum ("trust", NULL, NULL, FERRY_TYPE_FRIEND_TRUST,
                                               FERRY_FRIEND_TRUST_UNKNOWN, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -157,6 +162,7 @@ ferry_session_peer_class_init (FerrySessionPeerClass *klass)
 static void
 ferry_session_peer_init (FerrySessionPeer *self)
 {
+  self->info.rtt_ms = -1;
 }
 
 FerrySessionPeer *
@@ -241,6 +247,11 @@ _ferry_session_peer_update (FerrySessionPeer           *self,
                          PROP_REMOTE_CANDIDATE_TYPE);
   if (info_relayed (&self->info) != relayed)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RELAYED]);
+  if (self->info.rtt_ms != info->rtt_ms)
+    {
+      self->info.rtt_ms = info->rtt_ms;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RTT_MS]);
+    }
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -266,6 +277,11 @@ _ferry_session_peer_set_state (FerrySessionPeer      *self,
                              FERRY_ICE_CANDIDATE_TYPE_NONE, PROP_LOCAL_CANDIDATE_TYPE);
       update_candidate_type (self, &self->info.remote_candidate_type,
                              FERRY_ICE_CANDIDATE_TYPE_NONE, PROP_REMOTE_CANDIDATE_TYPE);
+      if (self->info.rtt_ms != -1)
+        {
+          self->info.rtt_ms = -1;
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RTT_MS]);
+        }
       if (relayed)
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RELAYED]);
     }
@@ -358,6 +374,14 @@ ferry_session_peer_get_relayed (FerrySessionPeer *self)
   g_return_val_if_fail (FERRY_IS_SESSION_PEER (self), FALSE);
 
   return info_relayed (&self->info);
+}
+
+int
+ferry_session_peer_get_rtt_ms (FerrySessionPeer *self)
+{
+  g_return_val_if_fail (FERRY_IS_SESSION_PEER (self), -1);
+
+  return self->info.rtt_ms;
 }
 
 FerryFriendTrust

@@ -57,6 +57,9 @@ gboolean               ferry_session_peer_get_can_receive_files (FerrySessionPee
 FerryIceCandidateType  ferry_session_peer_get_local_candidate_type  (FerrySessionPeer *self);
 FerryIceCandidateType  ferry_session_peer_get_remote_candidate_type (FerrySessionPeer *self);
 gboolean               ferry_session_peer_get_relayed           (FerrySessionPeer *self);
+/* The round-trip time in whole milliseconds (SCTP's smoothed measurement, updated every few
+ * seconds; 0 on the same machine), or -1 while unknown. */
+int                    ferry_session_peer_get_rtt_ms            (FerrySessionPeer *self);
 /* Whether this is a remembered friend, or someone using a friend's name (ferry-friends.h). */
 FerryFriendTrust       ferry_session_peer_get_trust             (FerrySessionPeer *self);
 

@@ -27,6 +27,7 @@ typedef struct {
   gboolean               can_receive_files;
   FerryIceCandidateType  local_candidate_type;
   FerryIceCandidateType  remote_candidate_type;
+  int                    rtt_ms;         /* -1: unknown */
 } FerrySessionPeerInfo;
 
 void               _ferry_session_peer_info_free     (FerrySessionPeerInfo       *info);

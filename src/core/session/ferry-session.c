@@ -558,13 +558,19 @@ typedef struct {
   FerryRoom             *room;
   GHashTable            *peers;   /* FerryPeer → NetPeer, the peers that joined */
   FerrySessionRoomState  state;   /* as last reported */
+  GSource               *rtt_timer;
 } NetRoom;
 
 typedef struct {
   NetRoom   *room;
   FerryPeer *peer;
   gboolean   failed;              /* its last connection broke */
+  int        rtt_ms;              /* as last reported; -1: unknown */
 } NetPeer;
+
+/* Round-trip times change all the time: they are looked at every RTT_PERIOD_MS and reported
+ * when they moved by more than a tenth. */
+#define RTT_PERIOD_MS 2000
 
 static void
 report_room_state (NetRoom *self)
@@ -643,6 +649,7 @@ report_peer (NetPeer *np)
   info->can_receive_files = ferry_transfer_manager_peer_can_receive (np->peer);
   ferry_peer_get_selected_candidate_types (np->peer, &info->local_candidate_type,
                                            &info->remote_candidate_type);
+  info->rtt_ms = np->rtt_ms = ferry_peer_get_rtt_ms (np->peer);
   report->peer = info;
   post_report (np->room->core, apply_peer, report);
 }
@@ -756,6 +763,24 @@ message_delivered_cb (FerryRoom  *room,
   post_report (self->core, apply_delivered, report);
 }
 
+static gboolean
+rtt_timer_cb (gpointer data)
+{
+  NetRoom *self = data;
+  GHashTableIter iter;
+  NetPeer *np;
+
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &np))
+    {
+      int rtt_ms = ferry_peer_get_rtt_ms (np->peer);
+
+      if ((rtt_ms < 0) != (np->rtt_ms < 0) || ABS (rtt_ms - np->rtt_ms) * 10 > MAX (np->rtt_ms, 10))
+        report_peer (np);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
 static NetRoom *
 net_room_new (Core      *core,
               guint      handle,
@@ -769,6 +794,8 @@ net_room_new (Core      *core,
   self->room = g_object_ref (room);
   self->peers = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) net_peer_free);
   self->state = FERRY_SESSION_ROOM_JOINING;
+  self->rtt_timer = ferry_source_attach (g_timeout_source_new (RTT_PERIOD_MS), core->to_network.context,
+                                         G_PRIORITY_LOW, rtt_timer_cb, self, NULL);
 
   g_signal_connect (room, "peer-joined", G_CALLBACK (peer_joined_cb), self);
   g_signal_connect (room, "peer-left", G_CALLBACK (peer_left_cb), self);
@@ -806,6 +833,7 @@ net_room_leave (NetRoom *self)
   GPtrArray *trackers = ferry_room_get_trackers (self->room);
 
   /* The GUI has forgotten the room: nothing more of it is reported, leaving included. */
+  g_source_destroy (self->rtt_timer);
   g_signal_handlers_disconnect_by_data (self->room, self);
   for (guint i = 0; i < trackers->len; i++)
     g_signal_handlers_disconnect_by_data (g_ptr_array_index (trackers, i), self);

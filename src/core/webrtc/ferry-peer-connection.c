@@ -1108,6 +1108,14 @@ ferry_peer_connection_get_remote_fingerprint (FerryPeerConnection *self)
   return self->dtls ? ferry_dtls_transport_get_remote_fingerprint (self->dtls) : NULL;
 }
 
+int
+ferry_peer_connection_get_rtt_ms (FerryPeerConnection *self)
+{
+  g_return_val_if_fail (FERRY_IS_PEER_CONNECTION (self), -1);
+
+  return self->sctp ? ferry_sctp_transport_get_rtt_ms (self->sctp) : -1;
+}
+
 guint64
 ferry_peer_connection_get_max_message_size (FerryPeerConnection *self)
 {

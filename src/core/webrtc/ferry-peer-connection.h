@@ -109,5 +109,7 @@ const guint8        *ferry_peer_connection_get_local_fingerprint  (FerryPeerConn
 const guint8        *ferry_peer_connection_get_remote_fingerprint (FerryPeerConnection *self);
 /* The largest message the peer accepts, once connected. */
 guint64              ferry_peer_connection_get_max_message_size (FerryPeerConnection *self);
+/* The round-trip time in milliseconds once connected, else -1. */
+int                  ferry_peer_connection_get_rtt_ms (FerryPeerConnection *self);
 
 G_END_DECLS

@@ -1198,6 +1198,20 @@ ferry_sctp_transport_get_streams (FerrySctpTransport *self)
   return self->streams;
 }
 
+int
+ferry_sctp_transport_get_rtt_ms (FerrySctpTransport *self)
+{
+  struct sctp_status status = { 0 };
+  socklen_t len = sizeof status;
+
+  g_return_val_if_fail (FERRY_IS_SCTP_TRANSPORT (self), -1);
+
+  if (self->sock == NULL || self->state != FERRY_SCTP_STATE_CONNECTED ||
+      usrsctp_getsockopt (self->sock, IPPROTO_SCTP, SCTP_STATUS, &status, &len) != 0)
+    return -1;
+  return (int) MIN (status.sstat_primary.spinfo_srtt, G_MAXINT);
+}
+
 guint64
 ferry_sctp_transport_get_max_send_size (FerrySctpTransport *self)
 {

@@ -60,6 +60,9 @@ FerrySctpState      ferry_sctp_transport_get_state  (FerrySctpTransport  *self);
 guint               ferry_sctp_transport_get_streams (FerrySctpTransport *self);
 /* The largest message we may send: the remote's a=max-message-size, capped by our buffers. */
 guint64             ferry_sctp_transport_get_max_send_size (FerrySctpTransport *self);
+/* The association's smoothed round-trip time in whole milliseconds (SCTP's own measurement,
+ * from its acknowledgements and heartbeats; 0 on a loopback), or -1 while not connected. */
+int                 ferry_sctp_transport_get_rtt_ms (FerrySctpTransport *self);
 
 /* Queues one message (empty messages use their PPID with a single zero byte).  Fails only for a
  * message that is too large or a transport that is not connected. */
