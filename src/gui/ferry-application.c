@@ -9,6 +9,7 @@
 
 #include "ferry-application.h"
 #include "ferry-notifier.h"
+#include "ferry-preferences-window.h"
 #include "ferry-room-link.h"
 #include "ferry-session.h"
 #include "ferry-window.h"
@@ -20,7 +21,8 @@ struct _FerryApplication
   /* Owned references; created at the first join */
   FerrySession   *session;
   FerryNotifier  *notifier;
-  /* NULL when the schema is not installed (running uninstalled) */
+  /* Owned reference, from startup on; NULL when the schema is not installed (running
+   * uninstalled) */
   GSettings      *settings;
 };
 
@@ -47,10 +49,9 @@ ferry_application_apply_settings (FerryApplication *self)
   stun_servers = g_settings_get_strv (self->settings, "stun-servers");
   turn_servers = g_settings_get_value (self->settings, "turn-servers");
 
+  /* NULL: the session's default folder. */
   if (*download_folder != '\0')
     folder = g_file_new_for_path (download_folder);
-  else
-    folder = ferry_session_get_default_download_folder ();
 
   g_object_set (self->session,
                 "display-name", *display_name != '\0' ? display_name : NULL,
@@ -58,6 +59,7 @@ ferry_application_apply_settings (FerryApplication *self)
                 "trackers", trackers,
                 "stun-servers", stun_servers,
                 "turn-servers", turn_servers,
+                "relay-only", g_settings_get_boolean (self->settings, "relay-only"),
                 NULL);
 }
 
@@ -67,6 +69,33 @@ settings_changed_cb (FerryApplication *self)
   ferry_application_apply_settings (self);
 }
 
+/* The user's settings, followed from startup on; none when the schema is not installed. */
+static void
+ferry_application_load_settings (FerryApplication *self)
+{
+  static const char * const keys[] = {
+    "display-name", "download-folder", "trackers", "stun-servers", "turn-servers", "relay-only",
+  };
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+  if (schema == NULL)
+    {
+      g_debug ("Schema %s is not installed; rooms use the default servers", APP_ID);
+      return;
+    }
+
+  self->settings = g_settings_new_full (schema, NULL, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autofree char *signal = g_strconcat ("changed::", keys[i], NULL);
+
+      g_signal_connect_swapped (self->settings, signal, G_CALLBACK (settings_changed_cb), self);
+    }
+}
+
 FerrySession *
 ferry_application_get_session (FerryApplication *self)
 {
@@ -74,30 +103,8 @@ ferry_application_get_session (FerryApplication *self)
 
   if (self->session == NULL)
     {
-      GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-      g_autoptr(GSettingsSchema) schema = NULL;
-
       self->session = ferry_session_new ();
       self->notifier = ferry_notifier_new (GTK_APPLICATION (self), self->session);
-      if (source != NULL)
-        schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
-      if (schema != NULL)
-        {
-          static const char * const keys[] = {
-            "display-name", "download-folder", "trackers", "stun-servers", "turn-servers",
-          };
-
-          self->settings = g_settings_new_full (schema, NULL, NULL);
-          for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
-            {
-              g_autofree char *signal = g_strconcat ("changed::", keys[i], NULL);
-
-              g_signal_connect_swapped (self->settings, signal,
-                                        G_CALLBACK (settings_changed_cb), self);
-            }
-        }
-      else
-        g_debug ("Schema %s is not installed; rooms use the default servers", APP_ID);
       ferry_application_apply_settings (self);
     }
 
@@ -213,6 +220,28 @@ ferry_application_about (GSimpleAction *action,
 }
 
 static void
+ferry_application_preferences (GSimpleAction *action,
+                               GVariant      *parameter,
+                               gpointer       user_data)
+{
+  FerryApplication *self = FERRY_APPLICATION (user_data);
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWindow *preferences;
+
+  /* One preferences window at a time. */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (FERRY_IS_PREFERENCES_WINDOW (l->data))
+      {
+        gtk_window_present (l->data);
+        return;
+      }
+
+  preferences = GTK_WINDOW (ferry_preferences_window_new (parent, self->settings));
+  gtk_window_set_application (preferences, GTK_APPLICATION (self));
+  gtk_window_present (preferences);
+}
+
+static void
 ferry_application_quit (GSimpleAction *action,
                         GVariant      *parameter,
                         gpointer       user_data)
@@ -236,6 +265,7 @@ static const GActionEntry app_entries[] = {
   { .name = "new-room", .activate = ferry_application_new_room },
   { .name = "accept-transfer", .activate = ferry_application_answer_offer, .parameter_type = "s" },
   { .name = "decline-transfer", .activate = ferry_application_answer_offer, .parameter_type = "s" },
+  { .name = "preferences", .activate = ferry_application_preferences },
   { .name = "about", .activate = ferry_application_about },
   { .name = "quit", .activate = ferry_application_quit },
 };
@@ -248,16 +278,26 @@ ferry_application_startup (GApplication *application)
     const char *accels[2];
   } accels[] = {
     { "app.new-room", { "<Control>n", NULL } },
+    { "app.preferences", { "<Control>comma", NULL } },
     { "app.quit", { "<Control>q", NULL } },
     { "win.focus-join", { "<Control>l", NULL } },
     { "win.show-start", { "<Alt>Left", NULL } },
+    { "win.send-files", { "<Control>o", NULL } },
+    { "win.send-folder", { "<Shift><Control>o", NULL } },
     { "window.close", { "<Control>w", NULL } },
   };
+  FerryApplication *self = FERRY_APPLICATION (application);
+  GAction *preferences;
 
   G_APPLICATION_CLASS (ferry_application_parent_class)->startup (application);
 
+  ferry_application_load_settings (self);
+
   g_action_map_add_action_entries (G_ACTION_MAP (application), app_entries,
                                    G_N_ELEMENTS (app_entries), application);
+  /* Nothing to edit without the schema. */
+  preferences = g_action_map_lookup_action (G_ACTION_MAP (application), "preferences");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (preferences), self->settings != NULL);
   for (gsize i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (application), accels[i].action,
                                            accels[i].accels);

@@ -8,9 +8,11 @@
 #include <glib/gi18n.h>
 
 #include "ferry-chat-message.h"
+#include "ferry-diagnostics-window.h"
 #include "ferry-qr-code.h"
 #include "ferry-room-page.h"
 #include "ferry-session-peer.h"
+#include "ferry-transfer-row.h"
 
 /* Fits the clamp on a phone-sized window and scans easily from a screen. */
 #define QR_CODE_MAX_SIZE 240
@@ -31,6 +33,7 @@ struct _FerryRoomPage
   GtkListBox           *peers_list;
   GtkWidget            *peers_empty;
   GtkLabel             *peers_empty_state;
+  GtkListBox           *transfers_list;
   GtkScrolledWindow    *chat_scroller;
   GtkListBox           *messages_list;
   GtkEntry             *chat_entry;
@@ -40,6 +43,11 @@ struct _FerryRoomPage
   FerryRoomLink        *link;
   char                 *link_text;  /* holds the room secret: wiped, never logged */
   char                 *title;
+  GListModel           *transfers;
+  GtkEventController   *drop_target;
+  /* The file chooser that is open, and the peer it picks files for (NULL: everyone) */
+  GtkFileChooserNative *chooser;
+  FerrySessionPeer     *chooser_peer;
 };
 
 G_DEFINE_FINAL_TYPE (FerryRoomPage, ferry_room_page, ADW_TYPE_BIN)
@@ -125,18 +133,41 @@ ferry_room_page_update (FerryRoomPage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "room.copy-link", TRUE);
 }
 
+/* Takes @toast. */
+static void
+add_toast (FerryRoomPage *self,
+           AdwToast      *toast)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
+  else
+    g_object_unref (toast);
+}
+
+/* A toast whose title is @message as it is: toast titles are markup in libadwaita 1.2. */
+static AdwToast *
+toast_new (const char *message)
+{
+  g_autofree char *escaped = g_markup_escape_text (message, -1);
+
+  return adw_toast_new (escaped);
+}
+
 static void
 show_toast (FerryRoomPage *self,
             const char    *message)
 {
-  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
-  g_autofree char *escaped = NULL;
+  add_toast (self, toast_new (message));
+}
 
-  if (overlay == NULL)
-    return;
-  /* Toast titles are markup in libadwaita 1.2. */
-  escaped = g_markup_escape_text (message, -1);
-  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (escaped));
+/* A room is shown and not left: chat and files can be sent. */
+static gboolean
+in_room (FerryRoomPage *self)
+{
+  return self->room != NULL &&
+         ferry_session_room_get_state (self->room) != FERRY_SESSION_ROOM_LEFT;
 }
 
 /* The latest reason a tracker of the room gave for failing, or NULL. */
@@ -163,6 +194,7 @@ update_state (FerryRoomPage *self)
   g_autofree char *text = NULL;
   const char *icon = "network-offline-symbolic";
   guint n_peers = 0;
+  gboolean joined;
 
   if (self->room == NULL)
     text = g_strdup (_("Not connected"));
@@ -202,16 +234,148 @@ update_state (FerryRoomPage *self)
   gtk_widget_set_visible (self->peers_empty, n_peers == 0);
   gtk_widget_set_visible (GTK_WIDGET (self->peers_list), n_peers > 0);
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "room.leave",
-                                 self->room != NULL &&
-                                 ferry_session_room_get_state (self->room) != FERRY_SESSION_ROOM_LEFT);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "room.send-chat",
-                                 self->room != NULL &&
-                                 ferry_session_room_get_state (self->room) != FERRY_SESSION_ROOM_LEFT);
+  joined = in_room (self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "room.leave", joined);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "room.diagnostics", joined);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "room.send-chat", joined);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "room.send-files", joined);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "room.send-folder", joined);
+  gtk_event_controller_set_propagation_phase (self->drop_target,
+                                              joined ? GTK_PHASE_BUBBLE : GTK_PHASE_NONE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->chat_entry), self->room != NULL);
 }
 
+/* Sending files */
+
+static void
+send_file_list (FerryRoomPage    *self,
+                FerrySessionPeer *peer,
+                GdkFileList      *list)
+{
+  g_autoptr(GPtrArray) files = g_ptr_array_new ();
+  GSList *head = gdk_file_list_get_files (list);
+
+  for (GSList *l = head; l != NULL; l = l->next)
+    g_ptr_array_add (files, l->data);
+  ferry_room_page_send_files (self, peer, (GFile * const *) files->pdata, files->len);
+  g_slist_free (head);
+}
+
+static void
+close_chooser (FerryRoomPage *self)
+{
+  if (self->chooser != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
+  g_clear_object (&self->chooser);
+  g_clear_object (&self->chooser_peer);
+}
+
+static void
+chooser_response_cb (FerryRoomPage *self,
+                     int            response)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GListModel) chosen = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (self->chooser));
+      g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
+      guint n = g_list_model_get_n_items (chosen);
+
+      for (guint i = 0; i < n; i++)
+        g_ptr_array_add (files, g_list_model_get_item (chosen, i));
+      ferry_room_page_send_files (self, self->chooser_peer, (GFile * const *) files->pdata,
+                                  files->len);
+    }
+  close_chooser (self);
+}
+
+/* Lets the user pick files (or folders) to send to @peer, or with %NULL to everyone. */
+static void
+choose_files (FerryRoomPage        *self,
+              FerrySessionPeer     *peer,
+              GtkFileChooserAction  action,
+              const char           *title)
+{
+  GtkNative *native = gtk_widget_get_native (GTK_WIDGET (self));
+
+  close_chooser (self);
+  self->chooser = gtk_file_chooser_native_new (title,
+                                               GTK_IS_WINDOW (native) ? GTK_WINDOW (native) : NULL,
+                                               action, _("_Send"), NULL);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (self->chooser), TRUE);
+  g_set_object (&self->chooser_peer, peer);
+  g_signal_connect_swapped (self->chooser, "response", G_CALLBACK (chooser_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+static void
+ferry_room_page_choose_files (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *parameter)
+{
+  if (g_str_equal (action_name, "room.send-folder"))
+    choose_files (FERRY_ROOM_PAGE (widget), NULL, GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                  _("Send Folders to Everyone"));
+  else
+    choose_files (FERRY_ROOM_PAGE (widget), NULL, GTK_FILE_CHOOSER_ACTION_OPEN,
+                  _("Send Files to Everyone"));
+}
+
+static gboolean
+page_drop_cb (FerryRoomPage *self,
+              const GValue  *value)
+{
+  send_file_list (self, NULL, g_value_get_boxed (value));
+  return TRUE;
+}
+
+static void
+paste_read_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  g_autoptr(FerryRoomPage) self = data;
+  g_autoptr(GError) error = NULL;
+  const GValue *value = gdk_clipboard_read_value_finish (GDK_CLIPBOARD (source), result, &error);
+
+  if (value == NULL)
+    show_toast (self, error->message);
+  else
+    send_file_list (self, NULL, g_value_get_boxed (value));
+}
+
+/* Ctrl+V, before the chat entry sees it: files on the clipboard are sent to everyone; anything
+ * else is left to the entry. */
+static gboolean
+paste_files_cb (GtkWidget *widget,
+                GVariant  *args,
+                gpointer   user_data)
+{
+  FerryRoomPage *self = FERRY_ROOM_PAGE (widget);
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (widget);
+  g_autoptr(GdkContentFormats) formats = NULL;
+
+  if (!in_room (self))
+    return FALSE;
+  /* Also what can be read as files: text/uri-list from another program. */
+  formats = gdk_content_formats_union_deserialize_gtypes (
+    gdk_content_formats_ref (gdk_clipboard_get_formats (clipboard)));
+  if (!gdk_content_formats_contain_gtype (formats, GDK_TYPE_FILE_LIST))
+    return FALSE;
+  gdk_clipboard_read_value_async (clipboard, GDK_TYPE_FILE_LIST, G_PRIORITY_DEFAULT, NULL,
+                                  paste_read_cb, g_object_ref (self));
+  return TRUE;
+}
+
 /* Peers */
+
+static char *
+send_files_to (FerrySessionPeer *peer)
+{
+  /* Translators: a button's tooltip and the file chooser's title; %s is the name of a person
+   * in the room */
+  return g_strdup_printf (_("Send Files to %s"), ferry_session_peer_get_display_name (peer));
+}
 
 static void
 update_peer_row (AdwActionRow     *row,
@@ -219,9 +383,13 @@ update_peer_row (AdwActionRow     *row,
                  FerrySessionPeer *peer)
 {
   g_autofree char *subtitle = NULL;
+  g_autofree char *send_label = NULL;
   const char *state;
   const char *trust;
   FerrySessionRoom *room = g_object_get_data (G_OBJECT (row), "ferry-room");
+  GtkWidget *send_button = g_object_get_data (G_OBJECT (row), "ferry-send-button");
+  GtkEventController *drop_target = g_object_get_data (G_OBJECT (row), "ferry-drop-target");
+  gboolean takes_files = ferry_session_peer_get_can_receive_files (peer);
 
   switch (ferry_session_peer_get_state (peer))
     {
@@ -264,6 +432,38 @@ update_peer_row (AdwActionRow     *row,
 
     adw_action_row_set_subtitle (row, text);
   }
+
+  send_label = send_files_to (peer);
+  gtk_widget_set_tooltip_text (send_button, send_label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (send_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  send_label, -1);
+  gtk_widget_set_visible (send_button, takes_files);
+  gtk_event_controller_set_propagation_phase (drop_target,
+                                              takes_files ? GTK_PHASE_BUBBLE : GTK_PHASE_NONE);
+}
+
+static void
+peer_send_clicked_cb (GtkWidget        *button,
+                      FerrySessionPeer *peer)
+{
+  GtkWidget *page = gtk_widget_get_ancestor (button, FERRY_TYPE_ROOM_PAGE);
+  g_autofree char *title = send_files_to (peer);
+
+  choose_files (FERRY_ROOM_PAGE (page), peer, GTK_FILE_CHOOSER_ACTION_OPEN, title);
+}
+
+static gboolean
+peer_drop_cb (GtkDropTarget    *target,
+              const GValue     *value,
+              double            x,
+              double            y,
+              FerrySessionPeer *peer)
+{
+  GtkWidget *row = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (target));
+  GtkWidget *page = gtk_widget_get_ancestor (row, FERRY_TYPE_ROOM_PAGE);
+
+  send_file_list (FERRY_ROOM_PAGE (page), peer, g_value_get_boxed (value));
+  return TRUE;
 }
 
 static GtkWidget *
@@ -273,11 +473,28 @@ create_peer_row (gpointer item,
   FerryRoomPage *self = user_data;
   FerrySessionPeer *peer = item;
   GtkWidget *row = adw_action_row_new ();
+  GtkWidget *send_button;
+  GtkDropTarget *drop_target;
 
   gtk_widget_set_name (row, "peer-row");
+  gtk_widget_add_css_class (row, "peer-row");
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
   g_object_set_data_full (G_OBJECT (row), "ferry-room", g_object_ref (self->room), g_object_unref);
+
+  /* Files for this person only: chosen, or dropped on the row. */
+  send_button = gtk_button_new_from_icon_name ("document-send-symbolic");
+  gtk_widget_set_name (send_button, "peer-send-files");
+  gtk_widget_set_valign (send_button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (send_button, "flat");
+  g_signal_connect_object (send_button, "clicked", G_CALLBACK (peer_send_clicked_cb), peer, 0);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), send_button);
+  g_object_set_data (G_OBJECT (row), "ferry-send-button", send_button);
+
+  drop_target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect_object (drop_target, "drop", G_CALLBACK (peer_drop_cb), peer, 0);
+  gtk_widget_add_controller (row, GTK_EVENT_CONTROLLER (drop_target));
+  g_object_set_data (G_OBJECT (row), "ferry-drop-target", drop_target);
 
   if (ferry_session_peer_get_kind (peer) == FERRY_PEER_KIND_P2PT)
     {
@@ -384,6 +601,58 @@ messages_changed_cb (FerryRoomPage *self)
   g_idle_add_full (G_PRIORITY_LOW, scroll_to_bottom_cb, g_object_ref (self), g_object_unref);
 }
 
+/* Transfers */
+
+static GtkWidget *
+create_transfer_row (gpointer item,
+                     gpointer user_data)
+{
+  return ferry_transfer_row_new (item);
+}
+
+/* A new offer also gets a toast, with Accept, that goes once the offer is answered. */
+static void
+transfers_changed_cb (FerryRoomPage *self,
+                      guint          position,
+                      guint          removed,
+                      guint          added,
+                      GListModel    *transfers)
+{
+  if (!in_room (self))
+    return;
+
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(FerrySessionTransfer) transfer = g_list_model_get_item (transfers, i);
+      g_autofree char *text = NULL;
+      AdwToast *toast;
+
+      if (ferry_session_transfer_get_direction (transfer) != FERRY_TRANSFER_DIRECTION_RECEIVE ||
+          ferry_session_transfer_get_state (transfer) != FERRY_TRANSFER_STATE_OFFERED)
+        continue;
+      text = ferry_transfer_describe_offer (transfer);
+      toast = toast_new (text);
+      adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+      adw_toast_set_button_label (toast, _("_Accept"));
+      adw_toast_set_action_name (toast, "app.accept-transfer");
+      adw_toast_set_action_target_value (
+        toast, g_variant_new_string (ferry_session_transfer_get_id (transfer)));
+      g_signal_connect_object (transfer, "notify::state", G_CALLBACK (adw_toast_dismiss), toast,
+                               G_CONNECT_SWAPPED);
+      add_toast (self, toast);
+    }
+}
+
+static void
+disconnect_transfers (FerryRoomPage *self)
+{
+  if (self->transfers == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->transfers, self);
+  gtk_list_box_bind_model (self->transfers_list, NULL, NULL, NULL, NULL);
+  g_clear_object (&self->transfers);
+}
+
 static void
 room_error_cb (FerryRoomPage *self,
                const GError  *error)
@@ -414,6 +683,22 @@ ferry_room_page_send_chat (GtkWidget  *widget,
                            GVariant   *parameter)
 {
   send_chat (FERRY_ROOM_PAGE (widget));
+}
+
+static void
+ferry_room_page_diagnostics (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *parameter)
+{
+  FerryRoomPage *self = FERRY_ROOM_PAGE (widget);
+  GtkWindow *parent = GTK_WINDOW (gtk_widget_get_root (widget));
+  GtkWindow *diagnostics;
+
+  if (self->room == NULL)
+    return;
+  diagnostics = GTK_WINDOW (ferry_diagnostics_window_new (parent, self->room));
+  gtk_window_set_application (diagnostics, gtk_window_get_application (parent));
+  gtk_window_present (diagnostics);
 }
 
 static void
@@ -453,22 +738,22 @@ ferry_room_page_copy_link (GtkWidget  *widget,
                            GVariant   *parameter)
 {
   FerryRoomPage *self = FERRY_ROOM_PAGE (widget);
-  GtkWidget *overlay;
 
   if (self->link_text == NULL)
     return;
 
   gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), self->link_text);
-
-  overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
-  if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (_("Link copied")));
+  show_toast (self, _("Link copied"));
 }
 
 static void
 ferry_room_page_dispose (GObject *object)
 {
-  disconnect_room (FERRY_ROOM_PAGE (object));
+  FerryRoomPage *self = FERRY_ROOM_PAGE (object);
+
+  close_chooser (self);
+  disconnect_transfers (self);
+  disconnect_room (self);
   gtk_widget_dispose_template (GTK_WIDGET (object), FERRY_TYPE_ROOM_PAGE);
 
   G_OBJECT_CLASS (ferry_room_page_parent_class)->dispose (object);
@@ -570,6 +855,7 @@ ferry_room_page_class_init (FerryRoomPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FerryRoomPage, peers_list);
   gtk_widget_class_bind_template_child (widget_class, FerryRoomPage, peers_empty);
   gtk_widget_class_bind_template_child (widget_class, FerryRoomPage, peers_empty_state);
+  gtk_widget_class_bind_template_child (widget_class, FerryRoomPage, transfers_list);
   gtk_widget_class_bind_template_child (widget_class, FerryRoomPage, chat_scroller);
   gtk_widget_class_bind_template_child (widget_class, FerryRoomPage, messages_list);
   gtk_widget_class_bind_template_child (widget_class, FerryRoomPage, chat_entry);
@@ -579,21 +865,57 @@ ferry_room_page_class_init (FerryRoomPageClass *klass)
                                    ferry_room_page_copy_link);
   gtk_widget_class_install_action (widget_class, "room.send-chat", NULL,
                                    ferry_room_page_send_chat);
+  gtk_widget_class_install_action (widget_class, "room.send-files", NULL,
+                                   ferry_room_page_choose_files);
+  gtk_widget_class_install_action (widget_class, "room.send-folder", NULL,
+                                   ferry_room_page_choose_files);
+  gtk_widget_class_install_action (widget_class, "room.diagnostics", NULL,
+                                   ferry_room_page_diagnostics);
   gtk_widget_class_install_action (widget_class, "room.leave", NULL, ferry_room_page_leave);
+}
+
+static GtkWidget *
+placeholder_new (const char *text)
+{
+  GtkWidget *placeholder = gtk_label_new (text);
+
+  gtk_label_set_wrap (GTK_LABEL (placeholder), TRUE);
+  gtk_label_set_justify (GTK_LABEL (placeholder), GTK_JUSTIFY_CENTER);
+  gtk_widget_add_css_class (placeholder, "dim-label");
+  gtk_widget_set_margin_top (placeholder, 12);
+  gtk_widget_set_margin_bottom (placeholder, 12);
+  gtk_widget_set_margin_start (placeholder, 12);
+  gtk_widget_set_margin_end (placeholder, 12);
+  return placeholder;
 }
 
 static void
 ferry_room_page_init (FerryRoomPage *self)
 {
-  GtkWidget *placeholder;
+  GtkDropTarget *drop_target;
+  GtkEventController *shortcuts;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  placeholder = gtk_label_new (_("No messages yet"));
-  gtk_widget_add_css_class (placeholder, "dim-label");
-  gtk_widget_set_margin_top (placeholder, 12);
-  gtk_widget_set_margin_bottom (placeholder, 12);
-  gtk_list_box_set_placeholder (self->messages_list, placeholder);
+  gtk_list_box_set_placeholder (self->messages_list, placeholder_new (_("No messages yet")));
+  gtk_list_box_set_placeholder (self->transfers_list,
+                                placeholder_new (_("Drop or paste files here to send them to "
+                                                   "everyone in the room")));
+
+  /* Files dropped anywhere on the page go to everyone; on a person, to that person only. */
+  drop_target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect_swapped (drop_target, "drop", G_CALLBACK (page_drop_cb), self);
+  self->drop_target = GTK_EVENT_CONTROLLER (drop_target);
+  gtk_widget_add_controller (GTK_WIDGET (self), self->drop_target);
+
+  /* Before the chat entry: Ctrl+V there pastes files as well. */
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
+  gtk_shortcut_controller_add_shortcut (
+    GTK_SHORTCUT_CONTROLLER (shortcuts),
+    gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_v, GDK_CONTROL_MASK),
+                      gtk_callback_action_new (paste_files_cb, NULL, NULL)));
+  gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
 
   ferry_room_page_update (self);
   update_state (self);
@@ -674,4 +996,37 @@ ferry_room_page_get_title (FerryRoomPage *self)
   g_return_val_if_fail (FERRY_IS_ROOM_PAGE (self), NULL);
 
   return self->title;
+}
+
+void
+ferry_room_page_set_transfers (FerryRoomPage *self,
+                               GListModel    *transfers)
+{
+  g_return_if_fail (FERRY_IS_ROOM_PAGE (self));
+  g_return_if_fail (transfers == NULL || G_IS_LIST_MODEL (transfers));
+
+  if (self->transfers == transfers)
+    return;
+
+  disconnect_transfers (self);
+  if (transfers == NULL)
+    return;
+  self->transfers = g_object_ref (transfers);
+  gtk_list_box_bind_model (self->transfers_list, transfers, create_transfer_row, NULL, NULL);
+  g_signal_connect_swapped (transfers, "items-changed", G_CALLBACK (transfers_changed_cb), self);
+}
+
+void
+ferry_room_page_send_files (FerryRoomPage    *self,
+                            FerrySessionPeer *peer,
+                            GFile * const    *files,
+                            guint             n_files)
+{
+  g_return_if_fail (FERRY_IS_ROOM_PAGE (self));
+  g_return_if_fail (peer == NULL || FERRY_IS_SESSION_PEER (peer));
+  g_return_if_fail (files != NULL || n_files == 0);
+
+  if (!in_room (self) || n_files == 0)
+    return;
+  ferry_session_room_send_files (self->room, peer, files, n_files);
 }

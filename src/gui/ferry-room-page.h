@@ -1,4 +1,4 @@
-/* ferry-room-page.h: one room: who is there, and how to invite others
+/* ferry-room-page.h: one room: who is there, the chat, the transfers, and how to invite others
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "ferry-room-link.h"
+#include "ferry-session-peer.h"
 #include "ferry-session-room.h"
 
 G_BEGIN_DECLS
@@ -24,5 +25,15 @@ void           ferry_room_page_set_link (FerryRoomPage *self,
                                          FerryRoomLink *link);
 /* What the header bar shows: the room's display name, or a generic label for unnamed rooms. */
 const char    *ferry_room_page_get_title (FerryRoomPage *self);
+/* (element-type FerrySessionTransfer): the transfers listed, those of the session. */
+void           ferry_room_page_set_transfers (FerryRoomPage *self,
+                                              GListModel    *transfers);
+/* Offers @files (files and folders) to @peer, or with %NULL to everyone in the room who takes
+ * files: what the Send buttons, dropping and pasting do.  Why they could not be offered comes
+ * as a toast (the room's ::error). */
+void           ferry_room_page_send_files (FerryRoomPage    *self,
+                                           FerrySessionPeer *peer,
+                                           GFile * const    *files,
+                                           guint             n_files);
 
 G_END_DECLS

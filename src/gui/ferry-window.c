@@ -38,6 +38,8 @@ ferry_window_update_header (FerryWindow *self)
   gboolean in_room = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "room") == 0;
 
   gtk_widget_set_visible (GTK_WIDGET (self->back_button), in_room);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send-files", in_room);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send-folder", in_room);
   adw_window_title_set_title (self->window_title,
                               in_room ? ferry_room_page_get_title (self->room_page)
                                       : gtk_window_get_title (GTK_WINDOW (self)));
@@ -138,6 +140,20 @@ ferry_window_show_start (GtkWidget  *widget,
   gtk_stack_set_visible_child_name (self->stack, "start");
 }
 
+/* Ctrl+O and Shift+Ctrl+O reach the room page's actions from wherever the focus is. */
+static void
+ferry_window_send_files (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  FerryWindow *self = FERRY_WINDOW (widget);
+
+  gtk_widget_activate_action (GTK_WIDGET (self->room_page),
+                              g_str_equal (action_name, "win.send-folder") ? "room.send-folder"
+                                                                           : "room.send-files",
+                              NULL);
+}
+
 static void
 ferry_window_load_state (FerryWindow *self)
 {
@@ -221,6 +237,8 @@ ferry_window_class_init (FerryWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.join-room", NULL, ferry_window_join_room);
   gtk_widget_class_install_action (widget_class, "win.focus-join", NULL, ferry_window_focus_join);
   gtk_widget_class_install_action (widget_class, "win.show-start", NULL, ferry_window_show_start);
+  gtk_widget_class_install_action (widget_class, "win.send-files", NULL, ferry_window_send_files);
+  gtk_widget_class_install_action (widget_class, "win.send-folder", NULL, ferry_window_send_files);
 }
 
 static void
@@ -246,6 +264,7 @@ ferry_window_open_room (FerryWindow   *self,
                         FerryRoomLink *link)
 {
   GtkApplication *application;
+  FerrySession *session;
   g_autoptr(FerrySessionRoom) room = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -255,8 +274,8 @@ ferry_window_open_room (FerryWindow   *self,
   application = gtk_window_get_application (GTK_WINDOW (self));
   g_return_if_fail (FERRY_IS_APPLICATION (application));
 
-  room = ferry_session_join (ferry_application_get_session (FERRY_APPLICATION (application)),
-                             link, &error);
+  session = ferry_application_get_session (FERRY_APPLICATION (application));
+  room = ferry_session_join (session, link, &error);
   if (room == NULL)
     {
       ferry_window_show_toast (self, error->message);
@@ -264,6 +283,7 @@ ferry_window_open_room (FerryWindow   *self,
     }
 
   ferry_room_page_set_room (self->room_page, room);
+  ferry_room_page_set_transfers (self->room_page, ferry_session_get_transfers (session));
   gtk_stack_set_visible_child_name (self->stack, "room");
   ferry_window_update_header (self);
 }

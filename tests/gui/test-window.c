@@ -14,10 +14,10 @@
 #include "ferry-application.h"
 #include "ferry-room-link.h"
 #include "ferry-room-page.h"
+#include "ferry-test-gui.h"
 #include "ferry-window.h"
 
 #define TIMEOUT_SECONDS 20
-#define MIN_DISTINCT_COLOURS 20
 
 static FerryApplication *app;
 static FerryWindow *window;
@@ -44,56 +44,10 @@ wait_until (const gboolean *done,
   g_source_remove (timeout_id);
 }
 
-static void
-set_true_cb (gboolean *flag)
-{
-  *flag = TRUE;
-}
-
-/* A shot taken before the first frame is painted is blank, and one taken right after a change
- * shows the old state: wait for a frame painted after the request. */
-static void
-wait_for_paint (GtkWidget *widget)
-{
-  GdkFrameClock *clock;
-  gboolean painted = FALSE;
-  gulong handler;
-
-  while (!gtk_widget_get_mapped (widget))
-    g_main_context_iteration (NULL, TRUE);
-
-  clock = gtk_widget_get_frame_clock (widget);
-  g_assert_nonnull (clock);
-  handler = g_signal_connect_swapped (clock, "after-paint", G_CALLBACK (set_true_cb), &painted);
-  gtk_widget_queue_draw (widget);
-  wait_until (&painted, "a frame to be painted");
-  g_signal_handler_disconnect (clock, handler);
-}
-
-static GtkWidget *
-find_widget (GtkWidget  *root,
-             const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, name);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 static GtkWidget *
 get_widget (const char *name)
 {
-  GtkWidget *widget = find_widget (GTK_WIDGET (window), name);
+  GtkWidget *widget = ferry_test_gui_find_widget (GTK_WIDGET (window), name);
 
   if (widget == NULL)
     g_error ("No widget named “%s” in the window", name);
@@ -127,63 +81,6 @@ visible_page (void)
   GtkStack *stack = GTK_STACK (gtk_widget_get_ancestor (get_widget ("start-page"), GTK_TYPE_STACK));
 
   return gtk_stack_get_visible_child_name (stack);
-}
-
-static guint
-count_colours (GdkTexture *texture)
-{
-  g_autoptr(GHashTable) colours = g_hash_table_new (NULL, NULL);
-  g_autofree guint32 *pixels = NULL;
-  int width = gdk_texture_get_width (texture);
-  int height = gdk_texture_get_height (texture);
-
-  pixels = g_new (guint32, (gsize) width * height);
-  gdk_texture_download (texture, (guchar *) pixels, (gsize) width * 4);
-  for (gsize i = 0; i < (gsize) width * height; i++)
-    g_hash_table_add (colours, GUINT_TO_POINTER (pixels[i]));
-
-  return g_hash_table_size (colours);
-}
-
-/* Renders the window as it is now, saves it as an artifact and checks that it is not blank. */
-static void
-take_screenshot (const char *file_name)
-{
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  GtkSnapshot *snapshot;
-  const char *dir;
-  int width, height;
-  guint colours;
-
-  wait_for_paint (GTK_WIDGET (window));
-
-  width = gtk_widget_get_width (GTK_WIDGET (window));
-  height = gtk_widget_get_height (GTK_WIDGET (window));
-  g_assert_cmpint (width, >, 0);
-  g_assert_cmpint (height, >, 0);
-
-  paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-
-  dir = g_getenv ("FERRY_TEST_ARTIFACTS_DIR");
-  if (dir == NULL)
-    dir = g_get_tmp_dir ();
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  path = g_build_filename (dir, file_name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("Screenshot: %s", path);
-
-  colours = count_colours (texture);
-  g_test_message ("%s has %u distinct colours", file_name, colours);
-  g_assert_cmpuint (colours, >, MIN_DISTINCT_COLOURS);
 }
 
 /* Room links carry their secret after "#k="; nothing may ever log one. */
@@ -229,7 +126,7 @@ test_start_page (void)
   g_assert_false (gtk_widget_is_sensitive (get_widget ("join")));
   g_assert_false (gtk_widget_get_visible (get_widget ("back")));
 
-  take_screenshot ("start-page.png");
+  ferry_test_gui_take_screenshot (GTK_WIDGET (window), "start-page.png");
 }
 
 static void
@@ -244,7 +141,7 @@ test_join_validation (void)
   g_assert_false (join_action_enabled ());
   g_test_message ("Error shown: %s", gtk_label_get_text (GTK_LABEL (join_error)));
 
-  take_screenshot ("start-page-error.png");
+  ferry_test_gui_take_screenshot (GTK_WIDGET (window), "start-page-error.png");
   g_assert_true (is_showing (join_error));
 
   type_join_text ("https://example.org/");
@@ -316,7 +213,7 @@ test_new_room (void)
   g_assert_nonnull (gtk_picture_get_paintable (GTK_PICTURE (qr_code)));
   g_assert_true (gtk_widget_get_visible (qr_code));
 
-  take_screenshot ("room-page.png");
+  ferry_test_gui_take_screenshot (GTK_WIDGET (window), "room-page.png");
 
   /* The only tracker is a closed port: the room goes offline and says why, retrying. */
   {
@@ -386,7 +283,7 @@ test_open_link (void)
                    "Public room — anyone who knows the name can join; connections are not "
                    "verified");
 
-  take_screenshot ("public-room-page.png");
+  ferry_test_gui_take_screenshot (GTK_WIDGET (window), "public-room-page.png");
 }
 
 static void

@@ -1,0 +1,109 @@
+/* ferry-test-gui.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "ferry-test-gui.h"
+#include "ferry-test-util.h"
+
+#define TIMEOUT_MS 20000
+#define MIN_DISTINCT_COLOURS 20
+
+GtkWidget *
+ferry_test_gui_find_widget (GtkWidget  *root,
+                            const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = ferry_test_gui_find_widget (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static void
+set_true_cb (gboolean *flag)
+{
+  *flag = TRUE;
+}
+
+void
+ferry_test_gui_wait_for_paint (GtkWidget *widget)
+{
+  GdkFrameClock *clock;
+  gboolean painted = FALSE;
+  gulong handler;
+
+  FERRY_TEST_WAIT_UNTIL (gtk_widget_get_mapped (widget), TIMEOUT_MS);
+  clock = gtk_widget_get_frame_clock (widget);
+  g_assert_nonnull (clock);
+  handler = g_signal_connect_swapped (clock, "after-paint", G_CALLBACK (set_true_cb), &painted);
+  gtk_widget_queue_draw (widget);
+  FERRY_TEST_WAIT_UNTIL (painted, TIMEOUT_MS);
+  g_signal_handler_disconnect (clock, handler);
+}
+
+static guint
+count_colours (GdkTexture *texture)
+{
+  g_autoptr(GHashTable) colours = g_hash_table_new (NULL, NULL);
+  g_autofree guint32 *pixels = NULL;
+  int width = gdk_texture_get_width (texture);
+  int height = gdk_texture_get_height (texture);
+
+  pixels = g_new (guint32, (gsize) width * height);
+  gdk_texture_download (texture, (guchar *) pixels, (gsize) width * 4);
+  for (gsize i = 0; i < (gsize) width * height; i++)
+    g_hash_table_add (colours, GUINT_TO_POINTER (pixels[i]));
+
+  return g_hash_table_size (colours);
+}
+
+void
+ferry_test_gui_take_screenshot (GtkWidget  *window,
+                                const char *file_name)
+{
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  GtkSnapshot *snapshot;
+  const char *dir;
+  int width, height;
+  guint colours;
+
+  g_assert_true (GTK_IS_NATIVE (window));
+  ferry_test_gui_wait_for_paint (window);
+
+  width = gtk_widget_get_width (window);
+  height = gtk_widget_get_height (window);
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+
+  paintable = gtk_widget_paintable_new (window);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+
+  dir = g_getenv ("FERRY_TEST_ARTIFACTS_DIR");
+  if (dir == NULL)
+    dir = g_get_tmp_dir ();
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  path = g_build_filename (dir, file_name, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("Screenshot: %s", path);
+
+  colours = count_colours (texture);
+  g_test_message ("%s has %u distinct colours", file_name, colours);
+  g_assert_cmpuint (colours, >, MIN_DISTINCT_COLOURS);
+}

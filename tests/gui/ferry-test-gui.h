@@ -1,0 +1,24 @@
+/* ferry-test-gui.h: the widget tree and screenshots, for the GUI tests
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Screenshots go to $FERRY_TEST_ARTIFACTS_DIR (the temporary folder without it).
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+/* @root or the first of its descendants (depth first) named @name, or %NULL. */
+GtkWidget *ferry_test_gui_find_widget     (GtkWidget  *root,
+                                           const char *name);
+/* Waits until @widget is mapped and a frame is painted after the call: a shot taken before the
+ * first frame is blank, and one taken right after a change shows the old state. */
+void       ferry_test_gui_wait_for_paint  (GtkWidget  *widget);
+/* Renders the toplevel @window as it is now, saves it as the artifact @file_name and checks
+ * that it is not blank. */
+void       ferry_test_gui_take_screenshot (GtkWidget  *window,
+                                           const char *file_name);
+
+G_END_DECLS
