@@ -9,7 +9,9 @@
 
 #include "ferry-application.h"
 #include "ferry-notifier.h"
+#include "ferry-transfer-row.h"
 #include "ferry-preferences-window.h"
+#include "ferry-recent-rooms.h"
 #include "ferry-room-link.h"
 #include "ferry-session.h"
 #include "ferry-window.h"
@@ -19,14 +21,28 @@ struct _FerryApplication
   AdwApplication  parent_instance;
 
   /* Owned references; created at the first join */
-  FerrySession   *session;
-  FerryNotifier  *notifier;
+  FerrySession     *session;
+  FerryNotifier    *notifier;
+  /* Owned reference, created when first asked for */
+  FerryRecentRooms *recent_rooms;
   /* Owned reference, from startup on; NULL when the schema is not installed (running
    * uninstalled) */
-  GSettings      *settings;
+  GSettings        *settings;
+
+  /* A transfer runs (or a test says so) */
+  gboolean          busy;
+  gboolean          busy_for_testing;
 };
 
 G_DEFINE_FINAL_TYPE (FerryApplication, ferry_application, ADW_TYPE_APPLICATION)
+
+enum {
+  PROP_0,
+  PROP_BUSY,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 /* The session takes the user's settings when a room is joined; they are applied again whenever
  * they change, for the rooms joined afterwards. */
@@ -96,6 +112,19 @@ ferry_application_load_settings (FerryApplication *self)
     }
 }
 
+static void
+ferry_application_update_busy (FerryApplication *self)
+{
+  gboolean busy = self->busy_for_testing ||
+                  (self->notifier != NULL && ferry_notifier_get_busy (self->notifier));
+
+  if (self->busy == busy)
+    return;
+
+  self->busy = busy;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+}
+
 FerrySession *
 ferry_application_get_session (FerryApplication *self)
 {
@@ -106,18 +135,51 @@ ferry_application_get_session (FerryApplication *self)
       self->session = ferry_session_new ();
       self->notifier = ferry_notifier_new (GTK_APPLICATION (self), self->session);
       ferry_application_apply_settings (self);
+      g_signal_connect_object (self->notifier, "notify::busy", G_CALLBACK (ferry_application_update_busy),
+                               self, G_CONNECT_SWAPPED);
+      ferry_application_update_busy (self);
     }
 
   return self->session;
 }
 
+FerryRecentRooms *
+ferry_application_get_recent_rooms (FerryApplication *self)
+{
+  g_return_val_if_fail (FERRY_IS_APPLICATION (self), NULL);
+
+  if (self->recent_rooms == NULL)
+    self->recent_rooms = ferry_recent_rooms_new (NULL);
+
+  return self->recent_rooms;
+}
+
+gboolean
+ferry_application_get_busy (FerryApplication *self)
+{
+  g_return_val_if_fail (FERRY_IS_APPLICATION (self), FALSE);
+
+  return self->busy;
+}
+
+void
+ferry_application_set_busy_for_testing (FerryApplication *self,
+                                        gboolean          busy)
+{
+  g_return_if_fail (FERRY_IS_APPLICATION (self));
+
+  self->busy_for_testing = busy;
+  ferry_application_update_busy (self);
+}
+
+/* The main window, even when another one (the preferences) has the focus or it is hidden while
+ * transfers finish, or a new one. */
 static FerryWindow *
 ferry_application_get_window (FerryApplication *self)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
-
-  if (FERRY_IS_WINDOW (window))
-    return FERRY_WINDOW (window);
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (FERRY_IS_WINDOW (l->data))
+      return l->data;
 
   return ferry_window_new (GTK_APPLICATION (self));
 }
@@ -191,10 +253,13 @@ ferry_application_answer_offer (GSimpleAction *action,
     transfer = ferry_notifier_find_transfer (self->notifier, g_variant_get_string (parameter, NULL));
   if (transfer == NULL || ferry_session_transfer_get_state (transfer) != FERRY_TRANSFER_STATE_OFFERED)
     return;
-  if (g_str_equal (g_action_get_name (G_ACTION (action)), "accept-transfer"))
-    ferry_session_transfer_accept (transfer, NULL, 0);
-  else
+  if (!g_str_equal (g_action_get_name (G_ACTION (action)), "accept-transfer"))
     ferry_session_transfer_decline (transfer);
+  /* Someone using a friend's name: the transfer's row asks first. */
+  else if (ferry_transfer_from_impostor (transfer, ferry_session_get_friends (self->session)))
+    gtk_window_present (GTK_WINDOW (ferry_application_get_window (self)));
+  else
+    ferry_session_transfer_accept (transfer, NULL, 0);
 }
 
 static void
@@ -257,6 +322,11 @@ ferry_application_quit (GSimpleAction *action,
     if (FERRY_IS_WINDOW (l->data))
       gtk_window_close (l->data);
   g_list_free_full (windows, g_object_unref);
+
+  /* A window that stayed open asks first whether to stop the running transfers. */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (FERRY_IS_WINDOW (l->data))
+      return;
 
   g_application_quit (G_APPLICATION (self));
 }
@@ -325,11 +395,30 @@ ferry_application_dispose (GObject *object)
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
   g_clear_object (&self->settings);
+  g_clear_object (&self->recent_rooms);
   g_clear_object (&self->notifier);
   /* Disposing the session shuts it down when shutdown () did not run (no main loop). */
   g_clear_object (&self->session);
 
   G_OBJECT_CLASS (ferry_application_parent_class)->dispose (object);
+}
+
+static void
+ferry_application_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  FerryApplication *self = FERRY_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_BUSY:
+      g_value_set_boolean (value, self->busy);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -339,7 +428,14 @@ ferry_application_class_init (FerryApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   object_class->dispose = ferry_application_dispose;
+  object_class->get_property = ferry_application_get_property;
   app_class->shutdown = ferry_application_shutdown;
+
+  properties[PROP_BUSY] =
+    g_param_spec_boolean ("busy", NULL, NULL,
+                          FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   app_class->activate = ferry_application_activate;
   app_class->open = ferry_application_open;

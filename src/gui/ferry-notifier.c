@@ -8,6 +8,7 @@
 
 #include "ferry-chat-message.h"
 #include "ferry-notifier.h"
+#include "ferry-transfer-row.h"
 
 struct _FerryNotifier
 {
@@ -15,11 +16,20 @@ struct _FerryNotifier
 
   GtkApplication *application;   /* weak: it owns us */
   FerrySession   *session;
-  guint           inhibit_cookie;
+  gboolean        busy;
+  guint           inhibit_cookie;   /* 0 when the desktop did not grant it */
   GHashTable     *shown;         /* notification ids sent and not withdrawn */
 };
 
 G_DEFINE_FINAL_TYPE (FerryNotifier, ferry_notifier, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_BUSY,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 static gboolean
 app_has_focus (FerryNotifier *self)
@@ -66,8 +76,15 @@ notify_offer (FerryNotifier        *self,
   g_autofree char *id = offer_notification_id (transfer);
   const char *transfer_id = ferry_session_transfer_get_id (transfer);
 
-  /* Translators: "Ana wants to send you files" */
-  title = g_strdup_printf (_("%s wants to send you files"), ferry_session_transfer_get_peer_name (transfer));
+  gboolean impostor = ferry_transfer_from_impostor (transfer, ferry_session_get_friends (self->session));
+
+  if (impostor)
+    /* Translators: the name of a friend, used by someone else */
+    title = g_strdup_printf (_("Someone calling themselves %s wants to send you files"),
+                             ferry_session_transfer_get_peer_name (transfer));
+  else
+    /* Translators: "Ana wants to send you files" */
+    title = g_strdup_printf (_("%s wants to send you files"), ferry_session_transfer_get_peer_name (transfer));
   /* Translators: "holiday.jpg (2.1 MB)" */
   body = g_strdup_printf (_("%s (%s)"), ferry_session_transfer_get_title (transfer), size);
   notification = g_notification_new (title);
@@ -75,24 +92,45 @@ notify_offer (FerryNotifier        *self,
   g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
   g_notification_add_button_with_target (notification, _("Decline"), "app.decline-transfer", "s",
                                          transfer_id);
-  g_notification_add_button_with_target (notification, _("Accept"), "app.accept-transfer", "s",
-                                         transfer_id);
+  /* Accepting from someone using a friend's name is asked about in the window. */
+  if (!impostor)
+    g_notification_add_button_with_target (notification, _("Accept"), "app.accept-transfer", "s",
+                                           transfer_id);
   send (self, id, notification);
+}
+
+static gboolean
+any_running (FerryNotifier *self)
+{
+  GListModel *transfers = ferry_session_get_transfers (self->session);
+
+  for (guint i = 0; i < g_list_model_get_n_items (transfers); i++)
+    {
+      g_autoptr(FerrySessionTransfer) transfer = g_list_model_get_item (transfers, i);
+
+      if (ferry_session_transfer_get_state (transfer) == FERRY_TRANSFER_STATE_RUNNING)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 static void
 update_inhibit (FerryNotifier *self)
 {
-  gboolean busy = ferry_notifier_get_busy (self);
+  gboolean busy = any_running (self);
 
-  if (busy && self->inhibit_cookie == 0)
+  if (busy == self->busy)
+    return;
+  self->busy = busy;
+  if (busy)
     self->inhibit_cookie = gtk_application_inhibit (self->application, NULL, GTK_APPLICATION_INHIBIT_SUSPEND,
                                                     _("Files are being transferred"));
-  else if (!busy && self->inhibit_cookie != 0)
+  else if (self->inhibit_cookie != 0)
     {
       gtk_application_uninhibit (self->application, self->inhibit_cookie);
       self->inhibit_cookie = 0;
     }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
 
 static void
@@ -243,12 +281,35 @@ ferry_notifier_finalize (GObject *object)
 }
 
 static void
+ferry_notifier_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  FerryNotifier *self = FERRY_NOTIFIER (object);
+
+  switch (prop_id)
+    {
+    case PROP_BUSY:
+      g_value_set_boolean (value, self->busy);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 ferry_notifier_class_init (FerryNotifierClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = ferry_notifier_dispose;
   object_class->finalize = ferry_notifier_finalize;
+  object_class->get_property = ferry_notifier_get_property;
+
+  properties[PROP_BUSY] = g_param_spec_boolean ("busy", NULL, NULL, FALSE,
+                                                G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
@@ -283,19 +344,9 @@ ferry_notifier_new (GtkApplication *application,
 gboolean
 ferry_notifier_get_busy (FerryNotifier *self)
 {
-  GListModel *transfers;
-
   g_return_val_if_fail (FERRY_IS_NOTIFIER (self), FALSE);
 
-  transfers = ferry_session_get_transfers (self->session);
-  for (guint i = 0; i < g_list_model_get_n_items (transfers); i++)
-    {
-      g_autoptr(FerrySessionTransfer) transfer = g_list_model_get_item (transfers, i);
-
-      if (ferry_session_transfer_get_state (transfer) == FERRY_TRANSFER_STATE_RUNNING)
-        return TRUE;
-    }
-  return FALSE;
+  return self->busy;
 }
 
 FerrySessionTransfer *

@@ -7,7 +7,7 @@
  *    (app.accept-transfer and app.decline-transfer, with the transfer id), and for each chat
  *    message, only while none of the app's windows has the focus; they are withdrawn once
  *    answered or seen;
- *  - suspend inhibited while a transfer runs.
+ *  - suspend inhibited while a transfer runs ("busy", notified).
  */
 #pragma once
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "ferry-application.h"
 #include "ferry-chat-message.h"
 #include "ferry-diagnostics-window.h"
 #include "ferry-qr-code.h"
@@ -168,6 +169,21 @@ in_room (FerryRoomPage *self)
 {
   return self->room != NULL &&
          ferry_session_room_get_state (self->room) != FERRY_SESSION_ROOM_LEFT;
+}
+
+/* The friends of the app the page is shown in, or %NULL outside one. */
+static FerryFriends *
+get_friends (FerryRoomPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkApplication *application = NULL;
+
+  if (GTK_IS_WINDOW (root))
+    application = gtk_window_get_application (GTK_WINDOW (root));
+  if (!FERRY_IS_APPLICATION (application))
+    return NULL;
+  return ferry_session_get_friends (
+    ferry_application_get_session (FERRY_APPLICATION (application)));
 }
 
 /* The latest reason a tracker of the room gave for failing, or NULL. */
@@ -377,19 +393,55 @@ send_files_to (FerrySessionPeer *peer)
   return g_strdup_printf (_("Send Files to %s"), ferry_session_peer_get_display_name (peer));
 }
 
+/* How far @peer is trusted, for its row: a friend, an impostor, verified in a secret room. */
+static char *
+describe_trust (FerrySessionPeer *peer,
+                gboolean          secret)
+{
+  FerryFriendTrust trust = ferry_session_peer_get_trust (peer);
+  const char *code = ferry_session_peer_get_verification_code (peer);
+  g_autofree char *verified = NULL;
+
+  if (trust == FERRY_FRIEND_TRUST_IMPOSTOR)
+    /* Translators: %s is the name of a friend, which someone else uses */
+    return g_strdup_printf (_("Not the %s you marked as a friend"),
+                            ferry_session_peer_get_display_name (peer));
+
+  if (secret && ferry_session_peer_get_verified (peer) && code != NULL)
+    /* Translators: %s is a code of nine digits, "123 456 789", that both sides compare */
+    verified = g_strdup_printf (_("Verified · code %s"), code);
+  else if (secret)
+    verified = g_strdup (_("Not verified yet"));
+
+  if (trust != FERRY_FRIEND_TRUST_FRIEND)
+    return verified != NULL ? g_steal_pointer (&verified) : g_strdup (_("Unverified (plain room)"));
+  /* A friend's certificate proves who it is, in a plain room too. */
+  if (verified == NULL)
+    /* Translators: someone the user marked as a friend, recognised by their certificate */
+    return g_strdup (_("Friend"));
+  /* Translators: a friend, then how the connection is verified: "Friend · Verified · code
+   * 123 456 789" */
+  return g_strdup_printf (_("Friend · %s"), verified);
+}
+
 static void
 update_peer_row (AdwActionRow     *row,
                  GParamSpec       *pspec,
                  FerrySessionPeer *peer)
 {
   g_autofree char *subtitle = NULL;
+  g_autofree char *trust = NULL;
   g_autofree char *send_label = NULL;
   const char *state;
-  const char *trust;
+  const char *friend_label;
   FerrySessionRoom *room = g_object_get_data (G_OBJECT (row), "ferry-room");
   GtkWidget *send_button = g_object_get_data (G_OBJECT (row), "ferry-send-button");
+  GtkWidget *friend_button = g_object_get_data (G_OBJECT (row), "ferry-friend-button");
+  GtkWidget *impostor_icon = g_object_get_data (G_OBJECT (row), "ferry-impostor-icon");
   GtkEventController *drop_target = g_object_get_data (G_OBJECT (row), "ferry-drop-target");
   gboolean takes_files = ferry_session_peer_get_can_receive_files (peer);
+  gboolean friend = ferry_session_peer_get_trust (peer) == FERRY_FRIEND_TRUST_FRIEND;
+  gboolean impostor = ferry_session_peer_get_trust (peer) == FERRY_FRIEND_TRUST_IMPOSTOR;
 
   switch (ferry_session_peer_get_state (peer))
     {
@@ -408,30 +460,32 @@ update_peer_row (AdwActionRow     *row,
       break;
     }
 
-  if (room != NULL && ferry_session_room_get_kind (room) == FERRY_ROOM_KIND_SECRET)
-    {
-      if (ferry_session_peer_get_verified (peer) &&
-          ferry_session_peer_get_verification_code (peer) != NULL)
-        {
-          /* Translators: %s is a code of nine digits, "123 456 789", that both sides compare */
-          subtitle = g_strdup_printf (_("Verified · code %s"),
-                                      ferry_session_peer_get_verification_code (peer));
-          trust = subtitle;
-        }
-      else
-        trust = _("Not verified yet");
-    }
-  else
-    trust = _("Unverified (plain room)");
-
+  trust = describe_trust (peer, room != NULL &&
+                                ferry_session_room_get_kind (room) == FERRY_ROOM_KIND_SECRET);
+  /* Translators: a peer's connection state, then how far it is trusted */
+  subtitle = g_strdup_printf (_("%s · %s"), state, trust);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
                                  ferry_session_peer_get_display_name (peer));
-  {
-    /* Translators: a peer's connection state, then how far it is trusted */
-    g_autofree char *text = g_strdup_printf (_("%s · %s"), state, trust);
+  adw_action_row_set_subtitle (row, subtitle);
 
-    adw_action_row_set_subtitle (row, text);
-  }
+  gtk_widget_set_visible (impostor_icon, impostor);
+  if (impostor)
+    gtk_widget_add_css_class (GTK_WIDGET (row), "warning");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (row), "warning");
+
+  /* Only a Ferry peer has a certificate of its own to remember, and marking it needs the code
+   * to compare. */
+  friend_label = friend ? _("Forget Friend") : _("Mark as Friend…");
+  gtk_button_set_icon_name (GTK_BUTTON (friend_button),
+                            friend ? "starred-symbolic" : "non-starred-symbolic");
+  gtk_widget_set_tooltip_text (friend_button, friend_label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (friend_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  friend_label, -1);
+  gtk_widget_set_visible (friend_button,
+                          ferry_session_peer_get_kind (peer) == FERRY_PEER_KIND_FERRY &&
+                          ferry_session_peer_get_fingerprint (peer) != NULL &&
+                          (friend || ferry_session_peer_get_verification_code (peer) != NULL));
 
   send_label = send_files_to (peer);
   gtk_widget_set_tooltip_text (send_button, send_label);
@@ -440,6 +494,70 @@ update_peer_row (AdwActionRow     *row,
   gtk_widget_set_visible (send_button, takes_files);
   gtk_event_controller_set_propagation_phase (drop_target,
                                               takes_files ? GTK_PHASE_BUBBLE : GTK_PHASE_NONE);
+}
+
+static void
+mark_friend_response_cb (AdwMessageDialog *dialog,
+                         const char       *response,
+                         FerryRoomPage    *self)
+{
+  FerryFriends *friends = get_friends (self);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_str_equal (response, "mark") || friends == NULL)
+    return;
+  if (!ferry_friends_add (friends, g_object_get_data (G_OBJECT (dialog), "ferry-name"),
+                          g_object_get_data (G_OBJECT (dialog), "ferry-fingerprint"), &error))
+    show_toast (self, error->message);
+}
+
+/* Asks whether the user compared the code with @peer before remembering it as a friend. */
+static void
+mark_friend (FerryRoomPage    *self,
+             FerrySessionPeer *peer)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  const char *name = ferry_session_peer_get_display_name (peer);
+  g_autofree char *body = NULL;
+  AdwMessageDialog *dialog;
+
+  /* Translators: %1$s is the name of a person in the room, %2$s the code of nine digits both
+   * sides see, "123 456 789" */
+  body = g_strdup_printf (_("Mark %1$s as a friend only if the code %1$s sees is %2$s too. Ferry "
+                            "then recognises %1$s in every room, and warns you if someone else "
+                            "uses that name."),
+                          name, ferry_session_peer_get_verification_code (peer));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
+                                                                            : NULL,
+                                                       _("Did you compare the code?"), body));
+  gtk_widget_set_name (GTK_WIDGET (dialog), "mark-friend-dialog");
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "mark", _("_Mark as Friend"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "mark", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  /* The certificate whose code the user compared, even if the peer changes meanwhile. */
+  g_object_set_data_full (G_OBJECT (dialog), "ferry-name", g_strdup (name), g_free);
+  g_object_set_data_full (G_OBJECT (dialog), "ferry-fingerprint",
+                          g_strdup (ferry_session_peer_get_fingerprint (peer)), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (mark_friend_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+peer_friend_clicked_cb (GtkWidget        *button,
+                        FerrySessionPeer *peer)
+{
+  FerryRoomPage *self = FERRY_ROOM_PAGE (gtk_widget_get_ancestor (button, FERRY_TYPE_ROOM_PAGE));
+  FerryFriends *friends = get_friends (self);
+  g_autoptr(GError) error = NULL;
+
+  if (ferry_session_peer_get_trust (peer) != FERRY_FRIEND_TRUST_FRIEND)
+    mark_friend (self, peer);
+  else if (friends != NULL &&
+           !ferry_friends_remove (friends, ferry_session_peer_get_fingerprint (peer), &error))
+    show_toast (self, error->message);
 }
 
 static void
@@ -473,7 +591,7 @@ create_peer_row (gpointer item,
   FerryRoomPage *self = user_data;
   FerrySessionPeer *peer = item;
   GtkWidget *row = adw_action_row_new ();
-  GtkWidget *send_button;
+  GtkWidget *send_button, *friend_button, *impostor_icon;
   GtkDropTarget *drop_target;
 
   gtk_widget_set_name (row, "peer-row");
@@ -490,6 +608,24 @@ create_peer_row (gpointer item,
   g_signal_connect_object (send_button, "clicked", G_CALLBACK (peer_send_clicked_cb), peer, 0);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), send_button);
   g_object_set_data (G_OBJECT (row), "ferry-send-button", send_button);
+
+  /* Remembering the person's certificate, or forgetting it. */
+  friend_button = gtk_button_new ();
+  gtk_widget_set_name (friend_button, "peer-friend");
+  gtk_widget_set_valign (friend_button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (friend_button, "flat");
+  g_signal_connect_object (friend_button, "clicked", G_CALLBACK (peer_friend_clicked_cb), peer, 0);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), friend_button);
+  g_object_set_data (G_OBJECT (row), "ferry-friend-button", friend_button);
+
+  /* Someone using a friend's name; the subtitle says so. */
+  impostor_icon = g_object_new (GTK_TYPE_IMAGE,
+                                "name", "peer-impostor",
+                                "icon-name", "dialog-warning-symbolic",
+                                "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION,
+                                NULL);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), impostor_icon);
+  g_object_set_data (G_OBJECT (row), "ferry-impostor-icon", impostor_icon);
 
   drop_target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect_object (drop_target, "drop", G_CALLBACK (peer_drop_cb), peer, 0);
@@ -607,10 +743,26 @@ static GtkWidget *
 create_transfer_row (gpointer item,
                      gpointer user_data)
 {
-  return ferry_transfer_row_new (item);
+  return ferry_transfer_row_new (item, get_friends (user_data));
 }
 
-/* A new offer also gets a toast, with Accept, that goes once the offer is answered. */
+/* An offer from someone using a friend's name: a toast without Accept, which would not ask. */
+static AdwToast *
+impostor_offer_toast_new (FerrySessionTransfer *transfer)
+{
+  g_autofree char *size = g_format_size (ferry_session_transfer_get_total (transfer));
+  g_autofree char *text = NULL;
+
+  /* Translators: "Someone calling themselves Ana wants to send you holiday.jpg (2.1 MB)": Ana is
+   * the name of a friend, which someone else uses */
+  text = g_strdup_printf (_("Someone calling themselves %s wants to send you %s (%s)"),
+                          ferry_session_transfer_get_peer_name (transfer),
+                          ferry_session_transfer_get_title (transfer), size);
+  return toast_new (text);
+}
+
+/* A new offer also gets a toast, with Accept unless it comes from an impostor, that goes once
+ * the offer is answered. */
 static void
 transfers_changed_cb (FerryRoomPage *self,
                       guint          position,
@@ -618,25 +770,33 @@ transfers_changed_cb (FerryRoomPage *self,
                       guint          added,
                       GListModel    *transfers)
 {
+  FerryFriends *friends;
+
   if (!in_room (self))
     return;
 
+  friends = get_friends (self);
   for (guint i = position; i < position + added; i++)
     {
       g_autoptr(FerrySessionTransfer) transfer = g_list_model_get_item (transfers, i);
-      g_autofree char *text = NULL;
       AdwToast *toast;
 
       if (ferry_session_transfer_get_direction (transfer) != FERRY_TRANSFER_DIRECTION_RECEIVE ||
           ferry_session_transfer_get_state (transfer) != FERRY_TRANSFER_STATE_OFFERED)
         continue;
-      text = ferry_transfer_describe_offer (transfer);
-      toast = toast_new (text);
+      if (ferry_transfer_from_impostor (transfer, friends))
+        toast = impostor_offer_toast_new (transfer);
+      else
+        {
+          g_autofree char *text = ferry_transfer_describe_offer (transfer);
+
+          toast = toast_new (text);
+          adw_toast_set_button_label (toast, _("_Accept"));
+          adw_toast_set_action_name (toast, "app.accept-transfer");
+          adw_toast_set_action_target_value (
+            toast, g_variant_new_string (ferry_session_transfer_get_id (transfer)));
+        }
       adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
-      adw_toast_set_button_label (toast, _("_Accept"));
-      adw_toast_set_action_name (toast, "app.accept-transfer");
-      adw_toast_set_action_target_value (
-        toast, g_variant_new_string (ferry_session_transfer_get_id (transfer)));
       g_signal_connect_object (transfer, "notify::state", G_CALLBACK (adw_toast_dismiss), toast,
                                G_CONNECT_SWAPPED);
       add_toast (self, toast);
@@ -1012,7 +1172,7 @@ ferry_room_page_set_transfers (FerryRoomPage *self,
   if (transfers == NULL)
     return;
   self->transfers = g_object_ref (transfers);
-  gtk_list_box_bind_model (self->transfers_list, transfers, create_transfer_row, NULL, NULL);
+  gtk_list_box_bind_model (self->transfers_list, transfers, create_transfer_row, self, NULL);
   g_signal_connect_swapped (transfers, "items-changed", G_CALLBACK (transfers_changed_cb), self);
 }
 

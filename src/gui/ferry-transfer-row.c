@@ -26,11 +26,15 @@ struct _FerryTransferRow
   GtkWidget            *show_button;
   GtkProgressBar       *progress_bar;
   GtkLabel             *status_label;
+  GtkWidget            *impostor_box;
+  GtkLabel             *impostor_label;
   GtkWidget            *offer_box;
   GtkWidget            *choose_button;
+  GtkWidget            *accept_button;
 
   /* Owned references */
   FerrySessionTransfer *transfer;
+  FerryFriends         *friends;
 };
 
 G_DEFINE_FINAL_TYPE (FerryTransferRow, ferry_transfer_row, GTK_TYPE_LIST_BOX_ROW)
@@ -38,6 +42,7 @@ G_DEFINE_FINAL_TYPE (FerryTransferRow, ferry_transfer_row, GTK_TYPE_LIST_BOX_ROW
 enum {
   PROP_0,
   PROP_TRANSFER,
+  PROP_FRIENDS,
   N_PROPS
 };
 
@@ -180,6 +185,19 @@ ferry_transfer_describe_offer (FerrySessionTransfer *transfer)
                           ferry_session_transfer_get_title (transfer), size);
 }
 
+gboolean
+ferry_transfer_from_impostor (FerrySessionTransfer *transfer,
+                              FerryFriends         *friends)
+{
+  g_return_val_if_fail (FERRY_IS_SESSION_TRANSFER (transfer), FALSE);
+  g_return_val_if_fail (friends == NULL || FERRY_IS_FRIENDS (friends), FALSE);
+
+  return friends != NULL && !sending (transfer) &&
+         ferry_friends_classify (friends, ferry_session_transfer_get_peer_name (transfer),
+                                 ferry_session_transfer_get_peer_fingerprint (transfer)) ==
+           FERRY_FRIEND_TRUST_IMPOSTOR;
+}
+
 /* What the transfer is made of on this computer: the files and folders that were picked or
  * that arrived ("Photos", not every file in it), without repeats.  Receiving, only the files
  * that landed. */
@@ -233,6 +251,7 @@ ferry_transfer_row_update (FerryTransferRow *self)
   FerryTransferState state = ferry_session_transfer_get_state (transfer);
   const char *peer = ferry_session_transfer_get_peer_name (transfer);
   gboolean offer = !sending (transfer) && state == FERRY_TRANSFER_STATE_OFFERED;
+  gboolean impostor = ferry_transfer_from_impostor (transfer, self->friends);
   gboolean paused_locally = ferry_session_transfer_get_paused_locally (transfer);
   gboolean in_progress = state == FERRY_TRANSFER_STATE_RUNNING ||
                          state == FERRY_TRANSFER_STATE_PAUSED ||
@@ -255,6 +274,15 @@ ferry_transfer_row_update (FerryTransferRow *self)
     details = g_strdup_printf (_("From %s · %s"), peer, size);
   gtk_label_set_text (self->details_label, details);
 
+  gtk_widget_set_visible (self->impostor_box, impostor);
+  if (impostor)
+    {
+      /* Translators: %s is the name of a friend, which someone else uses */
+      g_autofree char *warning = g_strdup_printf (_("Not the %s you marked as a friend"), peer);
+
+      gtk_label_set_text (self->impostor_label, warning);
+    }
+
   gtk_label_set_text (self->status_label, status);
   if (state == FERRY_TRANSFER_STATE_FAILED)
     gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
@@ -269,6 +297,11 @@ ferry_transfer_row_update (FerryTransferRow *self)
     items = top_items (transfer);
 
   gtk_widget_set_visible (self->offer_box, offer);
+  /* Accepting from an impostor asks first; it is not what the row suggests. */
+  if (impostor)
+    gtk_widget_remove_css_class (self->accept_button, "suggested-action");
+  else
+    gtk_widget_add_css_class (self->accept_button, "suggested-action");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "transfer.accept", offer);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "transfer.decline", offer);
   set_action (self, "transfer.choose", self->choose_button,
@@ -289,6 +322,28 @@ transfer_error_cb (FerryTransferRow *self,
                    const GError     *error)
 {
   show_toast (self, error->message);
+}
+
+/* Dialogs about an offer */
+
+/* A dialog about the offer, with Cancel, closed if the offer ends meanwhile (the other side
+ * cancels it): nothing is left to answer. */
+static AdwMessageDialog *
+offer_dialog_new (FerryTransferRow *self,
+                  const char       *heading,
+                  const char       *body)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  AdwMessageDialog *dialog;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
+                                                                            : NULL,
+                                                       heading, body));
+  adw_message_dialog_add_response (dialog, "cancel", _("_Cancel"));
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (self->transfer, "notify::state", G_CALLBACK (gtk_window_close), dialog,
+                           G_CONNECT_SWAPPED);
+  return dialog;
 }
 
 /* Accepting some of the files */
@@ -329,30 +384,21 @@ choose_response_cb (AdwMessageDialog *dialog,
 }
 
 static void
-ferry_transfer_row_choose (GtkWidget  *widget,
-                           const char *action_name,
-                           GVariant   *parameter)
+choose_files (FerryTransferRow *self)
 {
-  FerryTransferRow *self = FERRY_TRANSFER_ROW (widget);
   guint n = ferry_session_transfer_get_n_files (self->transfer);
-  GtkRoot *root = gtk_widget_get_root (widget);
   GPtrArray *checks = g_ptr_array_sized_new (n);
-  GtkWidget *dialog, *scroller, *list;
+  AdwMessageDialog *dialog;
+  GtkWidget *scroller, *list;
   g_autofree char *body = NULL;
 
   /* Translators: %s is the name of the person who offers the files */
   body = g_strdup_printf (_("Choose the files to receive from %s."),
                           ferry_session_transfer_get_peer_name (self->transfer));
-  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                   _("Choose Files"), body);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "accept", _("_Accept"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "accept",
-                                              ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "accept");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  dialog = offer_dialog_new (self, _("Choose Files"), body);
+  adw_message_dialog_add_response (dialog, "accept", _("_Accept"));
+  adw_message_dialog_set_response_appearance (dialog, "accept", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "accept");
 
   list = gtk_list_box_new ();
   gtk_widget_set_name (list, "transfer-choose-files");
@@ -386,18 +432,78 @@ ferry_transfer_row_choose (GtkWidget  *widget,
   gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
   gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scroller), 320);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), list);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), scroller);
+  adw_message_dialog_set_extra_child (dialog, scroller);
   g_object_set_data_full (G_OBJECT (dialog), "ferry-checks", checks,
                           (GDestroyNotify) g_ptr_array_unref);
 
   g_signal_connect_object (dialog, "response", G_CALLBACK (choose_response_cb), self, 0);
-  /* The offer may end meanwhile (the other side cancels it): nothing is left to choose. */
-  g_signal_connect_object (self->transfer, "notify::state", G_CALLBACK (gtk_window_close), dialog,
-                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Accepting from an impostor */
+
+static void
+impostor_response_cb (AdwMessageDialog *dialog,
+                      const char       *response,
+                      FerryTransferRow *self)
+{
+  if (!g_str_equal (response, "accept"))
+    return;
+  if (g_object_get_data (G_OBJECT (dialog), "ferry-choose") != NULL)
+    choose_files (self);
+  else
+    ferry_session_transfer_accept (self->transfer, NULL, 0);
+}
+
+/* Asks before anything from an impostor is accepted; then accepts everything, or with @choose
+ * lets the user choose the files. */
+static void
+confirm_impostor (FerryTransferRow *self,
+                  gboolean          choose)
+{
+  const char *peer = ferry_session_transfer_get_peer_name (self->transfer);
+  g_autofree char *heading = NULL;
+  g_autofree char *body = NULL;
+  AdwMessageDialog *dialog;
+
+  /* Translators: %s is the name of a friend, which someone else uses */
+  heading = g_strdup_printf (_("This is not the %s you know"), peer);
+  /* Translators: the first %s is a friend's name, which someone else uses; the second is what
+   * they offer, "holiday.jpg" or "3 files" */
+  body = g_strdup_printf (_("Someone calling themselves %s wants to send you %s, from another "
+                            "computer than the one you marked as a friend. Accept only if you "
+                            "are sure who it is."),
+                          peer, ferry_session_transfer_get_title (self->transfer));
+  dialog = offer_dialog_new (self, heading, body);
+  gtk_widget_set_name (GTK_WIDGET (dialog), "transfer-impostor-dialog");
+  adw_message_dialog_add_response (dialog, "accept", _("Accept _Anyway"));
+  adw_message_dialog_set_response_appearance (dialog, "accept", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  if (choose)
+    g_object_set_data (G_OBJECT (dialog), "ferry-choose", GINT_TO_POINTER (TRUE));
+
+  g_signal_connect_object (dialog, "response", G_CALLBACK (impostor_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
 /* Actions */
+
+/* Accept and Choose…: from an impostor, only once the user says so. */
+static void
+ferry_transfer_row_accept (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  FerryTransferRow *self = FERRY_TRANSFER_ROW (widget);
+  gboolean choose = g_str_equal (action_name, "transfer.choose");
+
+  if (ferry_transfer_from_impostor (self->transfer, self->friends))
+    confirm_impostor (self, choose);
+  else if (choose)
+    choose_files (self);
+  else
+    ferry_session_transfer_accept (self->transfer, NULL, 0);
+}
 
 static void
 ferry_transfer_row_act (GtkWidget  *widget,
@@ -406,9 +512,7 @@ ferry_transfer_row_act (GtkWidget  *widget,
 {
   FerrySessionTransfer *transfer = FERRY_TRANSFER_ROW (widget)->transfer;
 
-  if (g_str_equal (action_name, "transfer.accept"))
-    ferry_session_transfer_accept (transfer, NULL, 0);
-  else if (g_str_equal (action_name, "transfer.decline"))
+  if (g_str_equal (action_name, "transfer.decline"))
     ferry_session_transfer_decline (transfer);
   else if (g_str_equal (action_name, "transfer.pause"))
     ferry_session_transfer_pause (transfer);
@@ -552,6 +656,9 @@ ferry_transfer_row_constructed (GObject *object)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->transfer, "error", G_CALLBACK (transfer_error_cb), self,
                            G_CONNECT_SWAPPED);
+  if (self->friends != NULL)
+    g_signal_connect_object (ferry_friends_get_list (self->friends), "items-changed",
+                             G_CALLBACK (ferry_transfer_row_update), self, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -561,6 +668,7 @@ ferry_transfer_row_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), FERRY_TYPE_TRANSFER_ROW);
   g_clear_object (&self->transfer);
+  g_clear_object (&self->friends);
 
   G_OBJECT_CLASS (ferry_transfer_row_parent_class)->dispose (object);
 }
@@ -577,6 +685,9 @@ ferry_transfer_row_get_property (GObject    *object,
     {
     case PROP_TRANSFER:
       g_value_set_object (value, self->transfer);
+      break;
+    case PROP_FRIENDS:
+      g_value_set_object (value, self->friends);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -595,6 +706,9 @@ ferry_transfer_row_set_property (GObject      *object,
     {
     case PROP_TRANSFER:
       self->transfer = g_value_dup_object (value);
+      break;
+    case PROP_FRIENDS:
+      self->friends = g_value_dup_object (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -616,6 +730,10 @@ ferry_transfer_row_class_init (FerryTransferRowClass *klass)
     g_param_spec_object ("transfer", NULL, NULL,
                          FERRY_TYPE_SESSION_TRANSFER,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_FRIENDS] =
+    g_param_spec_object ("friends", NULL, NULL,
+                         FERRY_TYPE_FRIENDS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (
@@ -630,13 +748,17 @@ ferry_transfer_row_class_init (FerryTransferRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FerryTransferRow, show_button);
   gtk_widget_class_bind_template_child (widget_class, FerryTransferRow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, FerryTransferRow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, FerryTransferRow, impostor_box);
+  gtk_widget_class_bind_template_child (widget_class, FerryTransferRow, impostor_label);
   gtk_widget_class_bind_template_child (widget_class, FerryTransferRow, offer_box);
   gtk_widget_class_bind_template_child (widget_class, FerryTransferRow, choose_button);
+  gtk_widget_class_bind_template_child (widget_class, FerryTransferRow, accept_button);
 
-  gtk_widget_class_install_action (widget_class, "transfer.accept", NULL, ferry_transfer_row_act);
+  gtk_widget_class_install_action (widget_class, "transfer.accept", NULL,
+                                   ferry_transfer_row_accept);
   gtk_widget_class_install_action (widget_class, "transfer.decline", NULL, ferry_transfer_row_act);
   gtk_widget_class_install_action (widget_class, "transfer.choose", NULL,
-                                   ferry_transfer_row_choose);
+                                   ferry_transfer_row_accept);
   gtk_widget_class_install_action (widget_class, "transfer.pause", NULL, ferry_transfer_row_act);
   gtk_widget_class_install_action (widget_class, "transfer.resume", NULL, ferry_transfer_row_act);
   gtk_widget_class_install_action (widget_class, "transfer.cancel", NULL, ferry_transfer_row_act);
@@ -652,11 +774,13 @@ ferry_transfer_row_init (FerryTransferRow *self)
 }
 
 GtkWidget *
-ferry_transfer_row_new (FerrySessionTransfer *transfer)
+ferry_transfer_row_new (FerrySessionTransfer *transfer,
+                        FerryFriends         *friends)
 {
   g_return_val_if_fail (FERRY_IS_SESSION_TRANSFER (transfer), NULL);
+  g_return_val_if_fail (friends == NULL || FERRY_IS_FRIENDS (friends), NULL);
 
-  return g_object_new (FERRY_TYPE_TRANSFER_ROW, "transfer", transfer, NULL);
+  return g_object_new (FERRY_TYPE_TRANSFER_ROW, "transfer", transfer, "friends", friends, NULL);
 }
 
 FerrySessionTransfer *

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "ferry-application.h"
@@ -19,18 +20,39 @@ struct _FerryWindow
   AdwWindowTitle       *window_title;
   AdwToastOverlay      *toast_overlay;
   GtkStack             *stack;
+  GtkWidget            *start_page;
+  GtkWidget            *open_rooms_group;
+  GtkListBox           *open_rooms_list;
   AdwEntryRow          *join_entry;
-  GtkLabel             *join_error;
+  GtkLabel             *join_hint;
+  GtkWidget            *recent_rooms_group;
+  GtkListBox           *recent_rooms_list;
   FerryRoomPage        *room_page;
 
   /* The join entry holds a room name or link; win.join-room is enabled */
   gboolean              can_join;
+  /* Hidden until the transfers finish, holding the application */
+  gboolean              in_background;
+  /* The user chose to stop the transfers: close without asking again */
+  gboolean              stop_transfers;
 
   /* Owned references; NULL when the schema is not installed (running uninstalled) */
   GSettings            *settings;
+  /* The session's rooms (FerrySessionRoom), once this window joined one */
+  GListModel           *rooms;
+  /* The recent rooms (FerryRoomLink) that are not open */
+  GtkFilterListModel   *recent_rooms;
+  /* Weak: asks whether to stop the transfers, while open */
+  GtkWindow            *close_dialog;
 };
 
 G_DEFINE_FINAL_TYPE (FerryWindow, ferry_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static FerryApplication *
+ferry_window_get_application (FerryWindow *self)
+{
+  return FERRY_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+}
 
 static void
 ferry_window_update_header (FerryWindow *self)
@@ -43,6 +65,27 @@ ferry_window_update_header (FerryWindow *self)
   adw_window_title_set_title (self->window_title,
                               in_room ? ferry_room_page_get_title (self->room_page)
                                       : gtk_window_get_title (GTK_WINDOW (self)));
+}
+
+/* Under the join entry: why the input cannot be joined, or, for a public room, what joining it
+ * means; hidden with %NULL. */
+static void
+ferry_window_set_join_hint (FerryWindow *self,
+                            const char  *hint,
+                            gboolean     is_error)
+{
+  gtk_label_set_text (self->join_hint, hint != NULL ? hint : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->join_hint), hint != NULL);
+  if (is_error)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->join_hint), "error");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->join_hint), "dim-label");
+    }
+  else
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->join_hint), "dim-label");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->join_hint), "error");
+    }
 }
 
 /* The join entry is validated on every keystroke, so by the time the user presses Join the
@@ -58,8 +101,15 @@ join_entry_changed_cb (FerryWindow *self)
   if (*text != '\0')
     link = ferry_room_link_parse_user_input (text, &error);
 
-  gtk_widget_set_visible (GTK_WIDGET (self->join_error), error != NULL);
-  gtk_label_set_text (self->join_error, error != NULL ? error->message : "");
+  if (error != NULL)
+    ferry_window_set_join_hint (self, error->message, TRUE);
+  else if (link != NULL && ferry_room_link_get_kind (link) == FERRY_ROOM_KIND_PLAIN)
+    ferry_window_set_join_hint (self,
+                                _("Public room: anyone who guesses its name can join, and "
+                                  "everyone in it can see your network address."),
+                                FALSE);
+  else
+    ferry_window_set_join_hint (self, NULL, FALSE);
   if (error != NULL)
     gtk_widget_add_css_class (GTK_WIDGET (self->join_entry), "error");
   else
@@ -94,6 +144,216 @@ room_title_changed_cb (FerryWindow *self)
   ferry_window_update_header (self);
 }
 
+/* Rooms */
+
+static void
+ferry_window_show_room (FerryWindow      *self,
+                        FerrySessionRoom *room)
+{
+  ferry_room_page_set_room (self->room_page, room);
+  gtk_stack_set_visible_child_name (self->stack, "room");
+  ferry_window_update_header (self);
+}
+
+/* Whether the room of @link is one of the session's rooms. */
+static gboolean
+ferry_window_is_room_open (FerryWindow   *self,
+                           FerryRoomLink *link)
+{
+  guint8 wanted[FERRY_INFO_HASH_LEN];
+  guint n;
+
+  if (self->rooms == NULL)
+    return FALSE;
+
+  ferry_room_link_get_info_hash (link, wanted);
+  n = g_list_model_get_n_items (self->rooms);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(FerrySessionRoom) room = g_list_model_get_item (self->rooms, i);
+      guint8 hash[FERRY_INFO_HASH_LEN];
+
+      ferry_room_link_get_info_hash (ferry_session_room_get_link (room), hash);
+      if (memcmp (hash, wanted, sizeof hash) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A room listed as open is not listed again as a recent one. */
+static gboolean
+recent_room_filter_func (gpointer item,
+                         gpointer user_data)
+{
+  return !ferry_window_is_room_open (user_data, item);
+}
+
+static void
+ferry_window_update_room_groups (FerryWindow *self)
+{
+  gboolean any_open = self->rooms != NULL && g_list_model_get_n_items (self->rooms) > 0;
+  gboolean any_recent = g_list_model_get_n_items (G_LIST_MODEL (self->recent_rooms)) > 0;
+
+  gtk_widget_set_visible (self->open_rooms_group, any_open);
+  gtk_widget_set_visible (self->recent_rooms_group, any_recent);
+  /* The welcome makes room for the rooms. */
+  if (any_open || any_recent)
+    gtk_widget_add_css_class (self->start_page, "compact");
+  else
+    gtk_widget_remove_css_class (self->start_page, "compact");
+}
+
+static void
+rooms_changed_cb (FerryWindow *self)
+{
+  gtk_filter_changed (gtk_filter_list_model_get_filter (self->recent_rooms),
+                      GTK_FILTER_CHANGE_DIFFERENT);
+  ferry_window_update_room_groups (self);
+}
+
+/* A row of the start page's lists of rooms: the room's name, never its link. */
+static GtkWidget *
+room_row_new (FerryRoomLink *link,
+              const char    *name)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  gtk_widget_set_name (row, name);
+  /* Anyone can write a link with any name in it. */
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                 ferry_room_link_get_display_name (link));
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  return row;
+}
+
+static void
+update_open_room_row (AdwActionRow *row,
+                      guint         position,
+                      guint         removed,
+                      guint         added,
+                      GListModel   *peers)
+{
+  guint n = g_list_model_get_n_items (peers);
+  g_autofree char *subtitle = NULL;
+
+  if (n == 0)
+    subtitle = g_strdup (_("Nobody else is here yet"));
+  else
+    subtitle = g_strdup_printf (ngettext ("%u person connected", "%u people connected", n), n);
+  adw_action_row_set_subtitle (row, subtitle);
+}
+
+static GtkWidget *
+create_open_room_row (gpointer item,
+                      gpointer user_data)
+{
+  FerrySessionRoom *room = item;
+  GListModel *peers = ferry_session_room_get_peers (room);
+  GtkWidget *row = room_row_new (ferry_session_room_get_link (room), "open-room-row");
+
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                             gtk_image_new_from_icon_name ("go-next-symbolic"));
+  update_open_room_row (ADW_ACTION_ROW (row), 0, 0, 0, peers);
+  g_signal_connect_object (peers, "items-changed", G_CALLBACK (update_open_room_row), row,
+                           G_CONNECT_SWAPPED);
+  return row;
+}
+
+static void
+open_room_activated_cb (FerryWindow   *self,
+                        GtkListBoxRow *row)
+{
+  g_autoptr(FerrySessionRoom) room = NULL;
+
+  room = g_list_model_get_item (self->rooms, gtk_list_box_row_get_index (row));
+  ferry_window_show_room (self, room);
+}
+
+static void
+forget_room_clicked_cb (GtkWidget     *button,
+                        FerryRoomLink *link)
+{
+  FerryWindow *self = FERRY_WINDOW (gtk_widget_get_root (button));
+  FerryRecentRooms *recent_rooms;
+  /* The row and its button go with the link. */
+  g_autoptr(FerryRoomLink) forgotten = g_object_ref (link);
+  g_autoptr(GError) error = NULL;
+
+  recent_rooms = ferry_application_get_recent_rooms (ferry_window_get_application (self));
+  if (!ferry_recent_rooms_remove (recent_rooms, forgotten, &error))
+    ferry_window_show_toast (self, error->message);
+}
+
+static GtkWidget *
+create_recent_room_row (gpointer item,
+                        gpointer user_data)
+{
+  FerryRoomLink *link = item;
+  GtkWidget *row = room_row_new (link, "recent-room-row");
+  GtkWidget *forget = gtk_button_new_from_icon_name ("user-trash-symbolic");
+
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
+                               ferry_room_link_get_kind (link) == FERRY_ROOM_KIND_SECRET
+                               ? _("Private room") : _("Public room"));
+
+  gtk_widget_set_name (forget, "forget-room");
+  gtk_widget_set_valign (forget, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (forget, _("Forget Room"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (forget), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Forget Room"), -1);
+  gtk_widget_add_css_class (forget, "flat");
+  g_signal_connect_object (forget, "clicked", G_CALLBACK (forget_room_clicked_cb), link, 0);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), forget);
+  return row;
+}
+
+static void
+recent_room_activated_cb (FerryWindow   *self,
+                          GtkListBoxRow *row)
+{
+  g_autoptr(FerryRoomLink) link = NULL;
+
+  link = g_list_model_get_item (G_LIST_MODEL (self->recent_rooms),
+                                gtk_list_box_row_get_index (row));
+  ferry_window_open_room (self, link);
+}
+
+/* The session starts with the first room joined: from then on the start page lists its rooms,
+ * and the room page its transfers. */
+static void
+ferry_window_set_session (FerryWindow  *self,
+                          FerrySession *session)
+{
+  if (self->rooms != NULL)
+    return;
+
+  self->rooms = g_object_ref (ferry_session_get_rooms (session));
+  gtk_list_box_bind_model (self->open_rooms_list, self->rooms, create_open_room_row, NULL, NULL);
+  g_signal_connect_swapped (self->rooms, "items-changed", G_CALLBACK (rooms_changed_cb), self);
+  ferry_room_page_set_transfers (self->room_page, ferry_session_get_transfers (session));
+  rooms_changed_cb (self);
+}
+
+/* The recent rooms of the application, from its start on. */
+static void
+ferry_window_list_recent_rooms (FerryWindow *self)
+{
+  FerryRecentRooms *recent_rooms;
+  GtkCustomFilter *filter;
+
+  recent_rooms = ferry_application_get_recent_rooms (ferry_window_get_application (self));
+  filter = gtk_custom_filter_new (recent_room_filter_func, self, NULL);
+  self->recent_rooms =
+    gtk_filter_list_model_new (g_object_ref (ferry_recent_rooms_get_links (recent_rooms)),
+                               GTK_FILTER (filter));
+  gtk_list_box_bind_model (self->recent_rooms_list, G_LIST_MODEL (self->recent_rooms),
+                           create_recent_room_row, NULL, NULL);
+  g_signal_connect_swapped (self->recent_rooms, "items-changed",
+                            G_CALLBACK (ferry_window_update_room_groups), self);
+  ferry_window_update_room_groups (self);
+}
+
 static void
 ferry_window_join_room (GtkWidget  *widget,
                         const char *action_name,
@@ -109,8 +369,7 @@ ferry_window_join_room (GtkWidget  *widget,
   if (link == NULL)
     {
       /* Only reachable through a stale enabled state; show the reason rather than nothing. */
-      gtk_label_set_text (self->join_error, error->message);
-      gtk_widget_set_visible (GTK_WIDGET (self->join_error), TRUE);
+      ferry_window_set_join_hint (self, error->message, TRUE);
       return;
     }
 
@@ -176,10 +435,108 @@ ferry_window_load_state (FerryWindow *self)
     gtk_window_maximize (GTK_WINDOW (self));
 }
 
+/* Closing while transfers run */
+
+static void busy_changed_cb (FerryWindow *self);
+
+static void
+ferry_window_leave_background (FerryWindow *self)
+{
+  FerryApplication *application = ferry_window_get_application (self);
+
+  if (!self->in_background)
+    return;
+
+  self->in_background = FALSE;
+  g_signal_handlers_disconnect_by_func (application, busy_changed_cb, self);
+  g_application_release (G_APPLICATION (application));
+}
+
+static void
+busy_changed_cb (FerryWindow *self)
+{
+  FerryApplication *application = ferry_window_get_application (self);
+
+  if (ferry_application_get_busy (application))
+    return;
+
+  /* The last transfer ended while the window was hidden. */
+  ferry_window_leave_background (self);
+  g_action_group_activate_action (G_ACTION_GROUP (application), "quit", NULL);
+}
+
+/* Hides the window; the application goes on until the transfers end or the window is shown
+ * again. */
+static void
+ferry_window_keep_in_background (FerryWindow *self)
+{
+  FerryApplication *application = ferry_window_get_application (self);
+
+  self->in_background = TRUE;
+  g_application_hold (G_APPLICATION (application));
+  g_signal_connect_swapped (application, "notify::busy", G_CALLBACK (busy_changed_cb), self);
+  gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
+  /* They may have ended while the dialog was open. */
+  busy_changed_cb (self);
+}
+
+static void
+close_dialog_response_cb (FerryWindow *self,
+                          const char  *response)
+{
+  if (g_str_equal (response, "stop"))
+    {
+      /* Quitting leaves the rooms, which stops the transfers. */
+      self->stop_transfers = TRUE;
+      g_action_group_activate_action (G_ACTION_GROUP (ferry_window_get_application (self)),
+                                      "quit", NULL);
+    }
+  else if (g_str_equal (response, "background"))
+    ferry_window_keep_in_background (self);
+}
+
+static void
+ferry_window_ask_about_transfers (FerryWindow *self)
+{
+  AdwMessageDialog *dialog;
+
+  if (self->close_dialog != NULL)
+    {
+      gtk_window_present (self->close_dialog);
+      return;
+    }
+
+  dialog = ADW_MESSAGE_DIALOG (
+    adw_message_dialog_new (GTK_WINDOW (self), _("Keep Transfers Running?"),
+                            _("Files are still being sent or received. Ferry can finish them "
+                              "in the background, then quit. Transfers stopped now go on the "
+                              "next time you and the other person are in a room together.")));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "stop", _("_Stop Transfers"),
+                                    "background", _("_Keep in Background"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "stop", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_appearance (dialog, "background", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "background");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (close_dialog_response_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_set_weak_pointer (&self->close_dialog, GTK_WINDOW (dialog));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static gboolean
 ferry_window_close_request (GtkWindow *window)
 {
   FerryWindow *self = FERRY_WINDOW (window);
+
+  /* Closing the window quits the app, and with it the transfers. */
+  if (!self->stop_transfers && ferry_application_get_busy (ferry_window_get_application (self)))
+    {
+      ferry_window_ask_about_transfers (self);
+      return TRUE;
+    }
 
   if (self->settings != NULL)
     {
@@ -197,13 +554,33 @@ ferry_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (ferry_window_parent_class)->close_request (window);
 }
 
+/* Shown again, say because the app was opened: the transfers no longer keep it running. */
+static void
+ferry_window_show (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (ferry_window_parent_class)->show (widget);
+
+  ferry_window_leave_background (FERRY_WINDOW (widget));
+}
+
 static void
 ferry_window_dispose (GObject *object)
 {
   FerryWindow *self = FERRY_WINDOW (object);
 
+  ferry_window_leave_background (self);
+  if (self->close_dialog != NULL)
+    gtk_window_destroy (self->close_dialog);
+  g_clear_weak_pointer (&self->close_dialog);
+  if (self->rooms != NULL)
+    g_signal_handlers_disconnect_by_data (self->rooms, self);
+  if (self->recent_rooms != NULL)
+    g_signal_handlers_disconnect_by_data (self->recent_rooms, self);
+
   gtk_widget_dispose_template (GTK_WIDGET (self), FERRY_TYPE_WINDOW);
   g_clear_object (&self->settings);
+  g_clear_object (&self->rooms);
+  g_clear_object (&self->recent_rooms);
 
   G_OBJECT_CLASS (ferry_window_parent_class)->dispose (object);
 }
@@ -216,6 +593,7 @@ ferry_window_class_init (FerryWindowClass *klass)
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->dispose = ferry_window_dispose;
+  widget_class->show = ferry_window_show;
   window_class->close_request = ferry_window_close_request;
 
   g_type_ensure (FERRY_TYPE_ROOM_PAGE);
@@ -226,9 +604,16 @@ ferry_window_class_init (FerryWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FerryWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, FerryWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, FerryWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, FerryWindow, start_page);
+  gtk_widget_class_bind_template_child (widget_class, FerryWindow, open_rooms_group);
+  gtk_widget_class_bind_template_child (widget_class, FerryWindow, open_rooms_list);
   gtk_widget_class_bind_template_child (widget_class, FerryWindow, join_entry);
-  gtk_widget_class_bind_template_child (widget_class, FerryWindow, join_error);
+  gtk_widget_class_bind_template_child (widget_class, FerryWindow, join_hint);
+  gtk_widget_class_bind_template_child (widget_class, FerryWindow, recent_rooms_group);
+  gtk_widget_class_bind_template_child (widget_class, FerryWindow, recent_rooms_list);
   gtk_widget_class_bind_template_child (widget_class, FerryWindow, room_page);
+  gtk_widget_class_bind_template_callback (widget_class, open_room_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, recent_room_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, join_entry_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, join_entry_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, stack_visible_child_changed_cb);
@@ -254,16 +639,20 @@ ferry_window_init (FerryWindow *self)
 FerryWindow *
 ferry_window_new (GtkApplication *application)
 {
-  g_return_val_if_fail (GTK_IS_APPLICATION (application), NULL);
+  FerryWindow *self;
 
-  return g_object_new (FERRY_TYPE_WINDOW, "application", application, NULL);
+  g_return_val_if_fail (FERRY_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (FERRY_TYPE_WINDOW, "application", application, NULL);
+  ferry_window_list_recent_rooms (self);
+  return self;
 }
 
 void
 ferry_window_open_room (FerryWindow   *self,
                         FerryRoomLink *link)
 {
-  GtkApplication *application;
+  FerryApplication *application;
   FerrySession *session;
   g_autoptr(FerrySessionRoom) room = NULL;
   g_autoptr(GError) error = NULL;
@@ -271,10 +660,9 @@ ferry_window_open_room (FerryWindow   *self,
   g_return_if_fail (FERRY_IS_WINDOW (self));
   g_return_if_fail (FERRY_IS_ROOM_LINK (link));
 
-  application = gtk_window_get_application (GTK_WINDOW (self));
-  g_return_if_fail (FERRY_IS_APPLICATION (application));
-
-  session = ferry_application_get_session (FERRY_APPLICATION (application));
+  application = ferry_window_get_application (self);
+  session = ferry_application_get_session (application);
+  ferry_window_set_session (self, session);
   room = ferry_session_join (session, link, &error);
   if (room == NULL)
     {
@@ -282,10 +670,10 @@ ferry_window_open_room (FerryWindow   *self,
       return;
     }
 
-  ferry_room_page_set_room (self->room_page, room);
-  ferry_room_page_set_transfers (self->room_page, ferry_session_get_transfers (session));
-  gtk_stack_set_visible_child_name (self->stack, "room");
-  ferry_window_update_header (self);
+  if (!ferry_recent_rooms_add (ferry_application_get_recent_rooms (application),
+                               ferry_session_room_get_link (room), &error))
+    ferry_window_show_toast (self, error->message);
+  ferry_window_show_room (self, room);
 }
 
 void

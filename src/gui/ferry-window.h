@@ -1,4 +1,5 @@
-/* ferry-window.h: the main window: the start page and the room page
+/* ferry-window.h: the main window: the start page (open and recent rooms, creating and joining
+ * one) and the page of the room shown
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -13,8 +14,10 @@ G_BEGIN_DECLS
 #define FERRY_TYPE_WINDOW (ferry_window_get_type ())
 G_DECLARE_FINAL_TYPE (FerryWindow, ferry_window, FERRY, WINDOW, AdwApplicationWindow)
 
+/* @application: a FerryApplication. */
 FerryWindow *ferry_window_new            (GtkApplication *application);
-/* Joins the room of @link and shows its page; why it cannot be joined goes to a toast. */
+/* Joins the room of @link (or goes back to it, when it is open), remembers it among the recent
+ * rooms and shows its page; why it cannot be joined goes to a toast. */
 void         ferry_window_open_room      (FerryWindow    *self,
                                           FerryRoomLink  *link);
 /* Shows @message in a toast. */

@@ -1,6 +1,7 @@
 /* test-room.c: the room page with a real room: the window joins a secret room through the
  * reference tracker, a friend (ferry-cli chat) joins it, and the page shows the friend and the
- * chat both ways; files both ways with ferry-cli send and receive, through the transfers list
+ * chat both ways; files both ways with ferry-cli send and receive, through the transfers list;
+ * marking the friend as a friend, and someone else using the friend's name
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -21,13 +22,13 @@
 #include "ferry-room-page.h"
 #include "ferry-session-peer.h"
 #include "ferry-test-friend.h"
+#include "ferry-test-gui.h"
 #include "ferry-test-tracker.h"
 #include "ferry-test-util.h"
 #include "ferry-transfer-row.h"
 #include "ferry-window.h"
 
 #define TIMEOUT_MS 20000
-#define MIN_DISTINCT_COLOURS 20
 /* Big enough for the app to pause it before the end. */
 #define OURS_SIZE (256 * 1024 * 1024)
 
@@ -38,29 +39,9 @@ static char *tmpdir;
 /* Widgets */
 
 static GtkWidget *
-find_widget (GtkWidget  *root,
-             const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, name);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
-static GtkWidget *
 get_widget (const char *name)
 {
-  GtkWidget *widget = find_widget (GTK_WIDGET (window), name);
+  GtkWidget *widget = ferry_test_gui_find_widget (GTK_WIDGET (window), name);
 
   if (widget == NULL)
     g_error ("No widget named “%s” in the window", name);
@@ -102,7 +83,7 @@ find_message_row (const char *text)
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *label = find_widget (child, "message-text");
+      GtkWidget *label = ferry_test_gui_find_widget (child, "message-text");
 
       if (label != NULL && g_strcmp0 (gtk_label_get_text (GTK_LABEL (label)), text) == 0)
         return child;
@@ -139,7 +120,7 @@ static const char *
 row_text (GtkWidget  *row,
           const char *name)
 {
-  GtkWidget *label = find_widget (row, name);
+  GtkWidget *label = ferry_test_gui_find_widget (row, name);
 
   g_assert_nonnull (label);
   return gtk_label_get_text (GTK_LABEL (label));
@@ -149,7 +130,7 @@ static gboolean
 row_shows (GtkWidget  *row,
            const char *name)
 {
-  GtkWidget *widget = find_widget (row, name);
+  GtkWidget *widget = ferry_test_gui_find_widget (row, name);
 
   g_assert_nonnull (widget);
   return gtk_widget_get_visible (widget);
@@ -160,7 +141,7 @@ static void
 click (GtkWidget  *row,
        const char *name)
 {
-  GtkWidget *button = find_widget (row, name);
+  GtkWidget *button = ferry_test_gui_find_widget (row, name);
 
   g_assert_nonnull (button);
   g_assert_true (gtk_widget_get_visible (button));
@@ -187,87 +168,6 @@ find_label (GtkWidget  *root,
     }
 
   return NULL;
-}
-
-/* Screenshots */
-
-static void
-set_true_cb (gboolean *flag)
-{
-  *flag = TRUE;
-}
-
-static void
-wait_for_paint (GtkWidget *widget)
-{
-  GdkFrameClock *clock;
-  gboolean painted = FALSE;
-  gulong handler;
-
-  FERRY_TEST_WAIT_UNTIL (gtk_widget_get_mapped (widget), TIMEOUT_MS);
-  clock = gtk_widget_get_frame_clock (widget);
-  g_assert_nonnull (clock);
-  handler = g_signal_connect_swapped (clock, "after-paint", G_CALLBACK (set_true_cb), &painted);
-  gtk_widget_queue_draw (widget);
-  FERRY_TEST_WAIT_UNTIL (painted, TIMEOUT_MS);
-  g_signal_handler_disconnect (clock, handler);
-}
-
-static guint
-count_colours (GdkTexture *texture)
-{
-  g_autoptr(GHashTable) colours = g_hash_table_new (NULL, NULL);
-  g_autofree guint32 *pixels = NULL;
-  int width = gdk_texture_get_width (texture);
-  int height = gdk_texture_get_height (texture);
-
-  pixels = g_new (guint32, (gsize) width * height);
-  gdk_texture_download (texture, (guchar *) pixels, (gsize) width * 4);
-  for (gsize i = 0; i < (gsize) width * height; i++)
-    g_hash_table_add (colours, GUINT_TO_POINTER (pixels[i]));
-
-  return g_hash_table_size (colours);
-}
-
-/* Renders the window, saves it as an artifact and checks that it is not blank. */
-static void
-take_screenshot (const char *file_name)
-{
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  GtkSnapshot *snapshot;
-  const char *dir;
-  int width, height;
-  guint colours;
-
-  wait_for_paint (GTK_WIDGET (window));
-
-  width = gtk_widget_get_width (GTK_WIDGET (window));
-  height = gtk_widget_get_height (GTK_WIDGET (window));
-  g_assert_cmpint (width, >, 0);
-  g_assert_cmpint (height, >, 0);
-
-  paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-
-  dir = g_getenv ("FERRY_TEST_ARTIFACTS_DIR");
-  if (dir == NULL)
-    dir = g_get_tmp_dir ();
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  path = g_build_filename (dir, file_name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("Screenshot: %s", path);
-
-  colours = count_colours (texture);
-  g_test_message ("%s has %u distinct colours", file_name, colours);
-  g_assert_cmpuint (colours, >, MIN_DISTINCT_COLOURS);
 }
 
 /* A descendant of @root of type @type, or NULL. */
@@ -327,7 +227,7 @@ assert_fits_narrow_window (const char *file_name)
 
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);
   FERRY_TEST_WAIT_UNTIL (gtk_widget_get_width (GTK_WIDGET (window)) <= 360, TIMEOUT_MS);
-  take_screenshot (file_name);
+  ferry_test_gui_take_screenshot (GTK_WIDGET (window), file_name);
 }
 
 static gboolean
@@ -398,8 +298,7 @@ check_diagnostics (FerryRoomPage *page,
   g_assert_true (subtitle_has (row, "Connected · direct (host ↔ host)"));
   row = find_action_row (GTK_WIDGET (diagnostics), ferry_session_tracker_get_url (tracker));
   g_assert_true (subtitle_has (row, "Connected"));
-  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (find_widget (GTK_WIDGET (diagnostics),
-                                                                       "diagnostics-advice"))),
+  g_assert_nonnull (strstr (row_text (GTK_WIDGET (diagnostics), "diagnostics-advice"),
                             "Everything works"));
 
   report = ferry_diagnostics_window_report (diagnostics);
@@ -415,6 +314,19 @@ check_diagnostics (FerryRoomPage *page,
   g_assert_false (g_regex_match_simple ("[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+", report, 0, 0));
 
   gtk_window_destroy (GTK_WINDOW (diagnostics));
+}
+
+/* The friend's row in a new secret room, once the friend (ferry-cli chat) is verified there. */
+static AdwActionRow *
+wait_for_verified_friend (FerryTestFriend *friend)
+{
+  AdwActionRow *row;
+
+  FERRY_TEST_WAIT_UNTIL ((row = find_peer_row ("Friend")) != NULL &&
+                         ferry_test_reader_find (&friend->err, "ferry-cli: peer-joined ") != NULL &&
+                         strstr (adw_action_row_get_subtitle (row), "Verified") != NULL,
+                         TIMEOUT_MS);
+  return row;
 }
 
 static void
@@ -461,10 +373,7 @@ test_chat (void)
                                     identity);
 
   /* The friend's row, with the code both sides compare. */
-  FERRY_TEST_WAIT_UNTIL ((row = find_peer_row ("Friend")) != NULL &&
-                         ferry_test_reader_find (&friend->err, "ferry-cli: peer-joined ") != NULL &&
-                         strstr (adw_action_row_get_subtitle (row), "Verified") != NULL,
-                         TIMEOUT_MS);
+  row = wait_for_verified_friend (friend);
   friend_code = ferry_test_event_value (ferry_test_reader_find (&friend->err, "ferry-cli: peer-joined "), "code");
   /* "123 456 789" */
   g_assert_cmpuint (strlen (friend_code), ==, 11);
@@ -473,7 +382,7 @@ test_chat (void)
   g_assert_cmpstr (adw_action_row_get_subtitle (row), ==, expected_subtitle);
   g_assert_false (gtk_widget_get_visible (get_widget ("peers-empty")));
   g_assert_true (gtk_widget_get_visible (get_widget ("peers-list")));
-  g_assert_null (find_widget (GTK_WIDGET (row), "peer-kind"));
+  g_assert_null (ferry_test_gui_find_widget (GTK_WIDGET (row), "peer-kind"));
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (get_widget ("room-status-text"))), ==,
                    "Connected to the room");
 
@@ -482,10 +391,10 @@ test_chat (void)
   FERRY_TEST_WAIT_UNTIL (find_message_row ("Hello from the friend") != NULL, TIMEOUT_MS);
   g_assert_true (messages_contain (ferry_session_room_get_messages (room), "Hello from the friend"));
   message_row = find_message_row ("Hello from the friend");
-  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find_widget (message_row, "message-sender"))),
-                   ==, "Friend");
-  g_assert_true (gtk_label_get_selectable (GTK_LABEL (find_widget (message_row, "message-text"))));
-  g_assert_false (gtk_widget_get_visible (find_widget (message_row, "message-delivered")));
+  g_assert_cmpstr (row_text (message_row, "message-sender"), ==, "Friend");
+  g_assert_true (gtk_label_get_selectable (
+    GTK_LABEL (ferry_test_gui_find_widget (message_row, "message-text"))));
+  g_assert_false (row_shows (message_row, "message-delivered"));
 
   /* We write, with Enter in the entry. */
   entry = get_widget ("chat-entry");
@@ -494,13 +403,12 @@ test_chat (void)
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
   FERRY_TEST_WAIT_UNTIL (ferry_test_reader_find (&friend->out, "Sam: Hello from the app") != NULL, TIMEOUT_MS);
   FERRY_TEST_WAIT_UNTIL ((message_row = find_message_row ("Hello from the app")) != NULL &&
-                         gtk_widget_get_visible (find_widget (message_row, "message-delivered")),
+                         row_shows (message_row, "message-delivered"),
                          TIMEOUT_MS);
-  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find_widget (message_row, "message-sender"))),
-                   ==, "You");
+  g_assert_cmpstr (row_text (message_row, "message-sender"), ==, "You");
   g_assert_cmpstr (gtk_widget_get_tooltip_text (get_widget ("send-chat")), ==, "Send Message");
 
-  take_screenshot ("room-chat.png");
+  ferry_test_gui_take_screenshot (GTK_WIDGET (window), "room-chat.png");
   assert_fits_narrow_window ("room-chat-narrow.png");
 
   check_diagnostics (page, friend_code);
@@ -563,10 +471,20 @@ find_dialog (const char *child_name)
     {
       g_autoptr(GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
 
-      if (ADW_IS_MESSAGE_DIALOG (toplevel) && find_widget (toplevel, child_name) != NULL)
+      if (ADW_IS_MESSAGE_DIALOG (toplevel) &&
+          ferry_test_gui_find_widget (toplevel, child_name) != NULL)
         return ADW_MESSAGE_DIALOG (toplevel);
     }
   return NULL;
+}
+
+/* Gives the focus back to the window once a dialog closed: Xvfb has no window manager to do
+ * it, and without the focus, offers and chat would go to desktop notifications. */
+static void
+focus_window (void)
+{
+  gtk_window_present (GTK_WINDOW (window));
+  FERRY_TEST_WAIT_UNTIL (gtk_window_is_active (GTK_WINDOW (window)), TIMEOUT_MS);
 }
 
 /* The file chooser titled @title that is open, or NULL.  Without portals (GTK_USE_PORTAL=0)
@@ -599,10 +517,7 @@ assert_file_chooser (const char           *title,
   g_assert_true (gtk_file_chooser_get_select_multiple (GTK_FILE_CHOOSER (chooser)));
   gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
   FERRY_TEST_WAIT_UNTIL (find_file_chooser (title) == NULL, TIMEOUT_MS);
-  /* Xvfb has no window manager to give the focus back; without it, offers and chat would go
-   * to desktop notifications. */
-  gtk_window_present (GTK_WINDOW (window));
-  FERRY_TEST_WAIT_UNTIL (gtk_window_is_active (GTK_WINDOW (window)), TIMEOUT_MS);
+  focus_window ();
 }
 
 /* Files dragged from a file manager and dropped on @widget. */
@@ -820,7 +735,7 @@ static void
 toggle_file (AdwMessageDialog *dialog,
              int               index)
 {
-  GtkWidget *files = find_widget (GTK_WIDGET (dialog), "transfer-choose-files");
+  GtkWidget *files = ferry_test_gui_find_widget (GTK_WIDGET (dialog), "transfer-choose-files");
   GtkListBoxRow *row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (files), index);
 
   adw_action_row_activate (ADW_ACTION_ROW (row));
@@ -919,8 +834,9 @@ test_transfers (void)
   g_assert_false (row_shows (row, "transfer-offer"));
   g_assert_true (row_shows (row, "transfer-open"));
   g_assert_true (row_shows (row, "transfer-show-in-folder"));
-  g_assert_cmpstr (gtk_widget_get_tooltip_text (find_widget (row, "transfer-show-in-folder")), ==,
-                   "Show in Folder");
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (
+                     ferry_test_gui_find_widget (row, "transfer-show-in-folder")),
+                   ==, "Show in Folder");
   /* Show in Folder asks the file manager to show the file that landed. */
   file_manager_start (&file_manager);
   click (row, "transfer-show-in-folder");
@@ -938,7 +854,7 @@ test_transfers (void)
   row = wait_for_transfer_row ("2 files", FERRY_TRANSFER_DIRECTION_RECEIVE);
   transfer = row_transfer (row);
   g_assert_true (row_shows (row, "transfer-choose"));
-  take_screenshot ("room-transfer-offer.png");
+  ferry_test_gui_take_screenshot (GTK_WIDGET (window), "room-transfer-offer.png");
   click (row, "transfer-choose");
   FERRY_TEST_WAIT_UNTIL ((dialog = find_dialog ("transfer-choose-files")) != NULL, TIMEOUT_MS);
   toggle_file (dialog, 1);
@@ -958,8 +874,9 @@ test_transfers (void)
   /* The friend's row can send to the friend alone. */
   friend = friend_receives (tracker, room, link, inbox);
   peer_row = GTK_WIDGET (find_peer_row ("Friend"));
-  g_assert_cmpstr (gtk_widget_get_tooltip_text (find_widget (peer_row, "peer-send-files")), ==,
-                   "Send Files to Friend");
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (ferry_test_gui_find_widget (peer_row,
+                                                                           "peer-send-files")),
+                   ==, "Send Files to Friend");
   click (peer_row, "peer-send-files");
   assert_file_chooser ("Send Files to Friend", GTK_FILE_CHOOSER_ACTION_OPEN);
 
@@ -982,7 +899,7 @@ test_transfers (void)
   assert_fits_narrow_window ("room-transfers-narrow.png");
   gtk_window_set_default_size (GTK_WINDOW (window), 720, 800);
   FERRY_TEST_WAIT_UNTIL (gtk_widget_get_width (GTK_WIDGET (window)) > 360, TIMEOUT_MS);
-  take_screenshot ("room-transfers.png");
+  ferry_test_gui_take_screenshot (GTK_WIDGET (window), "room-transfers.png");
 
   click (row, "transfer-resume");
   /* The speed and the time left while it runs (unless it is done first). */
@@ -1016,6 +933,179 @@ test_transfers (void)
   ferry_test_tracker_stop (tracker);
 }
 
+/* Answers @dialog with @response, and closes it as its button would. */
+static void
+respond (AdwMessageDialog *dialog,
+         const char       *response)
+{
+  adw_message_dialog_response (dialog, response);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  focus_window ();
+}
+
+/* Trust on first use: the friend is marked as a friend after the codes are compared, and
+ * forgotten; then someone else uses the friend's name.  Their row warns, and so does their
+ * offer, which is accepted only after the user insists. */
+static void
+test_friends (void)
+{
+  g_autoptr(GSettings) settings = NULL;
+  g_autoptr(FerrySessionPeer) peer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *identity = g_build_filename (tmpdir, "friend.pem", NULL);
+  g_autofree char *downloads = g_build_filename (tmpdir, "impostor-downloads", NULL);
+  g_autofree char *offered = g_build_filename (tmpdir, "from-impostor.bin", NULL);
+  g_autofree char *landed = g_build_filename (downloads, "from-impostor.bin", NULL);
+  g_autofree char *offered_size = g_format_size (100 * 1024);
+  g_autofree char *body = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *toast = NULL;
+  g_autofree char *verified = NULL;
+  g_autofree char *friend_subtitle = NULL;
+  g_autofree char *other_fingerprint = g_strnfill (64, 'a');
+  const char *impostor_subtitle = "Connected · Not the Friend you marked as a friend";
+  const char *fingerprint;
+  const char *code;
+  FerrySessionTransfer *transfer;
+  FerryTestTracker *tracker;
+  FerryTestFriend *friend;
+  AdwMessageDialog *dialog;
+  FerryFriends *friends;
+  GListModel *list;
+  FerryRoomPage *page;
+  AdwActionRow *row;
+  GtkWidget *transfer_row;
+
+  if (!ferry_test_tracker_available ())
+    return;
+  tracker = ferry_test_tracker_start (0, 2);
+  write_random_file (offered, 100 * 1024);
+
+  settings = g_settings_new (APP_ID);
+  g_settings_set_string (settings, "display-name", "Sam");
+  g_settings_set_string (settings, "download-folder", downloads);
+  g_settings_set_strv (settings, "trackers",
+                       (const char * const[]) { ferry_test_tracker_get_url (tracker), NULL });
+  g_settings_set_strv (settings, "stun-servers", (const char * const[]) { NULL });
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "new-room", NULL);
+  g_assert_cmpstr (visible_page (), ==, "room");
+  page = FERRY_ROOM_PAGE (gtk_widget_get_ancestor (get_widget ("room-link"), FERRY_TYPE_ROOM_PAGE));
+  link = ferry_room_link_to_string (ferry_room_page_get_link (page));
+  friends = ferry_session_get_friends (ferry_application_get_session (app));
+  list = ferry_friends_get_list (friends);
+  g_assert_cmpuint (g_list_model_get_n_items (list), ==, 0);
+
+  friend = ferry_test_friend_start (ferry_room_page_get_link (page),
+                                    ferry_test_tracker_get_url (tracker), identity);
+  row = wait_for_verified_friend (friend);
+  peer = g_list_model_get_item (ferry_session_room_get_peers (ferry_room_page_get_room (page)), 0);
+  fingerprint = ferry_session_peer_get_fingerprint (peer);
+  code = ferry_session_peer_get_verification_code (peer);
+  g_assert_nonnull (fingerprint);
+  g_assert_nonnull (code);
+  verified = g_strdup_printf ("Connected · Verified · code %s", code);
+  friend_subtitle = g_strdup_printf ("Connected · Friend · Verified · code %s", code);
+  g_assert_cmpstr (adw_action_row_get_subtitle (row), ==, verified);
+  g_assert_false (row_shows (GTK_WIDGET (row), "peer-impostor"));
+
+  /* Mark as Friend… asks whether the codes were compared; Cancel remembers nothing. */
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (ferry_test_gui_find_widget (GTK_WIDGET (row),
+                                                                           "peer-friend")),
+                   ==, "Mark as Friend…");
+  click (GTK_WIDGET (row), "peer-friend");
+  FERRY_TEST_WAIT_UNTIL ((dialog = find_dialog ("mark-friend-dialog")) != NULL, TIMEOUT_MS);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Did you compare the code?");
+  body = g_strdup_printf ("Mark Friend as a friend only if the code Friend sees is %s too. Ferry "
+                          "then recognises Friend in every room, and warns you if someone else "
+                          "uses that name.", code);
+  g_assert_cmpstr (adw_message_dialog_get_body (dialog), ==, body);
+  respond (dialog, "cancel");
+  g_assert_cmpuint (g_list_model_get_n_items (list), ==, 0);
+  g_assert_cmpstr (adw_action_row_get_subtitle (row), ==, verified);
+
+  /* Mark as Friend: remembered, and the row says so. */
+  click (GTK_WIDGET (row), "peer-friend");
+  FERRY_TEST_WAIT_UNTIL ((dialog = find_dialog ("mark-friend-dialog")) != NULL, TIMEOUT_MS);
+  respond (dialog, "mark");
+  g_assert_cmpuint (g_list_model_get_n_items (list), ==, 1);
+  {
+    g_autoptr(FerryFriend) remembered = g_list_model_get_item (list, 0);
+
+    g_assert_cmpstr (ferry_friend_get_fingerprint (remembered), ==, fingerprint);
+    g_assert_cmpstr (ferry_friend_get_name (remembered), ==, "Friend");
+  }
+  g_assert_cmpint (ferry_session_peer_get_trust (peer), ==, FERRY_FRIEND_TRUST_FRIEND);
+  g_assert_cmpstr (adw_action_row_get_subtitle (row), ==, friend_subtitle);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (ferry_test_gui_find_widget (GTK_WIDGET (row),
+                                                                           "peer-friend")),
+                   ==, "Forget Friend");
+  ferry_test_gui_take_screenshot (GTK_WIDGET (window), "room-friend.png");
+
+  /* Forget Friend. */
+  click (GTK_WIDGET (row), "peer-friend");
+  FERRY_TEST_WAIT_UNTIL (g_list_model_get_n_items (list) == 0, TIMEOUT_MS);
+  g_assert_cmpint (ferry_session_peer_get_trust (peer), ==, FERRY_FRIEND_TRUST_UNKNOWN);
+  g_assert_cmpstr (adw_action_row_get_subtitle (row), ==, verified);
+
+  /* Another certificate was the friend called Friend: this one is an impostor now. */
+  g_assert_true (ferry_friends_add (friends, "Friend", other_fingerprint, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (ferry_session_peer_get_trust (peer), ==, FERRY_FRIEND_TRUST_IMPOSTOR);
+  g_assert_cmpstr (adw_action_row_get_subtitle (row), ==, impostor_subtitle);
+  g_assert_true (row_shows (GTK_WIDGET (row), "peer-impostor"));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (row), "warning"));
+
+  /* The friend leaves, and comes back (another certificate still) offering a file: the offer
+   * warns, in its row and its toast, which has no Accept. */
+  ferry_test_friend_stop (friend, TIMEOUT_MS);
+  FERRY_TEST_WAIT_UNTIL (find_peer_row ("Friend") == NULL, TIMEOUT_MS);
+  friend = friend_sends (tracker, link, (const char * const[]) { offered, NULL });
+  transfer_row = wait_for_transfer_row ("from-impostor.bin", FERRY_TRANSFER_DIRECTION_RECEIVE);
+  transfer = row_transfer (transfer_row);
+  g_assert_true (row_shows (transfer_row, "transfer-impostor"));
+  g_assert_cmpstr (row_text (transfer_row, "transfer-impostor-text"), ==,
+                   "Not the Friend you marked as a friend");
+  g_assert_false (gtk_widget_has_css_class (ferry_test_gui_find_widget (transfer_row,
+                                                                        "transfer-accept"),
+                                            "suggested-action"));
+  toast = g_strdup_printf ("Someone calling themselves Friend wants to send you "
+                           "from-impostor.bin (%s)", offered_size);
+  FERRY_TEST_WAIT_UNTIL (find_label (GTK_WIDGET (window), toast) != NULL, TIMEOUT_MS);
+  FERRY_TEST_WAIT_UNTIL ((row = find_peer_row ("Friend")) != NULL &&
+                         g_strcmp0 (adw_action_row_get_subtitle (row), impostor_subtitle) == 0,
+                         TIMEOUT_MS);
+  ferry_test_gui_take_screenshot (GTK_WIDGET (window), "room-impostor.png");
+
+  /* Accept asks first; Cancel accepts nothing. */
+  click (transfer_row, "transfer-accept");
+  FERRY_TEST_WAIT_UNTIL ((dialog = find_dialog ("transfer-impostor-dialog")) != NULL, TIMEOUT_MS);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "This is not the Friend you know");
+  g_assert_cmpint (adw_message_dialog_get_response_appearance (dialog, "accept"), ==,
+                   ADW_RESPONSE_DESTRUCTIVE);
+  g_assert_cmpstr (adw_message_dialog_get_response_label (dialog, "accept"), ==,
+                   "Accept _Anyway");
+  ferry_test_gui_take_screenshot (GTK_WIDGET (dialog), "room-impostor-accept.png");
+  respond (dialog, "cancel");
+  ferry_test_run_for (500);
+  g_assert_cmpint (ferry_session_transfer_get_state (transfer), ==, FERRY_TRANSFER_STATE_OFFERED);
+  g_assert_false (g_file_test (landed, G_FILE_TEST_EXISTS));
+
+  /* Accept Anyway. */
+  click (transfer_row, "transfer-accept");
+  FERRY_TEST_WAIT_UNTIL ((dialog = find_dialog ("transfer-impostor-dialog")) != NULL, TIMEOUT_MS);
+  g_assert_cmpint (ferry_session_transfer_get_state (transfer), ==, FERRY_TRANSFER_STATE_OFFERED);
+  respond (dialog, "accept");
+  wait_for_state (transfer, FERRY_TRANSFER_STATE_DONE);
+  ferry_test_friend_wait (friend, 0, TIMEOUT_MS);
+  assert_same_contents (offered, landed);
+
+  g_assert_true (ferry_friends_remove (friends, other_fingerprint, &error));
+  g_assert_no_error (error);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "room.leave", NULL));
+  ferry_test_tracker_stop (tracker);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1044,6 +1134,7 @@ main (int   argc,
 
   g_test_add_func ("/gui/room/chat", test_chat);
   g_test_add_func ("/gui/room/transfers", test_transfers);
+  g_test_add_func ("/gui/room/friends", test_friends);
   g_test_add_func ("/gui/room/join-error", test_join_error);
 
   status = g_test_run ();

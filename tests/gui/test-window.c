@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gstdio.h>
 #include <adwaita.h>
 
 #include "ferry-application.h"
@@ -21,6 +22,7 @@
 
 static FerryApplication *app;
 static FerryWindow *window;
+static char *data_dir;
 
 /* Helpers */
 
@@ -83,6 +85,140 @@ visible_page (void)
   return gtk_stack_get_visible_child_name (stack);
 }
 
+static FerryRoomPage *
+get_room_page (void)
+{
+  return FERRY_ROOM_PAGE (gtk_widget_get_ancestor (get_widget ("room-link"), FERRY_TYPE_ROOM_PAGE));
+}
+
+static const char *
+header_title (void)
+{
+  return adw_window_title_get_title (ADW_WINDOW_TITLE (get_widget ("window-title")));
+}
+
+/* The rows of the start page's list @name (open-rooms or recent-rooms). */
+static guint
+count_rows (const char *name)
+{
+  GtkListBox *list = GTK_LIST_BOX (get_widget (name));
+  guint n = 0;
+
+  while (gtk_list_box_get_row_at_index (list, n) != NULL)
+    n++;
+  return n;
+}
+
+static AdwActionRow *
+get_row (const char *name,
+         guint       index)
+{
+  GtkListBoxRow *row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (get_widget (name)), index);
+
+  g_assert_nonnull (row);
+  return ADW_ACTION_ROW (row);
+}
+
+static const char *
+row_title (AdwActionRow *row)
+{
+  return adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row));
+}
+
+/* The row of list @name titled @title, or %NULL. */
+static AdwActionRow *
+find_row (const char *name,
+          const char *title)
+{
+  for (guint i = 0; i < count_rows (name); i++)
+    if (g_str_equal (row_title (get_row (name, i)), title))
+      return get_row (name, i);
+  return NULL;
+}
+
+/* The first toplevel of @type that is shown, transient for @parent unless that is %NULL. */
+static GtkWindow *
+find_toplevel (GType      type,
+               GtkWindow *parent)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (toplevel, type) &&
+          gtk_widget_get_visible (GTK_WIDGET (toplevel)) &&
+          (parent == NULL || gtk_window_get_transient_for (toplevel) == parent))
+        return toplevel;
+    }
+  return NULL;
+}
+
+/* @root or the first of its descendants (depth first) for which @matches is true, or %NULL. */
+static GtkWidget *
+find_descendant (GtkWidget     *root,
+                 gboolean     (*matches) (GtkWidget *widget, gconstpointer data),
+                 gconstpointer  data)
+{
+  if (matches (root, data))
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant (child, matches, data);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+is_button_labelled (GtkWidget     *widget,
+                    gconstpointer  label)
+{
+  return GTK_IS_BUTTON (widget) &&
+         g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
+}
+
+static gboolean
+is_toast_close_button (GtkWidget     *widget,
+                       gconstpointer  data)
+{
+  GtkWidget *parent = gtk_widget_get_parent (widget);
+
+  return GTK_IS_BUTTON (widget) && parent != NULL &&
+         g_str_equal (G_OBJECT_TYPE_NAME (parent), "AdwToastWidget") &&
+         g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (widget)), "window-close-symbolic") == 0;
+}
+
+/* As a click on the response's button: the dialog closes, then responds. */
+static void
+click_response (AdwMessageDialog *dialog,
+                const char       *label)
+{
+  g_autoptr(AdwMessageDialog) held = g_object_ref (dialog);
+  GtkWidget *button = find_descendant (GTK_WIDGET (dialog), is_button_labelled, label);
+
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (held)));
+}
+
+/* Closes the toasts (the next one in the queue comes at once without animations), so that
+ * none hides what a screenshot shows. */
+static void
+dismiss_toasts (void)
+{
+  GtkWidget *button;
+
+  while ((button = find_descendant (GTK_WIDGET (window), is_toast_close_button, NULL)) != NULL)
+    g_signal_emit_by_name (button, "clicked");
+}
+
 /* Room links carry their secret after "#k="; nothing may ever log one. */
 static GLogWriterOutput
 no_secrets_log_writer (GLogLevelFlags   log_level,
@@ -112,7 +248,7 @@ test_start_page (void)
 {
   GtkWidget *create_button = get_widget ("create-room");
   GtkWidget *join_entry = get_widget ("join-entry");
-  GtkWidget *join_error = get_widget ("join-error");
+  GtkWidget *join_hint = get_widget ("join-hint");
 
   g_assert_cmpstr (visible_page (), ==, "start");
   g_assert_true (is_showing (create_button));
@@ -121,7 +257,10 @@ test_start_page (void)
                    "app.new-room");
   g_assert_true (ADW_IS_ENTRY_ROW (join_entry));
   g_assert_true (is_showing (join_entry));
-  g_assert_false (gtk_widget_get_visible (join_error));
+  g_assert_false (gtk_widget_get_visible (join_hint));
+  /* Nothing joined yet, ever. */
+  g_assert_false (gtk_widget_get_visible (get_widget ("open-rooms-group")));
+  g_assert_false (gtk_widget_get_visible (get_widget ("recent-rooms-group")));
   g_assert_false (join_action_enabled ());
   g_assert_false (gtk_widget_is_sensitive (get_widget ("join")));
   g_assert_false (gtk_widget_get_visible (get_widget ("back")));
@@ -132,30 +271,56 @@ test_start_page (void)
 static void
 test_join_validation (void)
 {
-  GtkWidget *join_error = get_widget ("join-error");
+  GtkWidget *join_hint = get_widget ("join-hint");
 
   type_join_text ("ferry://join?v=9&room=x");
-  g_assert_true (gtk_widget_get_visible (join_error));
-  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (join_error)), !=, "");
-  g_assert_true (gtk_widget_has_css_class (join_error, "error"));
+  g_assert_true (gtk_widget_get_visible (join_hint));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (join_hint)), !=, "");
+  g_assert_true (gtk_widget_has_css_class (join_hint, "error"));
   g_assert_false (join_action_enabled ());
-  g_test_message ("Error shown: %s", gtk_label_get_text (GTK_LABEL (join_error)));
+  g_test_message ("Error shown: %s", gtk_label_get_text (GTK_LABEL (join_hint)));
 
   ferry_test_gui_take_screenshot (GTK_WIDGET (window), "start-page-error.png");
-  g_assert_true (is_showing (join_error));
+  g_assert_true (is_showing (join_hint));
 
   type_join_text ("https://example.org/");
-  g_assert_true (gtk_widget_get_visible (join_error));
+  g_assert_true (gtk_widget_get_visible (join_hint));
   g_assert_false (join_action_enabled ());
-
-  type_join_text ("Book club");
-  g_assert_false (gtk_widget_get_visible (join_error));
-  g_assert_true (join_action_enabled ());
-  g_assert_true (gtk_widget_is_sensitive (get_widget ("join")));
 
   type_join_text ("");
-  g_assert_false (gtk_widget_get_visible (join_error));
+  g_assert_false (gtk_widget_get_visible (join_hint));
   g_assert_false (join_action_enabled ());
+}
+
+/* A public room's name can be guessed: joining one says what that means, before the user
+ * presses Join; a secret room's link says nothing. */
+static void
+test_join_public_note (void)
+{
+  GtkWidget *join_hint = get_widget ("join-hint");
+  g_autoptr(FerryRoomLink) secret = ferry_room_link_new_secret ("Book club", NULL);
+  g_autofree char *secret_text = ferry_room_link_to_string (secret);
+
+  type_join_text ("Book club");
+  g_assert_true (join_action_enabled ());
+  g_assert_true (gtk_widget_is_sensitive (get_widget ("join")));
+  g_assert_true (gtk_widget_get_visible (join_hint));
+  g_assert_false (gtk_widget_has_css_class (join_hint, "error"));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (join_hint)), ==,
+                   "Public room: anyone who guesses its name can join, and everyone in it can "
+                   "see your network address.");
+  ferry_test_gui_take_screenshot (GTK_WIDGET (window), "start-page-public-note.png");
+
+  /* A plain link is the same room as its name. */
+  type_join_text ("ferry://join?v=1&room=Book%20club");
+  g_assert_true (gtk_widget_get_visible (join_hint));
+
+  type_join_text (secret_text);
+  g_assert_true (join_action_enabled ());
+  g_assert_false (gtk_widget_get_visible (join_hint));
+
+  type_join_text ("");
+  g_assert_false (gtk_widget_get_visible (join_hint));
 }
 
 static void
@@ -290,24 +455,16 @@ static void
 test_open_invalid_link (void)
 {
   g_autoptr(GFile) file = g_file_new_for_uri ("ferry://join?v=9&room=x");
-  GListModel *toplevels = gtk_window_get_toplevels ();
-  AdwMessageDialog *dialog = NULL;
+  AdwMessageDialog *dialog;
 
   g_application_open (G_APPLICATION (app), &file, 1, "");
 
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) item = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (item))
-        dialog = ADW_MESSAGE_DIALOG (item);
-    }
+  dialog = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG, GTK_WINDOW (window)));
   g_assert_nonnull (dialog);
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Cannot Open Link");
   g_assert_cmpstr (adw_message_dialog_get_body (dialog), !=, "");
-  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (window));
 
-  adw_message_dialog_response (dialog, "close");
+  click_response (dialog, "_Close");
 }
 
 static void
@@ -344,18 +501,11 @@ test_shortcuts (void)
 static void
 test_about (void)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();
-  AdwAboutWindow *about = NULL;
+  AdwAboutWindow *about;
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
 
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) item = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_ABOUT_WINDOW (item))
-        about = ADW_ABOUT_WINDOW (item);
-    }
+  about = ADW_ABOUT_WINDOW (find_toplevel (ADW_TYPE_ABOUT_WINDOW, NULL));
   g_assert_nonnull (about);
   g_assert_cmpstr (adw_about_window_get_application_icon (about), ==, APP_ID);
   g_assert_cmpstr (adw_about_window_get_version (about), ==, PACKAGE_VERSION);
@@ -365,13 +515,296 @@ test_about (void)
   gtk_window_destroy (GTK_WINDOW (about));
 }
 
+/* The rooms joined by the tests above are all open at once: the start page lists them, and
+ * picking one shows it in the room page without leaving the others. */
+static void
+test_open_rooms (void)
+{
+  FerrySession *session = ferry_application_get_session (app);
+  GListModel *rooms = ferry_session_get_rooms (session);
+  FerryRoomPage *page = get_room_page ();
+  g_autoptr(FerrySessionRoom) book_club = NULL;
+  g_autoptr(FerrySessionRoom) chess_night = g_list_model_get_item (rooms, 2);
+  g_autoptr(GFile) file = g_file_new_for_uri ("ferry://join?v=1&room=Book%20club");
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-start", NULL);
+  g_assert_cmpstr (visible_page (), ==, "start");
+  g_assert_cmpuint (g_list_model_get_n_items (rooms), ==, 3);
+  g_assert_true (is_showing (get_widget ("open-rooms-group")));
+  g_assert_cmpuint (count_rows ("open-rooms"), ==, 3);
+  /* In the order they were joined; the unnamed secret room has the link's display name. */
+  g_assert_cmpstr (row_title (get_row ("open-rooms", 0)), ==, "Book club");
+  g_assert_cmpstr (row_title (get_row ("open-rooms", 1)), ==, "Private room");
+  g_assert_cmpstr (row_title (get_row ("open-rooms", 2)), ==, "chess night");
+  g_assert_cmpstr (adw_action_row_get_subtitle (get_row ("open-rooms", 0)), ==,
+                   "Nobody else is here yet");
+
+  /* Switching between two of them. */
+  gtk_widget_activate (GTK_WIDGET (get_row ("open-rooms", 0)));
+  g_assert_cmpstr (visible_page (), ==, "room");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (get_widget ("room-title"))), ==, "Book club");
+  g_assert_cmpstr (header_title (), ==, "Book club");
+  book_club = g_object_ref (ferry_room_page_get_room (page));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-start", NULL);
+  gtk_widget_activate (GTK_WIDGET (get_row ("open-rooms", 2)));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (get_widget ("room-title"))), ==, "chess night");
+  g_assert_cmpstr (header_title (), ==, "chess night");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (get_widget ("room-subtitle"))), ==,
+                   "Public room — anyone who knows the name can join; connections are not "
+                   "verified");
+  g_assert_true (ferry_room_page_get_room (page) == chess_night);
+
+  /* Back keeps the room joined, and the one shown before too. */
+  g_assert_true (gtk_widget_get_visible (get_widget ("back")));
+  g_signal_emit_by_name (get_widget ("back"), "clicked");
+  g_assert_cmpstr (visible_page (), ==, "start");
+  g_assert_cmpstr (header_title (), ==, "Ferry");
+  g_assert_cmpuint (g_list_model_get_n_items (rooms), ==, 3);
+  g_assert_cmpint (ferry_session_room_get_state (book_club), !=, FERRY_SESSION_ROOM_LEFT);
+  g_assert_cmpuint (count_rows ("open-rooms"), ==, 3);
+
+  /* A link to an open room, while another one is shown, switches to it and joins nothing
+   * new. */
+  gtk_widget_activate (GTK_WIDGET (get_row ("open-rooms", 2)));
+  g_application_open (G_APPLICATION (app), &file, 1, "");
+  g_assert_cmpstr (visible_page (), ==, "room");
+  g_assert_true (ferry_room_page_get_room (page) == book_club);
+  g_assert_cmpstr (header_title (), ==, "Book club");
+  g_assert_cmpuint (g_list_model_get_n_items (rooms), ==, 3);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-start", NULL);
+}
+
+/* The recent rooms file: where it is, that only the user can read it, and what a new reader of
+ * it finds (link texts, compared but never printed: secret links hold their secret). */
+static void
+assert_recent_file (const char * const *expected_names)
+{
+  g_autofree char *path = g_build_filename (data_dir, "ferry", "recent-rooms", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(FerryRecentRooms) reread = ferry_recent_rooms_new (file);
+  GListModel *links = ferry_recent_rooms_get_links (ferry_application_get_recent_rooms (app));
+  GListModel *reread_links = ferry_recent_rooms_get_links (reread);
+  GStatBuf buf;
+
+  g_assert_cmpint (g_stat (path, &buf), ==, 0);
+  g_assert_cmpint (buf.st_mode & 0777, ==, 0600);
+
+  g_assert_cmpuint (g_list_model_get_n_items (links), ==, g_strv_length ((GStrv) expected_names));
+  g_assert_cmpuint (g_list_model_get_n_items (reread_links), ==, g_list_model_get_n_items (links));
+  for (guint i = 0; expected_names[i] != NULL; i++)
+    {
+      g_autoptr(FerryRoomLink) link = g_list_model_get_item (links, i);
+      g_autoptr(FerryRoomLink) reread_link = g_list_model_get_item (reread_links, i);
+      g_autofree char *text = ferry_room_link_to_string (link);
+      g_autofree char *reread_text = ferry_room_link_to_string (reread_link);
+
+      g_assert_cmpstr (ferry_room_link_get_display_name (link), ==, expected_names[i]);
+      g_assert_true (g_str_equal (text, reread_text));
+    }
+}
+
+static void
+leave_shown_room (void)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (get_room_page ()), "room.leave", NULL));
+  g_assert_cmpstr (visible_page (), ==, "start");
+}
+
+/* Every room opened is remembered, most recent first; the start page lists those that are not
+ * open, a click joins one again, and the Forget button removes it for good. */
+static void
+test_recent_rooms (void)
+{
+  GListModel *rooms = ferry_session_get_rooms (ferry_application_get_session (app));
+  g_autoptr(FerryRoomLink) holiday = ferry_room_link_new_secret ("Holiday photos", NULL);
+  AdwActionRow *row;
+  GtkWidget *forget;
+
+  /* Book club twice (moved first again), the unnamed secret room, chess night, Book club
+   * again by its link. */
+  assert_recent_file ((const char * const[]) { "Book club", "chess night", "Private room", NULL });
+  /* All of them are open. */
+  g_assert_false (gtk_widget_get_visible (get_widget ("recent-rooms-group")));
+
+  /* A secret room, joined and left. */
+  ferry_window_open_room (window, holiday);
+  g_assert_cmpstr (header_title (), ==, "Holiday photos");
+  assert_recent_file ((const char * const[]) {
+    "Holiday photos", "Book club", "chess night", "Private room", NULL });
+  leave_shown_room ();
+  g_assert_true (is_showing (get_widget ("recent-rooms-group")));
+  g_assert_cmpuint (count_rows ("recent-rooms"), ==, 1);
+  row = get_row ("recent-rooms", 0);
+  g_assert_cmpstr (row_title (row), ==, "Holiday photos");
+  g_assert_cmpstr (adw_action_row_get_subtitle (row), ==, "Private room");
+
+  /* And a public one. */
+  gtk_widget_activate (GTK_WIDGET (find_row ("open-rooms", "chess night")));
+  leave_shown_room ();
+  g_assert_cmpuint (g_list_model_get_n_items (rooms), ==, 2);
+  g_assert_cmpuint (count_rows ("open-rooms"), ==, 2);
+  g_assert_cmpuint (count_rows ("recent-rooms"), ==, 2);
+  row = get_row ("recent-rooms", 1);
+  g_assert_cmpstr (row_title (row), ==, "chess night");
+  g_assert_cmpstr (adw_action_row_get_subtitle (row), ==, "Public room");
+  forget = ferry_test_gui_find_widget (GTK_WIDGET (row), "forget-room");
+  g_assert_nonnull (forget);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (forget), ==, "Forget Room");
+
+  /* Scrolled down to both lists. */
+  dismiss_toasts ();
+  {
+    GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (
+      gtk_widget_get_ancestor (get_widget ("recent-rooms"), GTK_TYPE_SCROLLED_WINDOW));
+    GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (scroller);
+
+    ferry_test_gui_wait_for_paint (GTK_WIDGET (window));
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+    ferry_test_gui_take_screenshot (GTK_WIDGET (window), "start-page-rooms.png");
+    gtk_adjustment_set_value (adjustment, 0);
+  }
+
+  /* A click joins it again. */
+  gtk_widget_activate (GTK_WIDGET (row));
+  g_assert_cmpstr (visible_page (), ==, "room");
+  g_assert_cmpstr (header_title (), ==, "chess night");
+  g_assert_cmpuint (g_list_model_get_n_items (rooms), ==, 3);
+  g_assert_nonnull (find_row ("open-rooms", "chess night"));
+  g_assert_null (find_row ("recent-rooms", "chess night"));
+  assert_recent_file ((const char * const[]) {
+    "chess night", "Holiday photos", "Book club", "Private room", NULL });
+
+  /* Forgotten. */
+  leave_shown_room ();
+  forget = ferry_test_gui_find_widget (GTK_WIDGET (find_row ("recent-rooms", "chess night")),
+                                       "forget-room");
+  g_signal_emit_by_name (forget, "clicked");
+  g_assert_null (find_row ("recent-rooms", "chess night"));
+  g_assert_cmpuint (count_rows ("recent-rooms"), ==, 1);
+  assert_recent_file ((const char * const[]) { "Holiday photos", "Book club", "Private room", NULL });
+}
+
+/* A window of its own for the tests that close it, shown: only a realized window closes. */
+static FerryWindow *
+new_window (void)
+{
+  FerryWindow *other = ferry_window_new (GTK_APPLICATION (app));
+
+  gtk_window_present (GTK_WINDOW (other));
+  ferry_test_gui_wait_for_paint (GTK_WIDGET (other));
+  return g_object_ref (other);
+}
+
+static gboolean
+has_window (FerryWindow *other)
+{
+  return g_list_find (gtk_application_get_windows (GTK_APPLICATION (app)), other) != NULL;
+}
+
+/* Closes @other and returns the dialog that asks about the transfers. */
+static AdwMessageDialog *
+close_and_ask (FerryWindow *other)
+{
+  GtkWindow *dialog;
+
+  gtk_window_close (GTK_WINDOW (other));
+  dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG, GTK_WINDOW (other));
+  g_assert_nonnull (dialog);
+  g_assert_true (has_window (other));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (other)));
+  return ADW_MESSAGE_DIALOG (dialog);
+}
+
+static void
+test_close_idle (void)
+{
+  g_autoptr(FerryWindow) other = new_window ();
+
+  g_assert_false (ferry_application_get_busy (app));
+  gtk_window_close (GTK_WINDOW (other));
+  g_assert_false (has_window (other));
+  g_assert_null (find_toplevel (ADW_TYPE_MESSAGE_DIALOG, GTK_WINDOW (other)));
+}
+
+/* test-window has nobody to transfer files with: the application is told that a transfer
+ * runs.  The last step quits, which closes every window, the shared one too. */
+static void
+test_close_during_transfer (void)
+{
+  g_autoptr(FerryWindow) other = new_window ();
+  AdwMessageDialog *dialog;
+
+  ferry_application_set_busy_for_testing (app, TRUE);
+  g_assert_true (ferry_application_get_busy (app));
+
+  dialog = close_and_ask (other);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Keep Transfers Running?");
+  g_assert_cmpstr (adw_message_dialog_get_body (dialog), !=, "");
+  g_assert_cmpstr (adw_message_dialog_get_default_response (dialog), ==, "background");
+  g_assert_cmpstr (adw_message_dialog_get_close_response (dialog), ==, "cancel");
+  g_assert_cmpint (adw_message_dialog_get_response_appearance (dialog, "stop"), ==,
+                   ADW_RESPONSE_DESTRUCTIVE);
+  g_assert_cmpint (adw_message_dialog_get_response_appearance (dialog, "background"), ==,
+                   ADW_RESPONSE_SUGGESTED);
+  g_assert_cmpstr (adw_message_dialog_get_response_label (dialog, "stop"), ==, "_Stop Transfers");
+  ferry_test_gui_take_screenshot (GTK_WIDGET (dialog), "close-during-transfer.png");
+
+  /* Asked again, the same dialog comes forward. */
+  gtk_window_close (GTK_WINDOW (other));
+  g_assert_true (find_toplevel (ADW_TYPE_MESSAGE_DIALOG, GTK_WINDOW (other)) == GTK_WINDOW (dialog));
+
+  click_response (dialog, "_Cancel");
+  g_assert_true (has_window (other));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (other)));
+
+  /* Quitting asks too, in every window, and closes none meanwhile. */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+  g_assert_nonnull (find_toplevel (ADW_TYPE_MESSAGE_DIALOG, GTK_WINDOW (window)));
+  dialog = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG, GTK_WINDOW (other)));
+  g_assert_nonnull (dialog);
+  g_assert_true (has_window (other));
+  g_assert_true (has_window (window));
+
+  /* Hidden, then shown again as opening the app would. */
+  click_response (dialog, "_Keep in Background");
+  g_assert_true (has_window (other));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (other)));
+  gtk_window_present (GTK_WINDOW (other));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (other)));
+
+  /* Shown again, the window no longer quits when the transfers end. */
+  ferry_application_set_busy_for_testing (app, FALSE);
+  ferry_application_set_busy_for_testing (app, TRUE);
+  g_assert_true (has_window (other));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (other)));
+
+  /* Hidden until the transfers end, then every window closes (the shared one still asks
+   * from before, and closes as the transfers ended). */
+  click_response (close_and_ask (other), "_Keep in Background");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (other)));
+  ferry_application_set_busy_for_testing (app, FALSE);
+  g_assert_false (has_window (other));
+  g_assert_false (has_window (window));
+}
+
+static void
+test_close_stop_transfers (void)
+{
+  g_autoptr(FerryWindow) other = new_window ();
+
+  ferry_application_set_busy_for_testing (app, TRUE);
+  click_response (close_and_ask (other), "_Stop Transfers");
+  g_assert_false (has_window (other));
+  ferry_application_set_busy_for_testing (app, FALSE);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GSettings) settings = NULL;
-  g_autofree char *data_dir = NULL;
   int status;
 
   /* Expected strings are the untranslated ones. */
@@ -401,11 +834,13 @@ main (int   argc,
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 
   g_application_activate (G_APPLICATION (app));
-  window = FERRY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  /* The last tests close it: the reference keeps the pointer valid. */
+  window = g_object_ref (FERRY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app))));
   g_assert_true (FERRY_IS_WINDOW (window));
 
   g_test_add_func ("/gui/window/start-page", test_start_page);
   g_test_add_func ("/gui/window/join-validation", test_join_validation);
+  g_test_add_func ("/gui/window/join-public-note", test_join_public_note);
   g_test_add_func ("/gui/window/join-room", test_join_room);
   g_test_add_func ("/gui/window/new-room", test_new_room);
   g_test_add_func ("/gui/window/copy-link", test_copy_link);
@@ -413,16 +848,23 @@ main (int   argc,
   g_test_add_func ("/gui/window/open-invalid-link", test_open_invalid_link);
   g_test_add_func ("/gui/window/shortcuts", test_shortcuts);
   g_test_add_func ("/gui/window/about", test_about);
+  g_test_add_func ("/gui/window/open-rooms", test_open_rooms);
+  g_test_add_func ("/gui/window/recent-rooms", test_recent_rooms);
+  g_test_add_func ("/gui/window/close-idle", test_close_idle);
+  g_test_add_func ("/gui/window/close-during-transfer", test_close_during_transfer);
+  g_test_add_func ("/gui/window/close-stop-transfers", test_close_stop_transfers);
 
   status = g_test_run ();
 
   gtk_window_destroy (GTK_WINDOW (window));
+  g_clear_object (&window);
   g_clear_object (&app);
   {
     g_autofree char *command = g_strdup_printf ("rm -rf '%s'", data_dir);
 
     g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
   }
+  g_free (data_dir);
 
   return status;
 }
