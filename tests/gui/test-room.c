@@ -272,6 +272,16 @@ subtitle_has (AdwActionRow *row,
   return row != NULL && strstr (adw_action_row_get_subtitle (row), text) != NULL;
 }
 
+static FerryDiagnosticsWindow *
+open_diagnostics (FerryRoomPage *page)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "room.diagnostics", NULL));
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
+    if (FERRY_IS_DIAGNOSTICS_WINDOW (l->data))
+      return l->data;
+  g_assert_not_reached ();
+}
+
 /* The diagnostics of a room with the friend connected on the same machine: the tracker is up,
  * the connection direct between host candidates with its round trip, the advice says all is
  * well, and the report for bug reports holds no secret, name, fingerprint or address. */
@@ -287,11 +297,7 @@ check_diagnostics (FerryRoomPage *page,
   FerryDiagnosticsWindow *diagnostics = NULL;
   AdwActionRow *row;
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "room.diagnostics", NULL));
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
-    if (FERRY_IS_DIAGNOSTICS_WINDOW (l->data))
-      diagnostics = l->data;
-  g_assert_nonnull (diagnostics);
+  diagnostics = open_diagnostics (page);
 
   FERRY_TEST_WAIT_UNTIL (subtitle_has (row = find_action_row (GTK_WIDGET (diagnostics), "Friend"), "round trip"),
                          TIMEOUT_MS);
@@ -327,6 +333,40 @@ wait_for_verified_friend (FerryTestFriend *friend)
                          strstr (adw_action_row_get_subtitle (row), "Verified") != NULL,
                          TIMEOUT_MS);
   return row;
+}
+
+/* A room whose only tracker cannot be reached, and nobody else: the diagnostics say so in
+ * words, in light and in dark. */
+static void
+test_unreachable_tracker (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  FerryDiagnosticsWindow *diagnostics;
+  FerryRoomPage *page;
+  GtkLabel *advice;
+  AdwActionRow *row;
+
+  /* Nothing listens on the discard port. */
+  g_settings_set_strv (settings, "trackers", (const char * const[]) { "ws://127.0.0.1:9", NULL });
+  g_action_group_activate_action (G_ACTION_GROUP (app), "new-room", NULL);
+  page = FERRY_ROOM_PAGE (gtk_widget_get_ancestor (get_widget ("room-link"), FERRY_TYPE_ROOM_PAGE));
+  diagnostics = open_diagnostics (page);
+  advice = GTK_LABEL (ferry_test_gui_find_widget (GTK_WIDGET (diagnostics), "diagnostics-advice"));
+  FERRY_TEST_WAIT_UNTIL (strstr (gtk_label_get_text (advice), "No tracker answers") != NULL, TIMEOUT_MS);
+  g_assert_nonnull (strstr (gtk_label_get_text (advice), "add another tracker in Preferences"));
+  row = find_action_row (GTK_WIDGET (diagnostics), "ws://127.0.0.1:9");
+  g_assert_true (subtitle_has (row, "Cannot be reached"));
+  g_assert_nonnull (find_action_row (GTK_WIDGET (diagnostics), "Nobody yet"));
+
+  ferry_test_gui_take_screenshot (GTK_WIDGET (diagnostics), "diagnostics.png");
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
+  ferry_test_gui_take_screenshot (GTK_WIDGET (diagnostics), "diagnostics-dark.png");
+  ferry_test_gui_take_screenshot (GTK_WIDGET (window), "room-dark.png");
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+
+  gtk_window_destroy (GTK_WINDOW (diagnostics));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "room.leave", NULL));
 }
 
 static void
@@ -1135,6 +1175,7 @@ main (int   argc,
   g_test_add_func ("/gui/room/chat", test_chat);
   g_test_add_func ("/gui/room/transfers", test_transfers);
   g_test_add_func ("/gui/room/friends", test_friends);
+  g_test_add_func ("/gui/room/unreachable-tracker", test_unreachable_tracker);
   g_test_add_func ("/gui/room/join-error", test_join_error);
 
   status = g_test_run ();
