@@ -149,19 +149,20 @@ click (GtkWidget  *row,
   g_assert_true (gtk_widget_activate (button));
 }
 
-/* A label somewhere below @root showing @text, or NULL: toasts are private widgets. */
+/* The first widget at or below @root (depth first) for which @match holds, or NULL. */
 static GtkWidget *
-find_label (GtkWidget  *root,
-            const char *text)
+find_first (GtkWidget     *root,
+            gboolean     (*match) (GtkWidget *widget, gconstpointer data),
+            gconstpointer  data)
 {
-  if (GTK_IS_LABEL (root) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0)
+  if (match (root, data))
     return root;
 
   for (GtkWidget *child = gtk_widget_get_first_child (root);
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = find_label (child, text);
+      GtkWidget *found = find_first (child, match, data);
 
       if (found != NULL)
         return found;
@@ -170,25 +171,34 @@ find_label (GtkWidget  *root,
   return NULL;
 }
 
+static gboolean
+is_label_showing (GtkWidget     *widget,
+                  gconstpointer  text)
+{
+  return GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0;
+}
+
+/* A label somewhere below @root showing @text, or NULL: toasts are private widgets. */
+static GtkWidget *
+find_label (GtkWidget  *root,
+            const char *text)
+{
+  return find_first (root, is_label_showing, text);
+}
+
+static gboolean
+is_of_type (GtkWidget     *widget,
+            gconstpointer  type)
+{
+  return G_TYPE_CHECK_INSTANCE_TYPE (widget, GPOINTER_TO_SIZE (type));
+}
+
 /* A descendant of @root of type @type, or NULL. */
 static GtkWidget *
 find_widget_of_type (GtkWidget *root,
                      GType      type)
 {
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget_of_type (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
+  return find_first (root, is_of_type, GSIZE_TO_POINTER (type));
 }
 
 /* Tests */
@@ -246,23 +256,20 @@ messages_contain (GListModel *messages,
   return FALSE;
 }
 
+static gboolean
+is_action_row_titled (GtkWidget     *widget,
+                      gconstpointer  title)
+{
+  return ADW_IS_ACTION_ROW (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
+}
+
 /* The first action row titled @title under @root, or NULL. */
 static AdwActionRow *
 find_action_row (GtkWidget  *root,
                  const char *title)
 {
-  if (ADW_IS_ACTION_ROW (root) &&
-      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
-    return ADW_ACTION_ROW (root);
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      AdwActionRow *row = find_action_row (child, title);
-
-      if (row != NULL)
-        return row;
-    }
-  return NULL;
+  return ADW_ACTION_ROW (find_first (root, is_action_row_titled, title));
 }
 
 static gboolean
