@@ -117,6 +117,17 @@ ferry_test_event_value (const char *line,
   return g_strndup (value, end - value);
 }
 
+static void
+friend_free (FerryTestFriend *friend)
+{
+  g_clear_object (&friend->out.stream);
+  g_clear_object (&friend->err.stream);
+  g_ptr_array_unref (friend->out.lines);
+  g_ptr_array_unref (friend->err.lines);
+  g_object_unref (friend->process);
+  g_free (friend);
+}
+
 void
 ferry_test_friend_wait (FerryTestFriend *friend,
                         int              status,
@@ -126,12 +137,18 @@ ferry_test_friend_wait (FerryTestFriend *friend,
   g_subprocess_wait (friend->process, NULL, NULL);
   g_assert_true (g_subprocess_get_if_exited (friend->process));
   g_assert_cmpint (g_subprocess_get_exit_status (friend->process), ==, status);
-  g_clear_object (&friend->out.stream);
-  g_clear_object (&friend->err.stream);
-  g_ptr_array_unref (friend->out.lines);
-  g_ptr_array_unref (friend->err.lines);
-  g_object_unref (friend->process);
-  g_free (friend);
+  friend_free (friend);
+}
+
+void
+ferry_test_friend_kill (FerryTestFriend *friend,
+                        guint            timeout_ms)
+{
+  g_subprocess_force_exit (friend->process);
+  FERRY_TEST_WAIT_UNTIL (friend->out.done && friend->err.done, timeout_ms);
+  g_subprocess_wait (friend->process, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_signaled (friend->process));
+  friend_free (friend);
 }
 
 void

@@ -48,6 +48,10 @@ void             ferry_test_friend_stop  (FerryTestFriend *friend,
 void             ferry_test_friend_wait  (FerryTestFriend *friend,
                                           int              status,
                                           guint            timeout_ms);
+/* Kills it (SIGKILL: no goodbye to the others, its state store as it was), waits up to
+ * @timeout_ms for it to die, and frees it. */
+void             ferry_test_friend_kill  (FerryTestFriend *friend,
+                                          guint            timeout_ms);
 /* The first line that starts with @prefix, or %NULL. */
 const char      *ferry_test_reader_find  (FerryTestReader *reader,
                                           const char      *prefix);

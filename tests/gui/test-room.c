@@ -31,6 +31,8 @@
 #define TIMEOUT_MS 20000
 /* Big enough for the app to pause it before the end. */
 #define OURS_SIZE (256 * 1024 * 1024)
+/* Big enough for the friend to be killed before the end. */
+#define MOVIE_SIZE (256 * 1024 * 1024)
 
 static FerryApplication *app;
 static FerryWindow *window;
@@ -704,6 +706,24 @@ file_manager_stop (FileManager *manager)
   g_clear_pointer (&manager->shown, g_strfreev);
 }
 
+/* Sam's app, with @tracker alone and saving to @downloads, in a new secret room: its page. */
+static FerryRoomPage *
+open_new_room (FerryTestTracker *tracker,
+               const char       *downloads)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+
+  g_settings_set_string (settings, "display-name", "Sam");
+  g_settings_set_string (settings, "download-folder", downloads);
+  g_settings_set_strv (settings, "trackers",
+                       (const char * const[]) { ferry_test_tracker_get_url (tracker), NULL });
+  g_settings_set_strv (settings, "stun-servers", (const char * const[]) { NULL });
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "new-room", NULL);
+  g_assert_cmpstr (visible_page (), ==, "room");
+  return FERRY_ROOM_PAGE (gtk_widget_get_ancestor (get_widget ("room-link"), FERRY_TYPE_ROOM_PAGE));
+}
+
 static gboolean
 friend_takes_files (FerrySessionRoom *room)
 {
@@ -716,7 +736,8 @@ friend_takes_files (FerrySessionRoom *room)
   return ferry_session_peer_get_can_receive_files (peer);
 }
 
-/* The friend runs `ferry-cli send --room LINK PATH…` */
+/* The friend runs `ferry-cli send --room LINK PATH…`, keeping its unfinished transfers apart
+ * from the app's. */
 static FerryTestFriend *
 friend_sends (FerryTestTracker   *tracker,
               const char         *link,
@@ -725,8 +746,10 @@ friend_sends (FerryTestTracker   *tracker,
   g_autoptr(GStrvBuilder) args = g_strv_builder_new ();
   g_auto(GStrv) argv = NULL;
   g_autofree char *identity = g_build_filename (tmpdir, "transfer-friend.pem", NULL);
+  g_autofree char *friend_state = g_build_filename (tmpdir, "friend-state", NULL);
 
-  g_strv_builder_add_many (args, "send", "--room", link, "--json", "--yes", NULL);
+  g_strv_builder_add_many (args, "send", "--room", link, "--json", "--yes", "--state-dir",
+                           friend_state, NULL);
   g_strv_builder_addv (args, (const char **) paths);
   argv = g_strv_builder_end (args);
   return ferry_test_friend_run ((const char * const *) argv, ferry_test_tracker_get_url (tracker),
@@ -741,10 +764,12 @@ friend_receives (FerryTestTracker *tracker,
                  const char       *dir)
 {
   g_autofree char *identity = g_build_filename (tmpdir, "transfer-friend.pem", NULL);
+  g_autofree char *friend_state = g_build_filename (tmpdir, "friend-state", NULL);
   FerryTestFriend *friend;
 
   friend = ferry_test_friend_run ((const char * const[]) { "receive", link, "--dir", dir,
-                                                           "--json", "--yes", NULL },
+                                                           "--json", "--yes", "--state-dir",
+                                                           friend_state, NULL },
                                   ferry_test_tracker_get_url (tracker), identity);
   /* Not the friend of the previous run, who may not be gone yet. */
   FERRY_TEST_WAIT_UNTIL (ferry_test_reader_find (&friend->err, "ferry-cli: peer-joined ") != NULL &&
@@ -795,7 +820,6 @@ toggle_file (AdwMessageDialog *dialog,
 static void
 test_transfers (void)
 {
-  g_autoptr(GSettings) settings = NULL;
   g_autofree char *downloads = g_build_filename (tmpdir, "downloads", NULL);
   g_autofree char *outbox = g_build_filename (tmpdir, "outbox", NULL);
   g_autofree char *inbox = g_build_filename (tmpdir, "friend-inbox", NULL);
@@ -838,16 +862,7 @@ test_transfers (void)
   write_random_file (second, 2000);
   write_random_file (ours, OURS_SIZE);
 
-  settings = g_settings_new (APP_ID);
-  g_settings_set_string (settings, "display-name", "Sam");
-  g_settings_set_string (settings, "download-folder", downloads);
-  g_settings_set_strv (settings, "trackers",
-                       (const char * const[]) { ferry_test_tracker_get_url (tracker), NULL });
-  g_settings_set_strv (settings, "stun-servers", (const char * const[]) { NULL });
-
-  g_action_group_activate_action (G_ACTION_GROUP (app), "new-room", NULL);
-  g_assert_cmpstr (visible_page (), ==, "room");
-  page = FERRY_ROOM_PAGE (gtk_widget_get_ancestor (get_widget ("room-link"), FERRY_TYPE_ROOM_PAGE));
+  page = open_new_room (tracker, downloads);
   room = ferry_room_page_get_room (page);
   link = ferry_room_link_to_string (ferry_room_page_get_link (page));
 
@@ -980,6 +995,87 @@ test_transfers (void)
   ferry_test_tracker_stop (tracker);
 }
 
+/* A folder dropped on the page reaches the friend whole, its empty folder included.  Then the
+ * friend sends a big file and is killed on the way; started again, it carries on from what the
+ * app holds, in the same row, and the file lands intact. */
+static void
+test_folder_and_resume (void)
+{
+  g_autofree char *downloads = g_build_filename (tmpdir, "resume-downloads", NULL);
+  g_autofree char *outbox = g_build_filename (tmpdir, "resume-outbox", NULL);
+  g_autofree char *inbox = g_build_filename (tmpdir, "resume-inbox", NULL);
+  g_autofree char *album = g_build_filename (outbox, "album", NULL);
+  g_autofree char *photo = g_build_filename (album, "photo.jpg", NULL);
+  g_autofree char *notes = g_build_filename (album, "notes", NULL);
+  g_autofree char *note = g_build_filename (notes, "note.txt", NULL);
+  g_autofree char *empty = g_build_filename (album, "empty", NULL);
+  g_autofree char *photo_arrived = g_build_filename (inbox, "album", "photo.jpg", NULL);
+  g_autofree char *note_arrived = g_build_filename (inbox, "album", "notes", "note.txt", NULL);
+  g_autofree char *empty_arrived = g_build_filename (inbox, "album", "empty", NULL);
+  g_autofree char *movie = g_build_filename (outbox, "movie.mkv", NULL);
+  g_autofree char *movie_landed = g_build_filename (downloads, "movie.mkv", NULL);
+  g_autoptr(GFile) album_file = g_file_new_for_path (album);
+  g_autofree char *link = NULL;
+  FerrySessionTransfer *transfer;
+  FerryTestTracker *tracker;
+  FerryTestFriend *friend;
+  FerrySessionRoom *room;
+  FerryRoomPage *page;
+  const char *offer;
+  GtkWidget *row;
+  guint64 held;
+
+  if (!ferry_test_tracker_available ())
+    return;
+  tracker = ferry_test_tracker_start (0, 2);
+  g_assert_cmpint (g_mkdir_with_parents (empty, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (notes, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (inbox, 0700), ==, 0);
+  write_random_file (photo, 300 * 1024);
+  write_random_file (note, 1000);
+  write_random_file (movie, MOVIE_SIZE);
+  page = open_new_room (tracker, downloads);
+  room = ferry_room_page_get_room (page);
+  link = ferry_room_link_to_string (ferry_room_page_get_link (page));
+
+  friend = friend_receives (tracker, room, link, inbox);
+  drop_file (GTK_WIDGET (page), album_file);
+  row = wait_for_transfer_row ("album", FERRY_TRANSFER_DIRECTION_SEND);
+  g_assert_cmpuint (ferry_session_transfer_get_n_files (row_transfer (row)), ==, 2);
+  ferry_test_friend_wait (friend, 0, TIMEOUT_MS);
+  assert_same_contents (photo, photo_arrived);
+  assert_same_contents (note, note_arrived);
+  g_assert_true (g_file_test (empty_arrived, G_FILE_TEST_IS_DIR));
+
+  friend = friend_sends (tracker, link, (const char * const[]) { movie, NULL });
+  row = wait_for_transfer_row ("movie.mkv", FERRY_TRANSFER_DIRECTION_RECEIVE);
+  transfer = row_transfer (row);
+  click (row, "transfer-accept");
+  FERRY_TEST_WAIT_UNTIL (ferry_session_transfer_get_bytes_done (transfer) >= MOVIE_SIZE / 16,
+                         TIMEOUT_MS);
+  ferry_test_friend_kill (friend, TIMEOUT_MS);
+  held = ferry_session_transfer_get_bytes_done (transfer);
+  g_test_message ("The friend was killed with %" G_GUINT64_FORMAT " bytes here", held);
+  g_assert_cmpuint (held, <, MOVIE_SIZE);
+
+  /* Started again at once: the app need not notice the old connection is dead. */
+  friend = friend_sends (tracker, link, (const char * const[]) { movie, NULL });
+  wait_for_state (transfer, FERRY_TRANSFER_STATE_DONE);
+  g_assert_true (find_transfer_row ("movie.mkv", FERRY_TRANSFER_DIRECTION_RECEIVE) == row);
+  g_assert_cmpstr (row_text (row, "transfer-status"), ==, "Done");
+  FERRY_TEST_WAIT_UNTIL (friend->out.done, TIMEOUT_MS);
+  offer = ferry_test_reader_find (&friend->out, "{\"type\":\"offer\"");
+  g_assert_nonnull (offer);
+  g_assert_nonnull (strstr (offer, "\"resumed\":true"));
+  ferry_test_friend_wait (friend, 0, TIMEOUT_MS);
+  assert_same_contents (movie, movie_landed);
+  g_assert_cmpint (g_remove (movie), ==, 0);
+  g_assert_cmpint (g_remove (movie_landed), ==, 0);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "room.leave", NULL));
+  ferry_test_tracker_stop (tracker);
+}
+
 /* Answers @dialog with @response, and closes it as its button would. */
 static void
 respond (AdwMessageDialog *dialog,
@@ -996,7 +1092,6 @@ respond (AdwMessageDialog *dialog,
 static void
 test_friends (void)
 {
-  g_autoptr(GSettings) settings = NULL;
   g_autoptr(FerrySessionPeer) peer = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *identity = g_build_filename (tmpdir, "friend.pem", NULL);
@@ -1028,16 +1123,7 @@ test_friends (void)
   tracker = ferry_test_tracker_start (0, 2);
   write_random_file (offered, 100 * 1024);
 
-  settings = g_settings_new (APP_ID);
-  g_settings_set_string (settings, "display-name", "Sam");
-  g_settings_set_string (settings, "download-folder", downloads);
-  g_settings_set_strv (settings, "trackers",
-                       (const char * const[]) { ferry_test_tracker_get_url (tracker), NULL });
-  g_settings_set_strv (settings, "stun-servers", (const char * const[]) { NULL });
-
-  g_action_group_activate_action (G_ACTION_GROUP (app), "new-room", NULL);
-  g_assert_cmpstr (visible_page (), ==, "room");
-  page = FERRY_ROOM_PAGE (gtk_widget_get_ancestor (get_widget ("room-link"), FERRY_TYPE_ROOM_PAGE));
+  page = open_new_room (tracker, downloads);
   link = ferry_room_link_to_string (ferry_room_page_get_link (page));
   friends = ferry_session_get_friends (ferry_application_get_session (app));
   list = ferry_friends_get_list (friends);
@@ -1181,6 +1267,7 @@ main (int   argc,
 
   g_test_add_func ("/gui/room/chat", test_chat);
   g_test_add_func ("/gui/room/transfers", test_transfers);
+  g_test_add_func ("/gui/room/folder-and-resume", test_folder_and_resume);
   g_test_add_func ("/gui/room/friends", test_friends);
   g_test_add_func ("/gui/room/unreachable-tracker", test_unreachable_tracker);
   g_test_add_func ("/gui/room/join-error", test_join_error);
