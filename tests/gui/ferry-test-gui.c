@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <adwaita.h>
+
 #include "ferry-test-gui.h"
 #include "ferry-test-util.h"
 
@@ -106,4 +108,19 @@ ferry_test_gui_take_screenshot (GtkWidget  *window,
   colours = count_colours (texture);
   g_test_message ("%s has %u distinct colours", file_name, colours);
   g_assert_cmpuint (colours, >, MIN_DISTINCT_COLOURS);
+}
+
+void
+ferry_test_gui_take_light_and_dark (GtkWidget  *window,
+                                    const char *name)
+{
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  g_autofree char *light = g_strconcat (name, ".png", NULL);
+  g_autofree char *dark = g_strconcat (name, "-dark.png", NULL);
+
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  ferry_test_gui_take_screenshot (window, light);
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
+  ferry_test_gui_take_screenshot (window, dark);
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
 }

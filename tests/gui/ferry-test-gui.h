@@ -20,5 +20,8 @@ void       ferry_test_gui_wait_for_paint  (GtkWidget  *widget);
  * that it is not blank. */
 void       ferry_test_gui_take_screenshot (GtkWidget  *window,
                                            const char *file_name);
+/* The same, as NAME.png in the light style and then as NAME-dark.png in the dark one. */
+void       ferry_test_gui_take_light_and_dark (GtkWidget  *window,
+                                               const char *name);
 
 G_END_DECLS

@@ -319,7 +319,7 @@ test_trackers (void)
 
   adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (find_preferences ()),
                                                 "network-page");
-  ferry_test_gui_take_screenshot (GTK_WIDGET (find_preferences ()), "preferences.png");
+  ferry_test_gui_take_light_and_dark (GTK_WIDGET (find_preferences ()), "preferences");
 
   /* A valid tracker made invalid is no longer saved. */
   type_text (valid_row, "wss:/tracker.example.org");

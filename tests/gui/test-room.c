@@ -350,7 +350,6 @@ static void
 test_unreachable_tracker (void)
 {
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
-  AdwStyleManager *style = adw_style_manager_get_default ();
   FerryDiagnosticsWindow *diagnostics;
   FerryRoomPage *page;
   GtkLabel *advice;
@@ -368,11 +367,8 @@ test_unreachable_tracker (void)
   g_assert_true (subtitle_has (row, "Cannot be reached"));
   g_assert_nonnull (find_action_row (GTK_WIDGET (diagnostics), "Nobody yet"));
 
-  ferry_test_gui_take_screenshot (GTK_WIDGET (diagnostics), "diagnostics.png");
-  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-  ferry_test_gui_take_screenshot (GTK_WIDGET (diagnostics), "diagnostics-dark.png");
-  ferry_test_gui_take_screenshot (GTK_WIDGET (window), "room-dark.png");
-  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+  ferry_test_gui_take_light_and_dark (GTK_WIDGET (diagnostics), "diagnostics");
+  ferry_test_gui_take_light_and_dark (GTK_WIDGET (window), "room-offline");
 
   gtk_window_destroy (GTK_WINDOW (diagnostics));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "room.leave", NULL));

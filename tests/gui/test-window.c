@@ -265,7 +265,7 @@ test_start_page (void)
   g_assert_false (gtk_widget_is_sensitive (get_widget ("join")));
   g_assert_false (gtk_widget_get_visible (get_widget ("back")));
 
-  ferry_test_gui_take_screenshot (GTK_WIDGET (window), "start-page.png");
+  ferry_test_gui_take_light_and_dark (GTK_WIDGET (window), "start-page");
 }
 
 static void
@@ -359,6 +359,9 @@ test_new_room (void)
 {
   g_autoptr(FerryRoomLink) link = NULL;
   g_autoptr(GError) error = NULL;
+  GtkScrolledWindow *scroller;
+  GtkAdjustment *adjustment;
+  graphene_rect_t invite;
   GtkWidget *qr_code;
   const char *text;
 
@@ -379,6 +382,15 @@ test_new_room (void)
   g_assert_true (gtk_widget_get_visible (qr_code));
 
   ferry_test_gui_take_screenshot (GTK_WIDGET (window), "room-page.png");
+  /* The invite group with the QR code, at the end of the page, scrolled to the top. */
+  scroller = GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (qr_code, GTK_TYPE_SCROLLED_WINDOW));
+  adjustment = gtk_scrolled_window_get_vadjustment (scroller);
+  g_assert_true (gtk_widget_compute_bounds (gtk_widget_get_ancestor (get_widget ("room-link"),
+                                                                      ADW_TYPE_PREFERENCES_GROUP),
+                                            gtk_scrolled_window_get_child (scroller), &invite));
+  gtk_adjustment_set_value (adjustment, invite.origin.y - 12);
+  ferry_test_gui_take_light_and_dark (GTK_WIDGET (window), "room-qr-code");
+  gtk_adjustment_set_value (adjustment, 0);
 
   /* The only tracker is a closed port: the room goes offline and says why, retrying. */
   {
