@@ -10,7 +10,8 @@
  *
  * - Time to the first frame: from the start of main (so GTK's start-up and the application's
  *   registration count, not the loading of the program) and from the application's ::activate
- *   to the window's first "after-paint" on its GdkFrameClock.
+ *   to the window's first "after-paint" on its GdkFrameClock; the reference is a bare
+ *   libadwaita window (--reference) measured the same way in a process of its own just before.
  * - Frame timing on the room page, idle (the friend there, its offer shown) for --idle-seconds,
  *   then busy: from the accept to the transfer's end as the GUI sees it.  A tick callback
  *   queues a draw at every frame, as an animation would, so that the frame clock never stops:
@@ -64,11 +65,12 @@
 #define WARM_UP_MS 1000
 
 static struct {
-  int    size_mib;
-  double idle_seconds;
-  char  *dir;
-  int    timeout_seconds;
-} options = { 1024, 3.0, NULL, 300 };
+  int      size_mib;
+  double   idle_seconds;
+  char    *dir;
+  int      timeout_seconds;
+  gboolean reference;
+} options = { 1024, 3.0, NULL, 300, FALSE };
 
 /* The monotonic time (µs) at the start of main and at the application's ::activate. */
 static gint64 start_us;
@@ -324,6 +326,60 @@ free_bytes (const char *dir)
   return g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE);
 }
 
+/* The reference for the time to the first frame: a bare libadwaita window (a status page in an
+ * AdwApplicationWindow), started and measured the same way in a process of its own, since GTK
+ * starts once per process.  Prints the time from the start of main to its first frame. */
+static void
+reference_activate_cb (GtkApplication *application,
+                       gpointer        data)
+{
+  GtkWidget *window = adw_application_window_new (application);
+  GtkWidget *status = adw_status_page_new ();
+
+  adw_status_page_set_title (ADW_STATUS_PAGE (status), "Reference");
+  adw_status_page_set_icon_name (ADW_STATUS_PAGE (status), "folder-symbolic");
+  adw_application_window_set_content (ADW_APPLICATION_WINDOW (window), status);
+  gtk_window_set_default_size (GTK_WINDOW (window), 720, 640);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static int
+run_reference (void)
+{
+  g_autoptr(AdwApplication) app = adw_application_new (NULL, G_APPLICATION_NON_UNIQUE);
+  g_autoptr(GError) error = NULL;
+  GtkWindow *window;
+
+  g_signal_connect (app, "activate", G_CALLBACK (reference_activate_cb), NULL);
+  if (!g_application_register (G_APPLICATION (app), NULL, &error))
+    fail ("cannot register the reference application: %s", error->message);
+  g_application_activate (G_APPLICATION (app));
+  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "after-paint",
+                    G_CALLBACK (after_paint_cb), NULL);
+  FERRY_TEST_WAIT_UNTIL (frames->len > 0, TIMEOUT_MS);
+  setlocale (LC_NUMERIC, "C");
+  printf ("%.1f\n", (g_array_index (frames, gint64, 0) - start_us) / 1e3);
+  gtk_window_destroy (window);
+  return 0;
+}
+
+/* Runs this program with --reference: the bare window's time to its first frame, ms. */
+static double
+measure_reference (const char *self_path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  char *argv[] = { (char *) self_path, (char *) "--reference", NULL };
+  int status;
+
+  if (!g_spawn_sync (NULL, argv, NULL,
+                     G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status, &error) ||
+      !g_spawn_check_wait_status (status, &error))
+    fail ("the reference window did not run: %s", error->message);
+  return g_ascii_strtod (out, NULL);
+}
+
 /* The app */
 
 /* Starts the app as g_application_run () does in `ferry` (registration, which starts GTK, then
@@ -389,6 +445,7 @@ print_report (const Figures *idle,
               const Figures *busy,
               double         first_frame_ms,
               double         first_frame_from_activate_ms,
+              double         reference_ms,
               double         first_bytes_ms)
 {
   double busy_mb_per_s_flowing;
@@ -400,6 +457,8 @@ print_report (const Figures *idle,
   printf ("GUI while a %d MiB file arrives, one run\n", options.size_mib);
   printf ("time to first frame from program start: %.1f ms\n", first_frame_ms);
   printf ("time to first frame from activate: %.1f ms\n", first_frame_from_activate_ms);
+  printf ("time to first frame of a bare libadwaita window: %.1f ms (Ferry takes %.2f times as "
+          "long)\n", reference_ms, first_frame_ms / reference_ms);
   printf ("%-28s %12s %12s %12s\n", "", "idle", "busy", "busy/idle");
   print_row ("phase seconds", 2, idle->seconds, busy->seconds, NAN);
   print_row ("frames per second", 1, idle->fps, busy->fps, NAN);
@@ -463,7 +522,7 @@ run_benchmark (const char *tmpdir)
   FerryWindow *window;
   Figures idle_figures, busy_figures;
   Phase idle, busy;
-  double first_frame_ms, first_frame_from_activate_ms;
+  double first_frame_ms, first_frame_from_activate_ms, reference_ms;
   guint tick;
 
   /* Quick checks (a few file look-ups) before the app starts. */
@@ -476,15 +535,17 @@ run_benchmark (const char *tmpdir)
 
   /* The app's identity, recent rooms and transfer state go to the temporary folder. */
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
-  frames = g_array_new (FALSE, FALSE, sizeof (gint64));
 
-  /* 1. Time to the first frame. */
+  /* 1. Time to the first frame, the reference's first. */
+  reference_ms = measure_reference ("/proc/self/exe");
+  /* Counted from here: nothing before this touched GTK. */
+  start_us = g_get_monotonic_time ();
   app = ferry_application_new ();
   window = start_app (app);
   first_frame_ms = (g_array_index (frames, gint64, 0) - start_us) / 1e3;
   first_frame_from_activate_ms = (g_array_index (frames, gint64, 0) - activate_us) / 1e3;
-  g_print ("# first frame %.1f ms after the start, %.1f ms after activate\n", first_frame_ms,
-           first_frame_from_activate_ms);
+  g_print ("# first frame %.1f ms after the start, %.1f ms after activate; a bare window's %.1f ms "
+           "after its start\n", first_frame_ms, first_frame_from_activate_ms, reference_ms);
 
   /* 2. A room, and the friend's offer of a file.  The file is made first: it blocks the main
    * loop for a while, which would hold up the page's animations. */
@@ -555,7 +616,7 @@ run_benchmark (const char *tmpdir)
   idle_figures = phase_figures (&idle);
   busy_figures = phase_figures (&busy);
   print_report (&idle_figures, &busy_figures, first_frame_ms, first_frame_from_activate_ms,
-                first_bytes_us != 0 ? (first_bytes_us - busy.begin_us) / 1e3 : NAN);
+                reference_ms, first_bytes_us != 0 ? (first_bytes_us - busy.begin_us) / 1e3 : NAN);
 
   /* Disposing the application shuts the session down. */
   g_signal_handlers_disconnect_by_func (transfer, bytes_done_cb, NULL);
@@ -646,6 +707,8 @@ main (int   argc,
       "Where the temporary folder goes (the system's temporary folder)", "DIR" },
     { "timeout-seconds", 0, 0, G_OPTION_ARG_INT, &options.timeout_seconds,
       "Longest the transfer may take (300)", "S" },
+    { "reference", 0, 0, G_OPTION_ARG_NONE, &options.reference,
+      "Only show a bare libadwaita window and print its time to the first frame", NULL },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -656,6 +719,7 @@ main (int   argc,
   context = g_option_context_new ("- the app's frames while a file arrives");
   /* Figures and the friend's lines as they come, even when stdout is a pipe. */
   setvbuf (stdout, NULL, _IOLBF, 0);
+  frames = g_array_new (FALSE, FALSE, sizeof (gint64));
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -663,6 +727,8 @@ main (int   argc,
       g_printerr ("bench-gui-transfer: %s\n", error->message);
       return 2;
     }
+  if (options.reference)
+    return run_reference ();
   if (options.size_mib <= 0 || options.timeout_seconds <= 0 || options.idle_seconds <= 0)
     {
       g_printerr ("bench-gui-transfer: --size-mib, --idle-seconds and --timeout-seconds must be "
