@@ -532,3 +532,26 @@ ferry_utf16_to_utf8 (const gunichar2 *units,
     *out_len = out->len;
   return g_string_free (out, FALSE);
 }
+
+char *
+ferry_json_escape_raw_controls (char *json)
+{
+  GString *out;
+
+  for (const char *p = json; *p != '\0'; p++)
+    if ((guchar) *p < 0x20)
+      goto escape;
+  return json;
+
+escape:
+  out = g_string_sized_new (strlen (json) + 16);
+  for (const char *p = json; *p != '\0'; p++)
+    {
+      if ((guchar) *p < 0x20)
+        g_string_append_printf (out, "\\u%04x", (guchar) *p);
+      else
+        g_string_append_c (out, *p);
+    }
+  g_free (json);
+  return g_string_free (out, FALSE);
+}

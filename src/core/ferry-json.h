@@ -73,6 +73,13 @@ void        ferry_json_append_utf8         (GString          *out,
                                             const char       *text,
                                             gssize            len);
 
+/* json-glib 1.6 escapes control characters below U+001F but writes U+001F itself as a raw byte,
+ * which is not JSON (RFC 8259 section 7): a receiver's JSON.parse () would drop the whole
+ * message.  Such bytes only occur inside strings, and no byte of a multi-byte UTF-8 sequence is
+ * below 0x80, so this escapes every one.  Takes @json (from json_generator_to_data ()); returns
+ * it unchanged when json-glib got it right. */
+char       *ferry_json_escape_raw_controls (char             *json);
+
 /* UTF-8 → UTF-16 code units; @text must be valid UTF-8. */
 GArray     *ferry_utf8_to_utf16            (const char       *text,
                                             gssize            len);

@@ -557,34 +557,6 @@ ferry_peer_message_get_transfer (const FerryPeerMessage *message)
 
 /* Building */
 
-/* json-glib 1.6 escapes control characters below U+001F but writes U+001F itself as a raw byte,
- * which is not JSON (RFC 8259 section 7): the receiving envelope parser, ours as well as P2PT's
- * JSON.parse (), would drop the whole message.  Such bytes only occur inside strings, and none of
- * the bytes of a multi-byte UTF-8 sequence is below 0x80, so escaping every one is safe.  Output
- * json-glib got right is returned unchanged. */
-static char *
-escape_raw_controls (char *json)
-{
-  GString *out;
-
-  for (const char *p = json; *p != '\0'; p++)
-    if ((guchar) *p < 0x20)
-      goto escape;
-  return json;
-
-escape:
-  out = g_string_sized_new (strlen (json) + 16);
-  for (const char *p = json; *p != '\0'; p++)
-    {
-      if ((guchar) *p < 0x20)
-        g_string_append_printf (out, "\\u%04x", (guchar) *p);
-      else
-        g_string_append_c (out, *p);
-    }
-  g_free (json);
-  return g_string_free (out, FALSE);
-}
-
 static void
 add_string (JsonBuilder *builder,
             const char  *name,
@@ -750,7 +722,7 @@ ferry_peer_message_to_json (const FerryPeerMessage *message)
 
   root = json_builder_get_root (builder);
   json_generator_set_root (generator, root);
-  return escape_raw_controls (json_generator_to_data (generator, NULL));
+  return ferry_json_escape_raw_controls (json_generator_to_data (generator, NULL));
 }
 
 /* Parsing

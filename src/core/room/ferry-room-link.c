@@ -8,6 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "ferry-room-link.h"
+#include "ferry-webdrop.h"
 #include "ferry-room-enums.h"
 
 #define MAX_LINK_TRACKERS 16
@@ -408,6 +409,8 @@ ferry_room_link_parse_user_input (const char  *text,
                                   GError     **error)
 {
   g_autofree char *trimmed = NULL;
+  g_autofree char *code = NULL;
+  g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (text != NULL, NULL);
 
@@ -415,6 +418,19 @@ ferry_room_link_parse_user_input (const char  *text,
 
   if (g_ascii_strncasecmp (trimmed, "ferry:", strlen ("ferry:")) == 0)
     return ferry_room_link_parse (trimmed, error);
+
+  /* A WebDrop room is the plain room of its identifier. */
+  if (ferry_webdrop_parse_room (trimmed, &code, &local_error))
+    {
+      g_autofree char *identifier = g_strconcat (FERRY_WEBDROP_IDENTIFIER_PREFIX, code, NULL);
+
+      return ferry_room_link_new_plain (identifier, error);
+    }
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
 
   if (strstr (trimmed, "://") != NULL)
     {
