@@ -33,6 +33,18 @@ message_cb (FerryRoom  *room,
   fflush (stdout);
 }
 
+/* In a WebDrop room, what a WebDrop peer kept of the room's past, under its author's name. */
+static void
+history_message_cb (FerryRoom  *room,
+                    FerryPeer  *peer,
+                    const char *author,
+                    const char *text,
+                    Chat       *self)
+{
+  g_print ("%s: %s\n", author, text);
+  fflush (stdout);
+}
+
 static void read_line (Chat *self);
 
 static void
@@ -119,6 +131,7 @@ ferry_cli_chat (int    argc,
   g_object_unref (g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (self.input)));
 
   g_signal_connect (room, "message", G_CALLBACK (message_cb), &self);
+  g_signal_connect (room, "history-message", G_CALLBACK (history_message_cb), &self);
   g_unix_signal_add (SIGINT, signal_cb, &self);
   g_unix_signal_add (SIGTERM, signal_cb, &self);
 

@@ -72,12 +72,30 @@ ferry_cli_room_options_clear (FerryCliRoomOptions *options)
   g_clear_pointer (&options->identity_path, g_free);
 }
 
+/* A WebDrop peer says its name and what it is after it joined. */
+static void
+peer_updated_cb (FerryPeer           *peer,
+                 GParamSpec          *pspec,
+                 FerryCliRoomOptions *options)
+{
+  g_printerr ("ferry-cli: peer-updated id=%s name=\"%s\" kind=%s\n", ferry_peer_get_id (peer),
+              ferry_peer_get_display_name (peer),
+              ferry_enum_nick (FERRY_TYPE_PEER_KIND, ferry_peer_get_kind (peer)));
+}
+
 static void
 peer_joined_cb (FerryRoom           *room,
                 FerryPeer           *peer,
                 FerryCliRoomOptions *options)
 {
   g_autofree char *code = ferry_peer_get_verification_code (peer);
+
+  if (g_signal_handler_find (peer, G_SIGNAL_MATCH_FUNC | G_SIGNAL_MATCH_DATA, 0, 0, NULL,
+                             peer_updated_cb, options) == 0)
+    {
+      g_signal_connect (peer, "notify::display-name", G_CALLBACK (peer_updated_cb), options);
+      g_signal_connect (peer, "notify::kind", G_CALLBACK (peer_updated_cb), options);
+    }
 
   g_printerr ("ferry-cli: peer-joined id=%s name=\"%s\" kind=%s verified=%s code=\"%s\" "
               "after-join-ms=%.1f\n",

@@ -571,7 +571,8 @@ offer_to (Cli       *self,
 
   if (g_hash_table_contains (self->offered, peer))
     return;
-  if (ferry_peer_get_kind (peer) == FERRY_PEER_KIND_P2PT)
+  if (ferry_peer_get_kind (peer) == FERRY_PEER_KIND_P2PT ||
+      ferry_peer_get_kind (peer) == FERRY_PEER_KIND_WEBDROP)
     {
       g_autofree char *text = g_strdup_printf (_("%s uses an app that can only chat; no files go to it"),
                                                ferry_peer_get_display_name (peer));

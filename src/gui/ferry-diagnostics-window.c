@@ -114,6 +114,8 @@ peer_kind_text (FerrySessionPeer *peer)
       return _("Ferry");
     case FERRY_PEER_KIND_P2PT:
       return _("a browser app");
+    case FERRY_PEER_KIND_WEBDROP:
+      return _("WebDrop, in a browser");
     case FERRY_PEER_KIND_UNKNOWN:
     default:
       return _("not known yet");

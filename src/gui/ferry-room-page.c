@@ -14,6 +14,7 @@
 #include "ferry-room-page.h"
 #include "ferry-session-peer.h"
 #include "ferry-transfer-row.h"
+#include "ferry-webdrop.h"
 
 /* Fits the clamp on a phone-sized window and scans easily from a screen. */
 #define QR_CODE_MAX_SIZE 240
@@ -76,6 +77,7 @@ ferry_room_page_update (FerryRoomPage *self)
 {
   g_autoptr(GdkTexture) qr_code = NULL;
   g_autoptr(GError) error = NULL;
+  const char *webdrop_code;
   const char *name;
   gboolean secret;
 
@@ -92,14 +94,21 @@ ferry_room_page_update (FerryRoomPage *self)
       return;
     }
 
-  self->link_text = ferry_room_link_to_string (self->link);
   secret = ferry_room_link_get_kind (self->link) == FERRY_ROOM_KIND_SECRET;
+  webdrop_code = ferry_room_link_get_webdrop_code (self->link);
+  /* A WebDrop room is shared with WebDrop's own link, which a browser opens. */
+  self->link_text = webdrop_code != NULL ? ferry_webdrop_invite_link (webdrop_code)
+                                         : ferry_room_link_to_string (self->link);
   /* Not the display name: for unnamed secret rooms that is "Private room", which the subtitle
    * already says. */
   name = secret ? ferry_room_link_get_label (self->link)
                 : ferry_room_link_get_identifier (self->link);
-  /* Translators: the title of a room that was created without a name */
-  self->title = g_strdup (name != NULL && *name != '\0' ? name : _("Ferry Room"));
+  if (webdrop_code != NULL)
+    /* Translators: the title of the room of a WebDrop room code; %s is the code */
+    self->title = g_strdup_printf (_("WebDrop %s"), webdrop_code);
+  else
+    /* Translators: the title of a room that was created without a name */
+    self->title = g_strdup (name != NULL && *name != '\0' ? name : _("Ferry Room"));
 
   gtk_label_set_text (self->title_label, self->title);
   if (secret)
@@ -632,7 +641,8 @@ create_peer_row (gpointer item,
   gtk_widget_add_controller (row, GTK_EVENT_CONTROLLER (drop_target));
   g_object_set_data (G_OBJECT (row), "ferry-drop-target", drop_target);
 
-  if (ferry_session_peer_get_kind (peer) == FERRY_PEER_KIND_P2PT)
+  if (ferry_session_peer_get_kind (peer) == FERRY_PEER_KIND_P2PT ||
+      ferry_session_peer_get_kind (peer) == FERRY_PEER_KIND_WEBDROP)
     {
       /* Translators: shown next to a member who uses a plain P2PT app, e.g. in a web browser */
       GtkWidget *label = gtk_label_new (_("Browser"));

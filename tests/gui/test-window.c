@@ -287,6 +287,17 @@ test_join_validation (void)
   g_assert_true (gtk_widget_get_visible (join_hint));
   g_assert_false (join_action_enabled ());
 
+  /* WebDrop's invite links and codes open its rooms; a bad code says what a code is. */
+  type_join_text ("https://WebDrop.Space/#/?room=65d5");
+  g_assert_true (join_action_enabled ());
+  g_assert_false (gtk_widget_has_css_class (join_hint, "error"));
+  type_join_text ("webdrop:Ab12");
+  g_assert_true (join_action_enabled ());
+  type_join_text ("https://webdrop.space/#/?room=65d");
+  g_assert_false (join_action_enabled ());
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (join_hint)), ==,
+                   "A WebDrop room code is four letters or digits.");
+
   type_join_text ("");
   g_assert_false (gtk_widget_get_visible (join_hint));
   g_assert_false (join_action_enabled ());
@@ -352,6 +363,20 @@ test_join_room (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.join-room", NULL);
   g_assert_cmpstr (visible_page (), ==, "room");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.show-start", NULL);
+}
+
+/* A WebDrop room is named by its code and shared with WebDrop's own link. */
+static void
+test_join_webdrop (void)
+{
+  type_join_text ("webdrop:Ab12");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.join-room", NULL);
+  g_assert_cmpstr (visible_page (), ==, "room");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (get_widget ("room-title"))), ==, "WebDrop Ab12");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (get_widget ("room-link"))), ==,
+                   "https://webdrop.space/#/?room=Ab12");
+  g_assert_true (gtk_widget_activate_action (get_widget ("room-link"), "room.leave", NULL));
+  g_assert_cmpstr (visible_page (), ==, "start");
 }
 
 static void
@@ -862,6 +887,7 @@ main (int   argc,
   g_test_add_func ("/gui/window/about", test_about);
   g_test_add_func ("/gui/window/open-rooms", test_open_rooms);
   g_test_add_func ("/gui/window/recent-rooms", test_recent_rooms);
+  g_test_add_func ("/gui/window/join-webdrop", test_join_webdrop);
   g_test_add_func ("/gui/window/close-idle", test_close_idle);
   g_test_add_func ("/gui/window/close-during-transfer", test_close_during_transfer);
   g_test_add_func ("/gui/window/close-stop-transfers", test_close_stop_transfers);

@@ -22,5 +22,10 @@ void       _ferry_peer_add_connection  (FerryPeer           *self,
                                         FerryDataChannel    *channel,
                                         gboolean             we_offered);
 void       _ferry_peer_close           (FerryPeer           *self);
+/* The room is a WebDrop room: the peer sends WebDrop's "init" on every connection, saying we
+ * wrote @own_messages chat messages there (updated by calling again), and speaks WebDrop's
+ * control messages with peers that are not Ferry peers. */
+void       _ferry_peer_set_webdrop     (FerryPeer           *self,
+                                        guint                own_messages);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 
 #include "ferry-hello.h"
 #include "ferry-p2pt-codec.h"
+#include "ferry-webdrop.h"
 #include "ferry-peer-message.h"
 #include "ferry-peer-private.h"
 #include "ferry-room-enums.h"
@@ -46,6 +47,11 @@ struct _FerryPeer
   FerryIceCandidateType remote_candidate_type;
   GPtrArray     *connections;   /* Connection */
   gboolean       closed;
+
+  /* In a WebDrop room (docs/INTEROP.md, "WebDrop"). */
+  gboolean       webdrop;
+  guint          webdrop_messages;  /* how many chat messages we wrote in the room */
+  gboolean       webdrop_asked;     /* getMsgs sent: the history is asked for once */
 };
 
 G_DEFINE_FINAL_TYPE (FerryPeer, ferry_peer, G_TYPE_OBJECT)
@@ -67,6 +73,8 @@ enum {
   MESSAGE,
   CHAT_MESSAGE,
   PEER_MESSAGE,
+  HISTORY_MESSAGE,
+  WEBDROP_MESSAGE,
   DATA_CHANNEL,
   ERROR,
   CLOSED,
@@ -172,6 +180,90 @@ send_envelope (FerryPeer   *self,
     if (!ferry_data_channel_send_text (c->channel, g_ptr_array_index (chunks, i), error))
       return FALSE;
   return TRUE;
+}
+
+/* WebDrop */
+
+static gboolean
+send_webdrop (FerryPeer                  *self,
+              Connection                 *c,
+              const FerryWebdropMessage  *message,
+              GError                    **error)
+{
+  g_autofree char *json = ferry_webdrop_message_to_json (message);
+
+  return send_envelope (self, c, json, TRUE, error);
+}
+
+/* WebDrop shows nothing a peer sends before its "init" has arrived, so it goes first. */
+static void
+send_webdrop_init (FerryPeer  *self,
+                   Connection *c)
+{
+  g_autoptr(FerryWebdropMessage) init = ferry_webdrop_message_new (FERRY_WEBDROP_MESSAGE_INIT);
+  g_autoptr(GError) error = NULL;
+
+  init->name = g_strdup (self->local_name != NULL ? self->local_name : "Ferry");
+  init->color = ferry_webdrop_color_for (self->local_id);
+  init->msgs_count = self->webdrop_messages;
+  if (!send_webdrop (self, c, init, &error))
+    g_debug ("Peer %.8s: could not send init: %s", self->id, error->message);
+}
+
+static void
+handle_webdrop_object (FerryPeer  *self,
+                       Connection *c,
+                       const char *json,
+                       gsize       len)
+{
+  g_autoptr(FerryWebdropMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!(message = ferry_webdrop_message_parse (json, len, &error)))
+    {
+      g_debug ("Peer %.8s: %s", self->id, error->message);
+      return;
+    }
+
+  switch (message->type)
+    {
+    case FERRY_WEBDROP_MESSAGE_INIT:
+      /* Notified together: whoever reacts to one sees both. */
+      g_object_freeze_notify (G_OBJECT (self));
+      if (*message->name != '\0' && g_strcmp0 (message->name, self->display_name) != 0)
+        {
+          g_free (self->display_name);
+          self->display_name = g_strdup (message->name);
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPLAY_NAME]);
+        }
+      set_kind (self, FERRY_PEER_KIND_WEBDROP);
+      g_object_thaw_notify (G_OBJECT (self));
+      if (message->msgs_count > 0 && !self->webdrop_asked)
+        {
+          g_autoptr(FerryWebdropMessage) get = ferry_webdrop_message_new (FERRY_WEBDROP_MESSAGE_GET_MSGS);
+
+          self->webdrop_asked = TRUE;
+          if (!send_webdrop (self, c, get, &error))
+            g_debug ("Peer %.8s: could not ask for the history: %s", self->id, error->message);
+        }
+      break;
+    case FERRY_WEBDROP_MESSAGE_MSG:
+      /* A message of the history it keeps carries its author and its place in that history. */
+      if (message->id != NULL)
+        {
+          g_autoptr(FerryPeer) ref = g_object_ref (self);
+
+          g_signal_emit (self, signals[HISTORY_MESSAGE], 0,
+                         message->name != NULL && *message->name != '\0' ? message->name : self->display_name,
+                         message->text, message->time);
+        }
+      else
+        emit_chat (self, message->text, NULL, FERRY_PEER_MESSAGE_NO_TIME);
+      break;
+    default:
+      g_signal_emit (self, signals[WEBDROP_MESSAGE], 0, message);
+      break;
+    }
 }
 
 /* Hello and authentication */
@@ -312,9 +404,13 @@ handle_object (FerryPeer  *self,
       return;
     }
 
-  /* Objects from plain P2PT apps (WebDrop's "init", say) are not for us. */
+  /* Objects from plain P2PT apps are not for us, except WebDrop's in a WebDrop room. */
   if (self->kind != FERRY_PEER_KIND_FERRY)
-    return;
+    {
+      if (self->webdrop)
+        handle_webdrop_object (self, c, json, len);
+      return;
+    }
 
   if (!(message = ferry_peer_message_parse (json, len, &error)))
     {
@@ -379,6 +475,10 @@ channel_message_cb (FerryDataChannel *channel,
       return;
     }
 
+  /* In a WebDrop room, what comes without P2PT's envelope is the signalling of a file's own
+   * connection, never chat. */
+  if (self->webdrop && !message->enveloped)
+    return;
   if (g_utf8_validate (message->payload, message->payload_len, NULL))
     emit_chat (self, message->payload, NULL, FERRY_PEER_MESSAGE_NO_TIME);
 }
@@ -436,6 +536,8 @@ channel_open_cb (FerryDataChannel *channel,
                  Connection       *c)
 {
   send_hello (c->peer, c);
+  if (c->peer->webdrop)
+    send_webdrop_init (c->peer, c);
   if (!c->peer->secret)
     accept_connection (c->peer, c);
 }
@@ -685,6 +787,12 @@ ferry_peer_class_init (FerryPeerClass *klass)
   signals[PEER_MESSAGE] =
     g_signal_new ("peer-message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_POINTER);
+  signals[HISTORY_MESSAGE] =
+    g_signal_new ("history-message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+  signals[WEBDROP_MESSAGE] =
+    g_signal_new ("webdrop-message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
   signals[DATA_CHANNEL] =
     g_signal_new ("data-channel", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, FERRY_TYPE_DATA_CHANNEL);
@@ -876,6 +984,15 @@ ferry_peer_send_chat_full (FerryPeer   *self,
 
       return send_envelope (self, c, json, TRUE, error);
     }
+  if (self->webdrop)
+    {
+      g_autoptr(FerryWebdropMessage) msg = ferry_webdrop_message_new (FERRY_WEBDROP_MESSAGE_MSG);
+
+      msg->text = g_strdup (text);
+      msg->time = ferry_webdrop_format_time (time != FERRY_PEER_MESSAGE_NO_TIME ? time
+                                                                             : g_get_real_time () / 1000);
+      return send_webdrop (self, c, msg, error);
+    }
 
   return send_envelope (self, c, text, FALSE, error);
 }
@@ -941,4 +1058,33 @@ ferry_peer_open_data_channel (FerryPeer   *self,
       return NULL;
     }
   return ferry_peer_connection_create_data_channel (c->pc, label, NULL, error);
+}
+
+void
+_ferry_peer_set_webdrop (FerryPeer *self,
+                         guint      own_messages)
+{
+  g_return_if_fail (FERRY_IS_PEER (self));
+
+  self->webdrop = TRUE;
+  self->webdrop_messages = own_messages;
+}
+
+gboolean
+ferry_peer_send_webdrop (FerryPeer                  *self,
+                         const FerryWebdropMessage  *message,
+                         GError                    **error)
+{
+  Connection *c;
+
+  g_return_val_if_fail (FERRY_IS_PEER (self), FALSE);
+  g_return_val_if_fail (message != NULL, FALSE);
+
+  if (!self->webdrop || self->kind == FERRY_PEER_KIND_FERRY || (c = usable_connection (self)) == NULL)
+    {
+      g_set_error_literal (error, FERRY_PEER_ERROR, FERRY_PEER_ERROR_NOT_CONNECTED,
+                           _("The peer is not connected"));
+      return FALSE;
+    }
+  return send_webdrop (self, c, message, error);
 }

@@ -15,6 +15,7 @@
 
 #include "ferry-data-channel.h"
 #include "ferry-peer-message.h"
+#include "ferry-webdrop.h"
 
 G_BEGIN_DECLS
 
@@ -22,6 +23,7 @@ typedef enum {
   FERRY_PEER_KIND_UNKNOWN,  /* nothing received yet */
   FERRY_PEER_KIND_FERRY,    /* sent a Ferry hello */
   FERRY_PEER_KIND_P2PT,     /* a plain P2PT peer (e.g. a browser app) */
+  FERRY_PEER_KIND_WEBDROP,  /* the WebDrop app, in a WebDrop room: it sent "init" */
 } FerryPeerKind;
 
 /* The candidate types of an ICE pair (RFC 8445 5.1.1.1); the nicks are the SDP names ("host",
@@ -57,6 +59,11 @@ G_DECLARE_FINAL_TYPE (FerryPeer, ferry_peer, FERRY, PEER, GObject)
  *                               and time (ms since 1970, or FERRY_PEER_MESSAGE_NO_TIME), emitted
  *                               just before ::message; repeats are not filtered (FerryRoom does)
  *   ::peer-message (FerryPeerMessage *)  any other message of a Ferry peer (transfers)
+ *   ::history-message (author, text, time)  in a WebDrop room, a message of the room's past
+ *                               that the peer kept (answering our getMsgs): its author's name as
+ *                               the peer says, and its time as text (may be %NULL)
+ *   ::webdrop-message (FerryWebdropMessage *)  in a WebDrop room, a control message other than
+ *                               init and msg (getMsgs, getShares, ping, newShare, startSending)
  *   ::data-channel (FerryDataChannel)   the peer opened a channel labelled
  *                               FERRY_PEER_TRANSFER_CHANNEL_PREFIX… on an accepted connection;
  *                               a handler takes a reference, else it is dropped (and closes)
@@ -83,7 +90,8 @@ gboolean      ferry_peer_get_selected_candidate_types (FerryPeer             *se
 /* The round-trip time of the connection in use, in milliseconds, or -1 while unknown. */
 int           ferry_peer_get_rtt_ms                 (FerryPeer             *self);
 
-/* A Ferry peer gets {"type":"chat",…}, a plain P2PT peer the string.  @text must be UTF-8 (else
+/* A Ferry peer gets {"type":"chat",…}, a plain P2PT peer the string, any other peer of a WebDrop
+ * room WebDrop's {"type":"msg","msg","time"}.  @text must be UTF-8 (else
  * FERRY_PEER_ERROR_PROTOCOL); "" sends nothing. */
 gboolean      ferry_peer_send_chat              (FerryPeer   *self,
                                                  const char  *text,
@@ -91,7 +99,8 @@ gboolean      ferry_peer_send_chat              (FerryPeer   *self,
 
 /* Chat with delivery marks (docs/PROTOCOL.md): a Ferry peer whose hello lists "chat-ack" gets
  * {"type":"chat","id","time","text"}, another Ferry peer {"type":"chat","text"}, a plain P2PT
- * peer (or one whose hello has not arrived yet) the string only.  @id: %NULL or
+ * peer (or one whose hello has not arrived yet) the string only, or WebDrop's "msg" in a WebDrop
+ * room.  @id: %NULL or
  * FERRY_PEER_MESSAGE_ID_LENGTH base64url characters; @time: ms since 1970 or
  * FERRY_PEER_MESSAGE_NO_TIME.  Otherwise as ferry_peer_send_chat (). */
 gboolean      ferry_peer_send_chat_full         (FerryPeer   *self,
@@ -110,6 +119,11 @@ const guint8 *ferry_peer_get_fingerprint        (FerryPeer   *self);
 gboolean      ferry_peer_send_message           (FerryPeer               *self,
                                                  const FerryPeerMessage  *message,
                                                  GError                 **error);
+/* A WebDrop control message to a peer that is not a Ferry peer, in a WebDrop room (else
+ * FERRY_PEER_ERROR_NOT_CONNECTED). */
+gboolean      ferry_peer_send_webdrop           (FerryPeer                  *self,
+                                                 const FerryWebdropMessage  *message,
+                                                 GError                    **error);
 /* A new ordered, reliable channel on the connection the peer is reached by; @label must start
  * with FERRY_PEER_TRANSFER_CHANNEL_PREFIX. */
 FerryDataChannel *ferry_peer_open_data_channel  (FerryPeer   *self,

@@ -21,6 +21,7 @@ struct _FerryRoomLink
   FerryRoomKind  kind;
   char          *label;       /* secret rooms; may be NULL */
   char          *identifier;  /* plain rooms */
+  char          *webdrop_code;  /* of a plain room "webdrop" + CODE, found on first use */
   guint8         secret[FERRY_ROOM_SECRET_LEN];
   GPtrArray     *trackers;    /* NULL-terminated */
 };
@@ -45,6 +46,7 @@ ferry_room_link_finalize (GObject *object)
   ferry_memzero (self->secret, sizeof self->secret);
   g_free (self->label);
   g_free (self->identifier);
+  g_free (self->webdrop_code);
   g_ptr_array_unref (self->trackers);
 
   G_OBJECT_CLASS (ferry_room_link_parent_class)->finalize (object);
@@ -495,6 +497,16 @@ ferry_room_link_get_display_name (FerryRoomLink *self)
   if (self->kind == FERRY_ROOM_KIND_PLAIN)
     return self->identifier;
   return self->label != NULL ? self->label : _("Private room");
+}
+
+const char *
+ferry_room_link_get_webdrop_code (FerryRoomLink *self)
+{
+  g_return_val_if_fail (FERRY_IS_ROOM_LINK (self), NULL);
+
+  if (self->webdrop_code == NULL && self->kind == FERRY_ROOM_KIND_PLAIN)
+    self->webdrop_code = ferry_webdrop_code_from_identifier (self->identifier);
+  return self->webdrop_code;
 }
 
 const char *

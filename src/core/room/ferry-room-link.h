@@ -59,6 +59,8 @@ FerryRoomKind  ferry_room_link_get_kind         (FerryRoomLink  *self);
 const char    *ferry_room_link_get_display_name (FerryRoomLink  *self);
 const char    *ferry_room_link_get_label        (FerryRoomLink  *self);
 const char    *ferry_room_link_get_identifier   (FerryRoomLink  *self);
+/* The WebDrop room code of a plain room "webdrop" + CODE (docs/ROOM-LINKS.md), else %NULL. */
+const char    *ferry_room_link_get_webdrop_code (FerryRoomLink  *self);
 /* Extra trackers carried by the link, added to the configured ones. */
 const char * const *ferry_room_link_get_trackers (FerryRoomLink *self);
 gboolean       ferry_room_link_add_tracker      (FerryRoomLink  *self,

@@ -9,6 +9,7 @@
 #include "ferry-crypto.h"
 #include "ferry-peer-private.h"
 #include "ferry-room.h"
+#include "ferry-webdrop.h"
 #include "ferry-source.h"
 #include "ferry-tracker-client.h"
 
@@ -76,6 +77,11 @@ struct _FerryRoom
 
   GQueue           history;        /* ChatEntry, oldest first */
   GHashTable      *history_ids;    /* id → ChatEntry in history */
+
+  /* A WebDrop room: the messages of its past that WebDrop peers told us, by author, time and
+   * text, so that each is shown once however often it is told. */
+  gboolean         webdrop;
+  GHashTable      *webdrop_history;
 };
 
 G_DEFINE_FINAL_TYPE (FerryRoom, ferry_room, G_TYPE_OBJECT)
@@ -92,6 +98,7 @@ enum {
   PEER_LEFT,
   MESSAGE,
   CHAT_MESSAGE,
+  HISTORY_MESSAGE,
   MESSAGE_DELIVERED,
   PEER_ERROR,
   N_SIGNALS
@@ -196,6 +203,83 @@ catch_up (FerryRoom *self,
     }
   if (n > 0)
     g_debug ("Sent %u missed messages to %s", n, ferry_peer_get_display_name (peer));
+}
+
+/* WebDrop */
+
+/* A WebDrop peer may tell the same past many times; this many are remembered at most. */
+#define WEBDROP_HISTORY_MAX 1000
+
+static guint
+count_own_messages (FerryRoom *self)
+{
+  guint n = 0;
+
+  for (GList *l = self->history.head; l != NULL; l = l->next)
+    n += ((ChatEntry *) l->data)->from == NULL;
+  return n;
+}
+
+/* getMsgs: what we wrote, oldest first, numbered as WebDrop numbers the messages it keeps.
+ * What others wrote is theirs to tell. */
+static void
+send_webdrop_history (FerryRoom *self,
+                      FerryPeer *peer)
+{
+  g_autofree char *color = ferry_webdrop_color_for (self->peer_id_hex);
+  guint index = 0;
+
+  for (GList *l = self->history.head; l != NULL; l = l->next)
+    {
+      ChatEntry *entry = l->data;
+      g_autoptr(FerryWebdropMessage) msg = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (entry->from != NULL)
+        continue;
+      msg = ferry_webdrop_message_new (FERRY_WEBDROP_MESSAGE_MSG);
+      msg->text = g_strdup (entry->text);
+      msg->time = ferry_webdrop_format_time (entry->time);
+      msg->name = g_strdup (self->display_name != NULL ? self->display_name : "Ferry");
+      msg->color = g_strdup (color);
+      msg->id = g_strdup_printf ("%u", index++);
+      if (!ferry_peer_send_webdrop (peer, msg, &error))
+        {
+          g_debug ("Could not send the history to %s: %s", ferry_peer_get_display_name (peer),
+                   error->message);
+          return;
+        }
+    }
+}
+
+static void
+peer_webdrop_message_cb (FerryPeer                 *peer,
+                         const FerryWebdropMessage *message,
+                         FerryRoom                 *self)
+{
+  /* Shares are the transfer layer's. */
+  if (message->type == FERRY_WEBDROP_MESSAGE_GET_MSGS)
+    send_webdrop_history (self, peer);
+}
+
+static void
+peer_history_cb (FerryPeer  *peer,
+                 const char *author,
+                 const char *text,
+                 const char *time,
+                 FerryRoom  *self)
+{
+  g_autofree char *key = g_strjoin ("\x1f", author, time != NULL ? time : "", text, NULL);
+
+  if (g_hash_table_contains (self->webdrop_history, key))
+    return;
+  if (g_hash_table_size (self->webdrop_history) >= WEBDROP_HISTORY_MAX)
+    {
+      g_debug ("%s told more of the room's past than is kept", ferry_peer_get_display_name (peer));
+      return;
+    }
+  g_hash_table_add (self->webdrop_history, g_steal_pointer (&key));
+  g_signal_emit (self, signals[HISTORY_MESSAGE], 0, peer, author, text);
 }
 
 /* Peers */
@@ -336,6 +420,12 @@ ensure_peer (FerryRoom  *self,
   g_signal_connect (peer, "peer-message", G_CALLBACK (peer_peer_message_cb), self);
   g_signal_connect (peer, "error", G_CALLBACK (peer_error_cb), self);
   g_signal_connect (peer, "closed", G_CALLBACK (peer_closed_cb), self);
+  if (self->webdrop)
+    {
+      _ferry_peer_set_webdrop (peer, count_own_messages (self));
+      g_signal_connect (peer, "webdrop-message", G_CALLBACK (peer_webdrop_message_cb), self);
+      g_signal_connect (peer, "history-message", G_CALLBACK (peer_history_cb), self);
+    }
   return peer;
 }
 
@@ -692,6 +782,16 @@ ferry_room_send_chat_full (FerryRoom   *self,
   entry = keep_chat (self, id, g_get_real_time () / 1000, text, NULL);
   if (time != NULL)
     *time = entry->time;
+  if (self->webdrop)
+    {
+      GHashTableIter iter;
+      gpointer peer;
+      guint own = count_own_messages (self);
+
+      g_hash_table_iter_init (&iter, self->peers);
+      while (g_hash_table_iter_next (&iter, NULL, &peer))
+        _ferry_peer_set_webdrop (peer, own);
+    }
 
   /* Peers that fail to get it now get it when they come back. */
   n = g_list_model_get_n_items (G_LIST_MODEL (self->connected));
@@ -743,6 +843,7 @@ ferry_room_finalize (GObject *object)
   g_free (self->peer_id_hex);
   g_queue_clear_full (&self->history, (GDestroyNotify) chat_entry_free);
   g_hash_table_unref (self->history_ids);
+  g_hash_table_unref (self->webdrop_history);
   g_main_context_unref (self->context);
 
   G_OBJECT_CLASS (ferry_room_parent_class)->finalize (object);
@@ -828,6 +929,9 @@ ferry_room_class_init (FerryRoomClass *klass)
   signals[CHAT_MESSAGE] =
     g_signal_new ("chat-message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 4, FERRY_TYPE_PEER, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64);
+  signals[HISTORY_MESSAGE] =
+    g_signal_new ("history-message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 3, FERRY_TYPE_PEER, G_TYPE_STRING, G_TYPE_STRING);
   signals[MESSAGE_DELIVERED] =
     g_signal_new ("message-delivered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 2, FERRY_TYPE_PEER, G_TYPE_STRING);
@@ -845,6 +949,7 @@ ferry_room_init (FerryRoom *self)
   self->connected = g_list_store_new (FERRY_TYPE_PEER);
   g_queue_init (&self->history);
   self->history_ids = g_hash_table_new (g_str_hash, g_str_equal);
+  self->webdrop_history = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->mesh_retry_ms = G_PARAM_SPEC_UINT (properties[PROP_MESH_RETRY])->default_value;
   self->n_offers = G_PARAM_SPEC_UINT (properties[PROP_OFFERS])->default_value;
 }
@@ -894,6 +999,7 @@ ferry_room_new (FerryRoomLink      *link,
 
   ferry_room_link_get_info_hash (link, self->info_hash);
   self->secret = ferry_room_link_get_auth_key (link, self->auth_key);
+  self->webdrop = ferry_room_link_get_webdrop_code (link) != NULL;
   /* One peer id on every tracker: P2PT groups connections by it. */
   ferry_peer_id_generate (self->peer_id);
   self->peer_id_hex = ferry_hex_encode (self->peer_id, sizeof self->peer_id);

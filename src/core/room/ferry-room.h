@@ -31,6 +31,9 @@ G_DECLARE_FINAL_TYPE (FerryRoom, ferry_room, FERRY, ROOM, GObject)
  *                                      message's id (%NULL from peers that send none) and the
  *                                      author's time (ms since 1970, or
  *                                      FERRY_PEER_MESSAGE_NO_TIME)
+ *   ::history-message (FerryPeer, author, text)  in a WebDrop room, a message of the room's
+ *                               past that a WebDrop peer told us, written by @author (by its
+ *                               word); each one once
  *   ::message-delivered (FerryPeer, id)  the peer acknowledged a message we sent (the first time
  *                                      for that peer's certificate)
  *   ::peer-error (FerryPeer, GError)   a connection failed or was refused (e.g. authentication)

@@ -751,6 +751,23 @@ chat_message_cb (FerryRoom  *room,
   post_report (self->core, apply_chat, report);
 }
 
+/* In a WebDrop room, what a WebDrop peer kept of the room's past, under its author's name; its
+ * time is text in the author's locale, so it shows when it arrived. */
+static void
+history_message_cb (FerryRoom  *room,
+                    FerryPeer  *peer,
+                    const char *author,
+                    const char *text,
+                    NetRoom    *self)
+{
+  Report *report = report_new (self->handle);
+
+  report->author = g_strdup (author);
+  report->text = g_strdup (text);
+  report->time = g_get_real_time () / 1000;
+  post_report (self->core, apply_chat, report);
+}
+
 static void
 message_delivered_cb (FerryRoom  *room,
                       FerryPeer  *peer,
@@ -801,6 +818,7 @@ net_room_new (Core      *core,
   g_signal_connect (room, "peer-left", G_CALLBACK (peer_left_cb), self);
   g_signal_connect (room, "peer-error", G_CALLBACK (peer_error_cb), self);
   g_signal_connect (room, "chat-message", G_CALLBACK (chat_message_cb), self);
+  g_signal_connect (room, "history-message", G_CALLBACK (history_message_cb), self);
   g_signal_connect (room, "message-delivered", G_CALLBACK (message_delivered_cb), self);
   for (guint i = 0; i < trackers->len; i++)
     {

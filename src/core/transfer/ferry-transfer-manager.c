@@ -374,7 +374,8 @@ ferry_transfer_manager_send (FerryTransferManager  *self,
   if (!ferry_transfer_manager_peer_can_receive (peer) || !(fingerprint = peer_fingerprint (peer)))
     {
       g_set_error (error, FERRY_TRANSFER_ERROR, FERRY_TRANSFER_ERROR_NOT_CONNECTED,
-                   ferry_peer_get_kind (peer) == FERRY_PEER_KIND_P2PT
+                   ferry_peer_get_kind (peer) == FERRY_PEER_KIND_P2PT ||
+                   ferry_peer_get_kind (peer) == FERRY_PEER_KIND_WEBDROP
                      ? _("%s uses an app that can only chat") : _("%s is not connected"),
                    ferry_peer_get_display_name (peer));
       return NULL;
