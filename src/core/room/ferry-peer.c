@@ -203,7 +203,7 @@ send_webdrop_init (FerryPeer  *self,
   g_autoptr(FerryWebdropMessage) init = ferry_webdrop_message_new (FERRY_WEBDROP_MESSAGE_INIT);
   g_autoptr(GError) error = NULL;
 
-  init->name = g_strdup (self->local_name != NULL ? self->local_name : "Ferry");
+  init->name = g_strdup (self->local_name != NULL ? self->local_name : FERRY_WEBDROP_DEFAULT_NAME);
   init->color = ferry_webdrop_color_for (self->local_id);
   init->msgs_count = self->webdrop_messages;
   if (!send_webdrop (self, c, init, &error))

@@ -240,7 +240,7 @@ send_webdrop_history (FerryRoom *self,
       msg = ferry_webdrop_message_new (FERRY_WEBDROP_MESSAGE_MSG);
       msg->text = g_strdup (entry->text);
       msg->time = ferry_webdrop_format_time (entry->time);
-      msg->name = g_strdup (self->display_name != NULL ? self->display_name : "Ferry");
+      msg->name = g_strdup (self->display_name != NULL ? self->display_name : FERRY_WEBDROP_DEFAULT_NAME);
       msg->color = g_strdup (color);
       msg->id = g_strdup_printf ("%u", index++);
       if (!ferry_peer_send_webdrop (peer, msg, &error))
@@ -262,6 +262,14 @@ peer_webdrop_message_cb (FerryPeer                 *peer,
     send_webdrop_history (self, peer);
 }
 
+static char *
+webdrop_history_key (const char *author,
+                     const char *time,
+                     const char *text)
+{
+  return g_strjoin ("\x1f", author, time != NULL ? time : "", text, NULL);
+}
+
 static void
 peer_history_cb (FerryPeer  *peer,
                  const char *author,
@@ -269,7 +277,7 @@ peer_history_cb (FerryPeer  *peer,
                  const char *time,
                  FerryRoom  *self)
 {
-  g_autofree char *key = g_strjoin ("\x1f", author, time != NULL ? time : "", text, NULL);
+  g_autofree char *key = webdrop_history_key (author, time, text);
 
   if (g_hash_table_contains (self->webdrop_history, key))
     return;
@@ -784,9 +792,16 @@ ferry_room_send_chat_full (FerryRoom   *self,
     *time = entry->time;
   if (self->webdrop)
     {
+      g_autofree char *shown_time = ferry_webdrop_format_time (entry->time);
       GHashTableIter iter;
       gpointer peer;
       guint own = count_own_messages (self);
+
+      /* A WebDrop peer that kept it may tell it back as the room's past: not shown again. */
+      if (g_hash_table_size (self->webdrop_history) < WEBDROP_HISTORY_MAX)
+        g_hash_table_add (self->webdrop_history,
+                          webdrop_history_key (self->display_name != NULL ? self->display_name : FERRY_WEBDROP_DEFAULT_NAME,
+                                               shown_time, text));
 
       g_hash_table_iter_init (&iter, self->peers);
       while (g_hash_table_iter_next (&iter, NULL, &peer))

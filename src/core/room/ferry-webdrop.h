@@ -10,12 +10,16 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
+
+#include "ferry-rtc-config.h"
 
 G_BEGIN_DECLS
 
 #define FERRY_WEBDROP_CODE_LENGTH 4
 #define FERRY_WEBDROP_IDENTIFIER_PREFIX "webdrop"
+/* Our name in WebDrop's messages when the user set none. */
+#define FERRY_WEBDROP_DEFAULT_NAME "Ferry"
 
 /* Room codes */
 
@@ -34,6 +38,19 @@ char     *ferry_webdrop_invite_link         (const char  *code);
 /* The code of WebDrop's "same network" room for the public address @address (as text, the way
  * an address service returns it): the first four hex digits of WebDrop's hash of it. */
 char     *ferry_webdrop_network_room_code   (const char  *address);
+
+/* "webdrop:nearby" (any letter case): WebDrop's room for the people on our network, found with
+ * ferry_webdrop_network_room_async (). */
+gboolean  ferry_webdrop_is_nearby           (const char  *text);
+/* Asks the first STUN server of @config for our public IPv4 address and returns (finish) the
+ * code of WebDrop's room for it, or %NULL with an error that says why in words (no STUN
+ * server, no answer). */
+void      ferry_webdrop_network_room_async  (const FerryRtcConfig  *config,
+                                             GCancellable          *cancellable,
+                                             GAsyncReadyCallback    callback,
+                                             gpointer               user_data);
+char     *ferry_webdrop_network_room_finish (GAsyncResult          *result,
+                                             GError               **error);
 
 /* Control messages */
 
