@@ -10,9 +10,7 @@
  */
 #pragma once
 
-#include <gio/gio.h>
-
-#include "ferry-rtc-config.h"
+#include <glib.h>
 
 G_BEGIN_DECLS
 
@@ -38,19 +36,6 @@ char     *ferry_webdrop_invite_link         (const char  *code);
 /* The code of WebDrop's "same network" room for the public address @address (as text, the way
  * an address service returns it): the first four hex digits of WebDrop's hash of it. */
 char     *ferry_webdrop_network_room_code   (const char  *address);
-
-/* "webdrop:nearby" (any letter case): WebDrop's room for the people on our network, found with
- * ferry_webdrop_network_room_async (). */
-gboolean  ferry_webdrop_is_nearby           (const char  *text);
-/* Asks the first STUN server of @config for our public IPv4 address and returns (finish) the
- * code of WebDrop's room for it, or %NULL with an error that says why in words (no STUN
- * server, no answer). */
-void      ferry_webdrop_network_room_async  (const FerryRtcConfig  *config,
-                                             GCancellable          *cancellable,
-                                             GAsyncReadyCallback    callback,
-                                             gpointer               user_data);
-char     *ferry_webdrop_network_room_finish (GAsyncResult          *result,
-                                             GError               **error);
 
 /* Control messages */
 
