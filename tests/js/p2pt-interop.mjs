@@ -57,7 +57,7 @@ import { accessSync, constants as fsc, readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { join } from 'node:path'
 import { execFileSync } from 'node:child_process'
-import { findBrowser, finish, launchBrowser, readJsonBody, skipOrFail as skipOrFailWith, tail, tempDir } from './lib/harness.mjs'
+import { check, findBrowser, finish, launchBrowser, readJsonBody, skipOrFail as skipOrFailWith, stepRunner, tail, tempDir } from './lib/harness.mjs'
 import { abbrev, JS_DIR, missingPackage, reporter, secs, startFerryChat, startP2ptNode, startTracker, writeLine } from './lib/room-procs.mjs'
 
 // --- options -----------------------------------------------------------------------------------
@@ -181,30 +181,8 @@ const OBJECTS = [
 
 // --- steps -------------------------------------------------------------------------------------
 
-const results = []
-let failed = false
-
-async function step (name, fn) {
-  const start = performance.now()
-  if (failed) {
-    results.push({ name, status: 'SKIP' })
-    console.log(`step ${name}: SKIP (an earlier step failed)`)
-    return
-  }
-  try {
-    const detail = await fn()
-    const ms = performance.now() - start
-    results.push({ name, status: 'PASS', ms })
-    console.log(`step ${name}: PASS (${(ms / 1000).toFixed(2)} s${detail ? '; ' + detail : ''})`)
-  } catch (err) {
-    failed = true
-    results.push({ name, status: 'FAIL' })
-    console.log(`step ${name}: FAIL: ${err.message}`)
-    if (opts.verbose && err.stack) note(err.stack)
-  }
-}
-
-function check (cond, msg) { if (!cond) throw new Error(msg) }
+const steps = stepRunner({ verbose: opts.verbose, note: msg => note(msg) })
+const step = steps.step
 
 // --- the P2PT side, in Node or in a browser ------------------------------------------------------
 
@@ -511,7 +489,7 @@ async function main () {
     return 'ferry-cli exited 0'
   })
 
-  if (failed) {
+  if (steps.failed) {
     note('--- ferry-cli stderr (last 40 lines) ---')
     process.stderr.write((ferry?.stderr ?? []).slice(-40).map(l => abbrev(l, 400)).join('\n') + '\n')
     if (p2pt?.logPath) { note(`--- ${opts.peer} log ---`); process.stderr.write(tail(p2pt.logPath, 20) + '\n') }
@@ -519,9 +497,9 @@ async function main () {
   }
   p2pt?.end?.()
   await tracker.stop()
-  const passed = results.filter(r => r.status === 'PASS').length
-  console.log(`${label} ${failed ? 'FAIL' : 'PASS'} (${passed}/${results.length} steps, ${secs()} s)`)
-  return finish(failed ? 1 : 0)
+  const passed = steps.results.filter(r => r.status === 'PASS').length
+  console.log(`${label} ${steps.failed ? 'FAIL' : 'PASS'} (${passed}/${steps.results.length} steps, ${secs()} s)`)
+  return finish(steps.failed ? 1 : 0)
 }
 
 function firstMismatch (got, want) {

@@ -65,7 +65,7 @@ import { createHash } from 'node:crypto'
 import { accessSync, constants as fsc } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { join } from 'node:path'
-import { finish, skipOrFail, spawnTracked } from './lib/harness.mjs'
+import { check, finish, skipOrFail, spawnTracked, stepRunner } from './lib/harness.mjs'
 import { abbrev, JS_DIR, missingPackage, reporter, secs, startFerryChat, startTracker, writeLine } from './lib/room-procs.mjs'
 
 // --- options -----------------------------------------------------------------------------------
@@ -136,30 +136,8 @@ const JUNK = [
 
 // --- steps -------------------------------------------------------------------------------------
 
-const results = []
-let failed = false
-
-async function step (name, fn) {
-  const start = performance.now()
-  if (failed) {
-    results.push({ name, status: 'SKIP' })
-    console.log(`step ${name}: SKIP (an earlier step failed)`)
-    return
-  }
-  try {
-    const detail = await fn()
-    const ms = performance.now() - start
-    results.push({ name, status: 'PASS', ms })
-    console.log(`step ${name}: PASS (${(ms / 1000).toFixed(2)} s${detail ? '; ' + detail : ''})`)
-  } catch (err) {
-    failed = true
-    results.push({ name, status: 'FAIL' })
-    console.log(`step ${name}: FAIL: ${err.message}`)
-    if (opts.verbose && err.stack) note(err.stack)
-  }
-}
-
-function check (cond, msg) { if (!cond) throw new Error(msg) }
+const steps = stepRunner({ verbose: opts.verbose, note: msg => note(msg) })
+const step = steps.step
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
 
 // --- the WebDrop side --------------------------------------------------------------------------
@@ -516,7 +494,7 @@ async function main () {
     return 'ferry-cli exited 0'
   })
 
-  if (failed) {
+  if (steps.failed) {
     note('--- ferry-cli stderr (last 40 lines) ---')
     process.stderr.write((ferry?.stderr ?? []).slice(-40).map(l => abbrev(l, 400)).join('\n') + '\n')
     note('--- ferry-cli stdout ---')
@@ -527,9 +505,9 @@ async function main () {
   }
   for (const p of Object.values(peers)) p.end()
   await tracker.stop()
-  const passed = results.filter(r => r.status === 'PASS').length
-  console.log(`${label} ${failed ? 'FAIL' : 'PASS'} (${passed}/${results.length} steps, ${secs()} s)`)
-  return finish(failed ? 1 : 0)
+  const passed = steps.results.filter(r => r.status === 'PASS').length
+  console.log(`${label} ${steps.failed ? 'FAIL' : 'PASS'} (${passed}/${steps.results.length} steps, ${secs()} s)`)
+  return finish(steps.failed ? 1 : 0)
 }
 
 main().catch(err => { console.log(`${label} FAIL: ${err.stack ?? err}`); finish(1) })

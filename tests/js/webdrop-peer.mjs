@@ -68,6 +68,7 @@
 //   {"cmd":"leave"}                          p2pt.destroy(): close every connection and tracker
 import P2PT from 'p2pt'
 import { createInterface } from 'node:readline'
+import { watchReplies } from './lib/p2pt-driver.mjs'
 
 const o = {
   trackers: [],
@@ -184,20 +185,7 @@ p2pt.on('peerclose', peer => {
   out({ event: 'peerclose', peer: peer.id, user: user?.name ?? null })
 })
 
-// "data" comes before P2PT looks at a message: see whether it is about to swallow it.
-p2pt.on('data', (peer, data) => {
-  try {
-    if (typeof data !== 'string') data = new TextDecoder().decode(data)
-    if (data[0] !== '^') return
-    const env = JSON.parse(data.slice(1))
-    if (!env.last) return
-    lastId.set(peer.id, env.id)
-    if (p2pt.responseWaiting[peer.id]?.[env.id]) {
-      const whole = (p2pt.msgChunks[env.id] ?? []).join('') + env.msg
-      out({ event: 'swallowed', peer: peer.id, id: env.id, prefix: whole.slice(0, 80) })
-    }
-  } catch {}
-})
+watchReplies(p2pt, lastId, out)
 
 p2pt.on('msg', (peer, msg) => {
   const id = lastId.get(peer.id) ?? null

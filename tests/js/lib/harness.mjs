@@ -237,3 +237,38 @@ export function spawnLogged (name, cmd, args, options, group, verbose) {
   })
   return { proc, exited, logPath }
 }
+
+/**
+ * Steps run in order, each printed as "step NAME: PASS (…)", "FAIL: …" or "SKIP" (after a
+ * failure the rest are skipped). fn returns a detail for the PASS line or throws.
+ * `runner.failed` and `runner.results` ({name, status, ms}) are for the summary.
+ */
+export function stepRunner ({ verbose = false, note = () => {} } = {}) {
+  const runner = {
+    results: [],
+    failed: false,
+    async step (name, fn) {
+      const start = performance.now()
+      if (runner.failed) {
+        runner.results.push({ name, status: 'SKIP' })
+        console.log(`step ${name}: SKIP (an earlier step failed)`)
+        return
+      }
+      try {
+        const detail = await fn()
+        const ms = performance.now() - start
+        runner.results.push({ name, status: 'PASS', ms })
+        console.log(`step ${name}: PASS (${(ms / 1000).toFixed(2)} s${detail ? '; ' + detail : ''})`)
+      } catch (err) {
+        runner.failed = true
+        runner.results.push({ name, status: 'FAIL' })
+        console.log(`step ${name}: FAIL: ${err.message}`)
+        if (verbose && err.stack) note(err.stack)
+      }
+    },
+  }
+  return runner
+}
+
+/** Throws `msg` unless `cond`: the failure of a step. */
+export function check (cond, msg) { if (!cond) throw new Error(msg) }

@@ -53,6 +53,27 @@ const preview = msg => {
  * decides when to destroy it, see `p2pt`). `command(cmd)` runs a control command (any mode).
  * @returns {{ p2pt: object, done: Promise<object>, command: (cmd: object) => void }}
  */
+/**
+ * Records in `lastId` (peer id → id) the P2PT id of each peer's latest complete message, and
+ * reports {event:'swallowed'} when P2PT is about to take a message for the reply it waits on
+ * ("data" comes before P2PT looks at a message).
+ */
+export function watchReplies (p2pt, lastId, out) {
+  p2pt.on('data', (peer, data) => {
+    try {
+      if (typeof data !== 'string') data = new TextDecoder().decode(data)
+      if (data[0] !== '^') return
+      const env = JSON.parse(data.slice(1))
+      if (!env.last) return
+      lastId.set(peer.id, env.id)
+      if (p2pt.responseWaiting[peer.id]?.[env.id]) {
+        const whole = (p2pt.msgChunks[env.id] ?? []).join('') + env.msg
+        out({ event: 'swallowed', peer: peer.id, id: env.id, prefix: whole.slice(0, 80) })
+      }
+    } catch {}
+  })
+}
+
 export function runP2ptPeer (P2PT, o, out) {
   const p2pt = new P2PT(o.trackers, o.identifier)
   if (o.peerId) {
@@ -107,20 +128,7 @@ export function runP2ptPeer (P2PT, o, out) {
     connected.delete(peer.id)
     out({ event: 'peerclose', peer: peer.id })
   })
-  // "data" comes before P2PT looks at a message: see whether it is about to swallow it.
-  p2pt.on('data', (peer, data) => {
-    try {
-      if (typeof data !== 'string') data = new TextDecoder().decode(data)
-      if (data[0] !== '^') return
-      const env = JSON.parse(data.slice(1))
-      if (!env.last) return
-      lastId.set(peer.id, env.id)
-      if (p2pt.responseWaiting[peer.id]?.[env.id]) {
-        const whole = (p2pt.msgChunks[env.id] ?? []).join('') + env.msg
-        out({ event: 'swallowed', peer: peer.id, id: env.id, prefix: whole.slice(0, 80) })
-      }
-    } catch {}
-  })
+  watchReplies(p2pt, lastId, out)
   p2pt.on('msg', (peer, msg) => {
     out({ event: 'msg', peer: peer.id, msg, id: lastId.get(peer.id) ?? null })
     const rule = replyRules.find(r => same(r.match, msg))
