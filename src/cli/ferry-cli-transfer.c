@@ -562,6 +562,17 @@ followed_free (gpointer data)
 
 /* Sending */
 
+static gboolean
+sources_have_folders (FerryTransferSources *sources)
+{
+  if (ferry_transfer_sources_get_folders (sources)[0] != NULL)
+    return TRUE;
+  for (guint i = 0; i < ferry_transfer_sources_get_n_files (sources); i++)
+    if (strchr (ferry_transfer_sources_get_path (sources, i), '/') != NULL)
+      return TRUE;
+  return FALSE;
+}
+
 static void
 offer_to (Cli       *self,
           FerryPeer *peer)
@@ -571,8 +582,7 @@ offer_to (Cli       *self,
 
   if (g_hash_table_contains (self->offered, peer))
     return;
-  if (ferry_peer_get_kind (peer) == FERRY_PEER_KIND_P2PT ||
-      ferry_peer_get_kind (peer) == FERRY_PEER_KIND_WEBDROP)
+  if (ferry_peer_get_kind (peer) == FERRY_PEER_KIND_P2PT)
     {
       g_autofree char *text = g_strdup_printf (_("%s uses an app that can only chat; no files go to it"),
                                                ferry_peer_get_display_name (peer));
@@ -585,6 +595,13 @@ offer_to (Cli       *self,
     return;
 
   g_hash_table_add (self->offered, g_object_ref (peer));
+  if (ferry_peer_get_kind (peer) == FERRY_PEER_KIND_WEBDROP && sources_have_folders (self->sources))
+    {
+      g_autofree char *text = g_strdup_printf (_("WebDrop has no folders: %s gets each file by its name only"),
+                                               ferry_peer_get_display_name (peer));
+
+      print_line (self, "note", NULL, text);
+    }
   if (!(transfer = ferry_transfer_manager_send (self->manager, peer, self->sources, &error)))
     {
       print_error (self, NULL, error->message);
@@ -728,6 +745,41 @@ offer_refused_cb (FerryTransferManager *manager,
 
 /* Common */
 
+/* With --json --yes, a program drives the transfers on stdin: "pause ID", "resume ID",
+ * "cancel ID", one a line. */
+static void
+command_cb (GObject      *stream,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Cli *self = user_data;
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (self->input, result, NULL, NULL);
+  g_auto(GStrv) words = NULL;
+  g_autoptr(GError) error = NULL;
+  FerryTransfer *transfer = NULL;
+
+  if (line == NULL || self->quitting)
+    return;
+  words = g_strsplit (g_strstrip (line), " ", 2);
+  for (guint i = 0; words[0] != NULL && words[1] != NULL && i < self->followed->len; i++)
+    if (g_str_equal (ferry_transfer_get_id (((Followed *) g_ptr_array_index (self->followed, i))->transfer),
+                     words[1]))
+      transfer = ((Followed *) g_ptr_array_index (self->followed, i))->transfer;
+  if (transfer == NULL)
+    print_error (self, NULL, _("Commands are “pause ID”, “resume ID” and “cancel ID”, with the id of a transfer"));
+  else if (g_str_equal (words[0], "pause"))
+    ferry_transfer_pause (transfer, &error);
+  else if (g_str_equal (words[0], "resume"))
+    ferry_transfer_resume (transfer, &error);
+  else if (g_str_equal (words[0], "cancel"))
+    ferry_transfer_cancel (transfer, NULL);
+  else
+    print_error (self, transfer, _("Commands are “pause ID”, “resume ID” and “cancel ID”, with the id of a transfer"));
+  if (error != NULL)
+    print_error (self, transfer, error->message);
+  g_data_input_stream_read_line_async (self->input, G_PRIORITY_DEFAULT, NULL, command_cb, self);
+}
+
 static gboolean
 signal_cb (gpointer user_data)
 {
@@ -771,6 +823,16 @@ run (Cli                 *self,
   self->tick = g_timeout_add (TICK_MS, tick_cb, self);
   g_unix_signal_add (SIGINT, signal_cb, self);
   g_unix_signal_add (SIGTERM, signal_cb, self);
+
+  if (self->json && self->yes)
+    {
+      if (self->input == NULL)
+        {
+          self->input = g_data_input_stream_new (g_unix_input_stream_new (0, FALSE));
+          g_object_unref (g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (self->input)));
+        }
+      g_data_input_stream_read_line_async (self->input, G_PRIORITY_DEFAULT, NULL, command_cb, self);
+    }
 
   ferry_cli_room_join (room, options);
   g_main_loop_run (loop);
@@ -879,6 +941,7 @@ ferry_cli_send (int    argc,
   self.offered = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   status = run (&self, link, &options, "send");
 
+  g_clear_object (&self.input);
   g_hash_table_unref (self.offered);
   g_clear_object (&self.sources);
   g_clear_object (&self.manager);

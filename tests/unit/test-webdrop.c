@@ -236,6 +236,84 @@ test_messages (void)
                              "\"sharesCount\":0,\"msgsCount\":2}");
 }
 
+static FerryWebdropMessage *
+parse_signal (const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  FerryWebdropMessage *message = ferry_webdrop_signal_parse (json, strlen (json), &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (message);
+  g_assert_cmpint (message->type, ==, FERRY_WEBDROP_MESSAGE_FILE_SIGNAL);
+  return message;
+}
+
+/* The raw JSON of simple-peer-files: {fileID, start?, signal}, descriptions and candidates in
+ * simple-peer 9's form and in later ones'. */
+static void
+test_file_signals (void)
+{
+  g_autoptr(FerryWebdropMessage) offer = NULL;
+  g_autoptr(FerryWebdropMessage) candidate = NULL;
+  g_autoptr(FerryWebdropMessage) typed = NULL;
+  g_autoptr(FerryWebdropMessage) built = NULL;
+  g_autofree char *json = NULL;
+  const char *bad[] = {
+    "null", "[]", "{}", "{\"fileID\":\"x\"}", "{\"fileID\":7,\"signal\":{}}",
+    "{\"fileID\":\"x\",\"signal\":\"offer\"}", "{\"fileID\":\"x\",\"signal\":{}}",
+    "{\"fileID\":\"x\",\"signal\":{\"type\":\"pranswer\",\"sdp\":\"v=0\"}}",
+    "{\"fileID\":\"x\",\"signal\":{\"sdp\":\"v=0\"}}",
+    "{\"fileID\":\"x\",\"start\":-1,\"signal\":{\"type\":\"answer\",\"sdp\":\"v=0\"}}",
+    "{\"fileID\":\"x\",\"signal\":{\"candidate\":{\"sdpMid\":\"0\"}}}",
+    "{\"fileID\":\"x\",\"signal\":{\"candidate\":\"candidate:1\"}}",
+  };
+
+  offer = parse_signal ("{\"fileID\":\"ab\",\"signal\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\ns=-\\r\\n\"}}");
+  g_assert_cmpstr (offer->share_id, ==, "ab");
+  g_assert_false (offer->has_start);
+  g_assert_cmpstr (offer->sdp_type, ==, "offer");
+  g_assert_cmpstr (offer->sdp, ==, "v=0\r\ns=-\r\n");
+  g_assert_null (offer->candidate);
+
+  candidate = parse_signal ("{\"fileID\":\"ab\",\"start\":65536,\"signal\":{\"candidate\":"
+                            "{\"candidate\":\"candidate:1 1 udp 1 10.0.0.1 5000 typ host\","
+                            "\"sdpMLineIndex\":0,\"sdpMid\":\"0\"}}}");
+  g_assert_true (candidate->has_start);
+  g_assert_cmpuint (candidate->start, ==, 65536);
+  g_assert_cmpstr (candidate->candidate, ==, "candidate:1 1 udp 1 10.0.0.1 5000 typ host");
+  g_assert_null (candidate->sdp);
+
+  typed = parse_signal ("{\"fileID\":\"ab\",\"signal\":{\"type\":\"candidate\",\"candidate\":"
+                        "{\"candidate\":\"\",\"sdpMid\":\"0\"}}}");
+  g_assert_cmpstr (typed->candidate, ==, "");
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_null (ferry_webdrop_signal_parse (bad[i], strlen (bad[i]), &error));
+      g_assert_error (error, FERRY_WEBDROP_ERROR, FERRY_WEBDROP_ERROR_MALFORMED);
+    }
+
+  /* What we send: the receiver says where to start; candidates as simple-peer 9 sends them. */
+  built = ferry_webdrop_message_new (FERRY_WEBDROP_MESSAGE_FILE_SIGNAL);
+  built->share_id = g_strdup ("ab");
+  built->has_start = TRUE;
+  built->start = 7;
+  built->candidate = g_strdup ("candidate:1 1 udp 1 10.0.0.1 5000 typ host");
+  json = ferry_webdrop_message_to_json (built);
+  g_assert_cmpstr (json, ==, "{\"fileID\":\"ab\",\"start\":7,\"signal\":{\"candidate\":"
+                             "{\"candidate\":\"candidate:1 1 udp 1 10.0.0.1 5000 typ host\","
+                             "\"sdpMLineIndex\":0,\"sdpMid\":\"0\"}}}");
+  g_clear_pointer (&json, g_free);
+  g_clear_pointer (&built->candidate, g_free);
+  built->has_start = FALSE;
+  built->sdp_type = g_strdup ("offer");
+  built->sdp = g_strdup ("v=0\r\n");
+  json = ferry_webdrop_message_to_json (built);
+  g_assert_cmpstr (json, ==, "{\"fileID\":\"ab\",\"signal\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\"}}");
+}
+
 static void
 test_time (void)
 {
@@ -260,6 +338,7 @@ main (int   argc,
   g_test_add_func ("/webdrop/codes", test_codes);
   g_test_add_func ("/webdrop/network-room", test_network_room);
   g_test_add_func ("/webdrop/messages", test_messages);
+  g_test_add_func ("/webdrop/file-signals", test_file_signals);
   g_test_add_func ("/webdrop/time", test_time);
 
   return g_test_run ();

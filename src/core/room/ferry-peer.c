@@ -192,6 +192,9 @@ send_webdrop (FerryPeer                  *self,
 {
   g_autofree char *json = ferry_webdrop_message_to_json (message);
 
+  /* simple-peer-files writes its signals on the channel as they are, without P2PT's envelope. */
+  if (message->type == FERRY_WEBDROP_MESSAGE_FILE_SIGNAL)
+    return ferry_data_channel_send_text (c->channel, json, error);
   return send_envelope (self, c, json, TRUE, error);
 }
 
@@ -464,8 +467,9 @@ channel_message_cb (FerryDataChannel *channel,
       return;
     }
 
-  /* A peer that starts with anything but a hello is a plain P2PT peer. */
-  if (first && self->kind == FERRY_PEER_KIND_UNKNOWN &&
+  /* A peer that starts with anything but a hello is a plain P2PT peer; in a WebDrop room, one
+   * that starts with an object is WebDrop, which says so with its init. */
+  if (first && self->kind == FERRY_PEER_KIND_UNKNOWN && !(self->webdrop && message->is_object) &&
       !(message->is_object && ferry_hello_is_hello (message->payload, message->payload_len)))
     set_kind (self, FERRY_PEER_KIND_P2PT);
 
@@ -478,7 +482,16 @@ channel_message_cb (FerryDataChannel *channel,
   /* In a WebDrop room, what comes without P2PT's envelope is the signalling of a file's own
    * connection, never chat. */
   if (self->webdrop && !message->enveloped)
-    return;
+    {
+      g_autoptr(FerryWebdropMessage) signal = ferry_webdrop_signal_parse (message->payload,
+                                                                          message->payload_len, &error);
+
+      if (signal != NULL)
+        g_signal_emit (self, signals[WEBDROP_MESSAGE], 0, signal);
+      else
+        g_debug ("Peer %.8s: %s", self->id, error->message);
+      return;
+    }
   if (g_utf8_validate (message->payload, message->payload_len, NULL))
     emit_chat (self, message->payload, NULL, FERRY_PEER_MESSAGE_NO_TIME);
 }

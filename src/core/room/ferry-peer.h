@@ -63,7 +63,8 @@ G_DECLARE_FINAL_TYPE (FerryPeer, ferry_peer, FERRY, PEER, GObject)
  *                               that the peer kept (answering our getMsgs): its author's name as
  *                               the peer says, and its time as text (may be %NULL)
  *   ::webdrop-message (FerryWebdropMessage *)  in a WebDrop room, a control message other than
- *                               init and msg (getMsgs, getShares, ping, newShare, startSending)
+ *                               init and msg (getMsgs, getShares, ping, newShare, startSending),
+ *                               or the signalling of a file's own connection (file signal)
  *   ::data-channel (FerryDataChannel)   the peer opened a channel labelled
  *                               FERRY_PEER_TRANSFER_CHANNEL_PREFIX… on an accepted connection;
  *                               a handler takes a reference, else it is dropped (and closes)

@@ -1028,6 +1028,14 @@ ferry_room_new (FerryRoomLink      *link,
   return self;
 }
 
+FerryRtcConfig *
+ferry_room_get_rtc_config (FerryRoom *self)
+{
+  g_return_val_if_fail (FERRY_IS_ROOM (self), NULL);
+
+  return self->config;
+}
+
 FerryRoomLink *
 ferry_room_get_link (FerryRoom *self)
 {

@@ -67,6 +67,8 @@ char               *ferry_room_send_chat_full   (FerryRoom            *self,
                                                  GError              **error);
 
 FerryRoomLink      *ferry_room_get_link         (FerryRoom            *self);
+/* The configuration of the room's connections (with the identity's certificate). */
+FerryRtcConfig     *ferry_room_get_rtc_config   (FerryRoom            *self);
 /* Our tracker peer id, in hex. */
 const char         *ferry_room_get_peer_id      (FerryRoom            *self);
 /* The connected peers. (element-type FerryPeer) */

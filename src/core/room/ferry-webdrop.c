@@ -176,6 +176,9 @@ ferry_webdrop_message_free (FerryWebdropMessage *message)
   g_free (message->time);
   g_free (message->id);
   g_free (message->share_id);
+  g_free (message->sdp_type);
+  g_free (message->sdp);
+  g_free (message->candidate);
   g_free (message);
 }
 
@@ -194,16 +197,17 @@ malformed (GError     **error,
 }
 
 /* Member @name of the object as UTF-8 text, as JavaScript would show it (lone surrogates become
- * U+FFFD), made fit for one line and cut to @max_chars characters.  %NULL with no error when it
- * is absent and not @required. */
+ * U+FFFD), made fit for one line and cut to @max_chars characters (or, when not @line, kept as
+ * it is and refused when longer).  %NULL with no error when it is absent and not @required. */
 static gboolean
-read_string (const char  *json,
-             gsize        len,
-             const char  *name,
-             gboolean     required,
-             gsize        max_chars,
-             char       **out,
-             GError     **error)
+read_text (const char  *json,
+           gsize        len,
+           const char  *name,
+           gboolean     required,
+           gboolean     line,
+           gsize        max_chars,
+           char       **out,
+           GError     **error)
 {
   g_autoptr(GArray) units = NULL;
   g_autoptr(GError) local = NULL;
@@ -224,7 +228,18 @@ read_string (const char  *json,
     return malformed (error, _("“%s” is not a string"), name);
   if (!(units = ferry_json_string_decode (&value, value_end, &local)))
     return malformed (error, "%s", local->message);
+  /* A NUL inside the text would end it early: it becomes U+FFFD like other unusable units. */
+  for (guint i = 0; i < units->len; i++)
+    if (g_array_index (units, gunichar2, i) == 0)
+      g_array_index (units, gunichar2, i) = 0xFFFD;
   text = ferry_utf16_to_utf8 ((const gunichar2 *) units->data, units->len, &text_len);
+  if (!line)
+    {
+      if (units->len > max_chars)
+        return malformed (error, _("“%s” is too long"), name);
+      *out = g_steal_pointer (&text);
+      return TRUE;
+    }
   /* At most four bytes a character: cut to that first, then to @max_chars characters. */
   sane = ferry_text_sanitize_line (text, max_chars * 4, FERRY_TEXT_LINE_SPACES);
   if ((gsize) g_utf8_strlen (sane, -1) > max_chars)
@@ -238,6 +253,43 @@ read_string (const char  *json,
 }
 
 /* Member @name as a whole number from 0 to 2^53; 0 when absent and not @required. */
+static gboolean
+read_string (const char  *json,
+             gsize        len,
+             const char  *name,
+             gboolean     required,
+             gsize        max_chars,
+             char       **out,
+             GError     **error)
+{
+  return read_text (json, len, name, required, TRUE, max_chars, out, error);
+}
+
+/* Member @name of the object as the span of its value, when it is an object. */
+static gboolean
+read_object (const char  *json,
+             gsize        len,
+             const char  *name,
+             const char **object,
+             gsize       *object_len,
+             GError     **error)
+{
+  g_autoptr(GError) local = NULL;
+  const char *value, *value_end;
+
+  if (!ferry_json_object_find_member (json, len, name, &value, &value_end, &local))
+    {
+      if (local != NULL)
+        return malformed (error, "%s", local->message);
+      return malformed (error, _("“%s” is missing"), name);
+    }
+  if (*value != '{')
+    return malformed (error, _("“%s” is not an object"), name);
+  *object = value;
+  *object_len = value_end - value;
+  return TRUE;
+}
+
 static gboolean
 read_count (const char  *json,
             gsize        len,
@@ -342,9 +394,55 @@ ferry_webdrop_message_parse (const char  *json,
     case FERRY_WEBDROP_MESSAGE_GET_SHARES:
     case FERRY_WEBDROP_MESSAGE_GET_MSGS:
     case FERRY_WEBDROP_MESSAGE_PING:
+    case FERRY_WEBDROP_MESSAGE_FILE_SIGNAL:
       break;
     }
   return ok ? g_steal_pointer (&message) : NULL;
+}
+
+/* Descriptions and candidates; a browser's offer is a few kilobytes. */
+#define SDP_MAX_CHARS (64 * 1024)
+
+FerryWebdropMessage *
+ferry_webdrop_signal_parse (const char  *json,
+                            gsize        len,
+                            GError     **error)
+{
+  g_autoptr(FerryWebdropMessage) message = ferry_webdrop_message_new (FERRY_WEBDROP_MESSAGE_FILE_SIGNAL);
+  const char *p = json, *signal, *candidate;
+  gsize signal_len, candidate_len;
+
+  g_return_val_if_fail (json != NULL, NULL);
+
+  ferry_json_skip_ws (&p, json + len);
+  if (p == json + len || *p != '{' || !ferry_json_skip_value (&p, json + len, NULL))
+    return (malformed (error, _("The message is not a JSON object")), NULL);
+  if (!read_string (json, len, "fileID", TRUE, TOKEN_MAX_CHARS, &message->share_id, error) ||
+      !read_object (json, len, "signal", &signal, &signal_len, error))
+    return NULL;
+  {
+    const char *value, *value_end;
+
+    message->has_start = ferry_json_object_find_member (json, len, "start", &value, &value_end, NULL);
+    if (message->has_start && !read_count (json, len, "start", TRUE, &message->start, error))
+      return NULL;
+  }
+  if (!read_text (signal, signal_len, "sdp", FALSE, FALSE, SDP_MAX_CHARS, &message->sdp, error))
+    return NULL;
+  if (message->sdp != NULL)
+    {
+      if (!read_string (signal, signal_len, "type", TRUE, TOKEN_MAX_CHARS, &message->sdp_type, error))
+        return NULL;
+      if (!g_str_equal (message->sdp_type, "offer") && !g_str_equal (message->sdp_type, "answer"))
+        return (malformed (error, _("Unknown description type “%s”"), message->sdp_type), NULL);
+      return g_steal_pointer (&message);
+    }
+  /* simple-peer 9 sends {"candidate":{…}}, later versions add "type":"candidate". */
+  if (!read_object (signal, signal_len, "candidate", &candidate, &candidate_len, error) ||
+      !read_text (candidate, candidate_len, "candidate", TRUE, FALSE, TOKEN_MAX_CHARS * 8,
+                  &message->candidate, error))
+    return NULL;
+  return g_steal_pointer (&message);
 }
 
 static void
@@ -375,7 +473,32 @@ ferry_webdrop_message_to_json (const FerryWebdropMessage *message)
   g_return_val_if_fail (message != NULL, NULL);
 
   json_builder_begin_object (builder);
-  add_string (builder, "type", type_names[message->type]);
+  if (message->type == FERRY_WEBDROP_MESSAGE_FILE_SIGNAL)
+    {
+      add_string (builder, "fileID", message->share_id);
+      if (message->has_start)
+        add_count (builder, "start", message->start);
+      json_builder_set_member_name (builder, "signal");
+      json_builder_begin_object (builder);
+      if (message->sdp != NULL)
+        {
+          add_string (builder, "type", message->sdp_type);
+          add_string (builder, "sdp", message->sdp);
+        }
+      else
+        {
+          json_builder_set_member_name (builder, "candidate");
+          json_builder_begin_object (builder);
+          add_string (builder, "candidate", message->candidate);
+          json_builder_set_member_name (builder, "sdpMLineIndex");
+          json_builder_add_int_value (builder, 0);
+          add_string (builder, "sdpMid", "0");
+          json_builder_end_object (builder);
+        }
+      json_builder_end_object (builder);
+    }
+  else
+    add_string (builder, "type", type_names[message->type]);
   switch (message->type)
     {
     case FERRY_WEBDROP_MESSAGE_INIT:
@@ -407,6 +530,7 @@ ferry_webdrop_message_to_json (const FerryWebdropMessage *message)
     case FERRY_WEBDROP_MESSAGE_GET_SHARES:
     case FERRY_WEBDROP_MESSAGE_GET_MSGS:
     case FERRY_WEBDROP_MESSAGE_PING:
+    case FERRY_WEBDROP_MESSAGE_FILE_SIGNAL:
       break;
     }
   json_builder_end_object (builder);

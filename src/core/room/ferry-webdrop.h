@@ -54,6 +54,9 @@ typedef enum {
   FERRY_WEBDROP_MESSAGE_MSG,
   FERRY_WEBDROP_MESSAGE_NEW_SHARE,
   FERRY_WEBDROP_MESSAGE_START_SENDING,
+  /* Not a P2PT object: the raw JSON text a file's own connection is signalled with
+   * (simple-peer-files), {"fileID","start"?,"signal":{…}} */
+  FERRY_WEBDROP_MESSAGE_FILE_SIGNAL,
 } FerryWebdropMessageType;
 
 /* Longest name and colour kept from a peer, in characters (WebDrop limits its own to 30 and 20
@@ -69,9 +72,17 @@ typedef struct {
   char    *text;          /* msg */
   char    *time;          /* msg: the author's clock as text ("10:15:30 PM"), or %NULL */
   char    *id;            /* msg restored: its index in the sender's history, or %NULL */
-  char    *share_id;      /* newShare, startSending */
+  char    *share_id;      /* newShare, startSending; the fileID of a file signal */
   guint64  size;          /* newShare */
   gboolean paused;        /* newShare */
+  /* File signal: where the receiver wants the file to start (only the receiver sends "start"),
+   * then either a description (sdp_type "offer" or "answer", sdp) or a trickled candidate
+   * ("candidate:…", or "" for the end of candidates). */
+  gboolean has_start;
+  guint64  start;
+  char    *sdp_type;
+  char    *sdp;
+  char    *candidate;
 } FerryWebdropMessage;
 
 GQuark               ferry_webdrop_error_quark   (void);
@@ -81,7 +92,12 @@ void                 ferry_webdrop_message_free  (FerryWebdropMessage     *messa
 FerryWebdropMessage *ferry_webdrop_message_parse (const char               *json,
                                                   gsize                     len,
                                                   GError                  **error);
-/* The JSON text with the fields WebDrop sends for this type. */
+/* Parses raw text that came without P2PT's envelope as a file signal. */
+FerryWebdropMessage *ferry_webdrop_signal_parse  (const char               *json,
+                                                  gsize                     len,
+                                                  GError                  **error);
+/* The JSON text with the fields WebDrop sends for this type (for a file signal: the raw text
+ * simple-peer-files sends, candidates in simple-peer 9's form). */
 char                *ferry_webdrop_message_to_json (const FerryWebdropMessage *message);
 /* A colour of WebDrop's kind ("hsla(H,60%,60%,1)"), the hue picked from @seed. */
 char                *ferry_webdrop_color_for     (const char               *seed);

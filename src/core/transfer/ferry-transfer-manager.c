@@ -43,7 +43,23 @@ peer_fingerprint (FerryPeer *peer)
 gboolean
 ferry_transfer_manager_peer_can_receive (FerryPeer *peer)
 {
-  return ferry_peer_get_connected (peer) && ferry_peer_has_capability (peer, "files");
+  return ferry_peer_get_connected (peer) &&
+         (ferry_peer_has_capability (peer, "files") || ferry_peer_get_kind (peer) == FERRY_PEER_KIND_WEBDROP);
+}
+
+/* The room @peer is in, or %NULL for a peer met without one. */
+static FerryRoom *
+room_of (FerryTransferManager *self,
+         FerryPeer            *peer)
+{
+  for (guint i = 0; i < self->rooms->len; i++)
+    {
+      FerryRoom *room = g_ptr_array_index (self->rooms, i);
+
+      if (g_list_store_find (G_LIST_STORE (ferry_room_get_peers (room)), peer, NULL))
+        return room;
+    }
+  return NULL;
 }
 
 /* The transfer @id shared with @peer, in @direction (-1: either). */
@@ -198,6 +214,71 @@ data_channel_cb (FerryPeer            *peer,
     }
 }
 
+/* WebDrop: its shares become incoming transfers of one file each; startSending and the file
+ * signals go to the transfer that has the share. */
+static gboolean
+route_webdrop (FerryTransferManager      *self,
+               FerryPeer                 *peer,
+               const FerryWebdropMessage *message)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->transfers));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(FerryTransfer) transfer = g_list_model_get_item (G_LIST_MODEL (self->transfers), i);
+
+      if (ferry_transfer_get_peer (transfer) == peer &&
+          (message->type != FERRY_WEBDROP_MESSAGE_NEW_SHARE ||
+           ferry_transfer_get_direction (transfer) == FERRY_TRANSFER_DIRECTION_RECEIVE) &&
+          _ferry_transfer_handle_webdrop (transfer, message))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+webdrop_message_cb (FerryPeer                 *peer,
+                    const FerryWebdropMessage *message,
+                    FerryTransferManager      *self)
+{
+  g_autoptr(FerryTransfer) transfer = NULL;
+  g_autoptr(GError) error = NULL;
+  FerryRoom *room = room_of (self, peer);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->transfers));
+
+  switch (message->type)
+    {
+    case FERRY_WEBDROP_MESSAGE_NEW_SHARE:
+      /* WebDrop announces a share again when asked for its shares; it is one offer. */
+      if (room == NULL || route_webdrop (self, peer, message))
+        return;
+      if (!(transfer = _ferry_transfer_new_webdrop_incoming (peer, message, ferry_room_get_rtc_config (room), &error)))
+        {
+          g_signal_emit (self, signals[OFFER_REFUSED], 0, peer, error);
+          return;
+        }
+      add_transfer (self, transfer);
+      break;
+    case FERRY_WEBDROP_MESSAGE_GET_SHARES:
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(FerryTransfer) sent = g_list_model_get_item (G_LIST_MODEL (self->transfers), i);
+
+          if (ferry_transfer_get_peer (sent) == peer && !ferry_transfer_is_finished (sent) &&
+              ferry_transfer_get_direction (sent) == FERRY_TRANSFER_DIRECTION_SEND)
+            _ferry_transfer_start (sent);
+        }
+      break;
+    case FERRY_WEBDROP_MESSAGE_START_SENDING:
+    case FERRY_WEBDROP_MESSAGE_FILE_SIGNAL:
+      if (!route_webdrop (self, peer, message))
+        g_debug ("WebDrop: %s asked about a share we do not have", ferry_peer_get_display_name (peer));
+      break;
+    default:
+      break;
+    }
+}
+
 /* Peers */
 
 static void unwatch_peer (FerryTransferManager *self, FerryPeer *peer);
@@ -243,6 +324,7 @@ watch_peer (FerryTransferManager *self,
   g_ptr_array_add (self->peers, g_object_ref (peer));
   g_signal_connect (peer, "peer-message", G_CALLBACK (peer_message_cb), self);
   g_signal_connect (peer, "data-channel", G_CALLBACK (data_channel_cb), self);
+  g_signal_connect (peer, "webdrop-message", G_CALLBACK (webdrop_message_cb), self);
   g_signal_connect (peer, "notify::kind", G_CALLBACK (peer_ready_cb), self);
   g_signal_connect (peer, "notify::connected", G_CALLBACK (peer_ready_cb), self);
   g_signal_connect (peer, "closed", G_CALLBACK (peer_closed_cb), self);
@@ -374,8 +456,7 @@ ferry_transfer_manager_send (FerryTransferManager  *self,
   if (!ferry_transfer_manager_peer_can_receive (peer) || !(fingerprint = peer_fingerprint (peer)))
     {
       g_set_error (error, FERRY_TRANSFER_ERROR, FERRY_TRANSFER_ERROR_NOT_CONNECTED,
-                   ferry_peer_get_kind (peer) == FERRY_PEER_KIND_P2PT ||
-                   ferry_peer_get_kind (peer) == FERRY_PEER_KIND_WEBDROP
+                   ferry_peer_get_kind (peer) == FERRY_PEER_KIND_P2PT
                      ? _("%s uses an app that can only chat") : _("%s is not connected"),
                    ferry_peer_get_display_name (peer));
       return NULL;
@@ -385,6 +466,22 @@ ferry_transfer_manager_send (FerryTransferManager  *self,
       g_set_error_literal (error, FERRY_TRANSFER_ERROR, FERRY_TRANSFER_ERROR_STATE,
                            _("There is no file to send"));
       return NULL;
+    }
+
+  if (ferry_peer_get_kind (peer) == FERRY_PEER_KIND_WEBDROP)
+    {
+      FerryRoom *room = room_of (self, peer);
+
+      if (room == NULL)
+        {
+          g_set_error (error, FERRY_TRANSFER_ERROR, FERRY_TRANSFER_ERROR_NOT_CONNECTED,
+                       _("%s is not connected"), ferry_peer_get_display_name (peer));
+          return NULL;
+        }
+      transfer = _ferry_transfer_new_webdrop_outgoing (peer, sources, ferry_room_get_rtc_config (room));
+      add_transfer (self, transfer);
+      _ferry_transfer_start (transfer);
+      return g_steal_pointer (&transfer);
     }
 
   n = g_list_model_get_n_items (G_LIST_MODEL (self->transfers));
@@ -402,17 +499,11 @@ ferry_transfer_manager_send (FerryTransferManager  *self,
     }
 
   transfer = _ferry_transfer_new_outgoing (peer, sources, self->state_dir);
-  for (guint i = 0; i < self->rooms->len; i++)
+  if (room_of (self, peer) != NULL)
     {
-      FerryRoom *room = g_ptr_array_index (self->rooms, i);
-      guint position;
+      g_autofree char *link = ferry_room_link_to_string (ferry_room_get_link (room_of (self, peer)));
 
-      if (g_list_store_find (G_LIST_STORE (ferry_room_get_peers (room)), peer, &position))
-        {
-          g_autofree char *link = ferry_room_link_to_string (ferry_room_get_link (room));
-
-          _ferry_transfer_set_room_link (transfer, link);
-        }
+      _ferry_transfer_set_room_link (transfer, link);
     }
   add_transfer (self, transfer);
   _ferry_transfer_start (transfer);

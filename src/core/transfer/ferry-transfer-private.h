@@ -5,6 +5,7 @@
 #pragma once
 
 #include "ferry-transfer.h"
+#include "ferry-rtc-config.h"
 #include "ferry-transfer-sources.h"
 
 G_BEGIN_DECLS
@@ -18,6 +19,19 @@ FerryTransfer *_ferry_transfer_new_incoming   (FerryPeer              *peer,
                                                const FerryPeerMessage *offer,
                                                GFile                  *state_dir,
                                                GError                **error);
+/* To a WebDrop peer: each file a share of its own, by its name only (WebDrop has no folders). */
+FerryTransfer *_ferry_transfer_new_webdrop_outgoing (FerryPeer                 *peer,
+                                                     FerryTransferSources      *sources,
+                                                     FerryRtcConfig            *config);
+/* A WebDrop peer's newShare; refuses a name that cannot be made safe. */
+FerryTransfer *_ferry_transfer_new_webdrop_incoming (FerryPeer                 *peer,
+                                                     const FerryWebdropMessage *share,
+                                                     FerryRtcConfig            *config,
+                                                     GError                   **error);
+/* startSending or a file signal: %FALSE when it is about none of this transfer's shares. */
+gboolean       _ferry_transfer_handle_webdrop (FerryTransfer             *self,
+                                               const FerryWebdropMessage *message);
+gboolean       _ferry_transfer_is_webdrop     (FerryTransfer             *self);
 /* A transfer kept by an earlier run, in state WAITING without a peer. */
 FerryTransfer *_ferry_transfer_load           (GFile                  *state_file,
                                                GError                **error);

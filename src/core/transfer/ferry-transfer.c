@@ -22,6 +22,7 @@
 #include "ferry-transfer-enums.h"
 #include "ferry-transfer-path.h"
 #include "ferry-transfer-private.h"
+#include "ferry-webdrop-file.h"
 
 #define STATE_VERSION 1
 /* A file whose checksum fails is sent once more; a second failure ends the transfer. */
@@ -41,6 +42,10 @@ typedef struct {
   GBytes                 *blocks;    /* receiving: digests of the .part's blocks we vouch for */
   guint                   failures;
   gboolean                resend;    /* sending: failed once at the receiver, to send again */
+  char                   *share_id;  /* WebDrop: the share this file is */
+  FerryWebdropFile       *webdrop;   /* WebDrop: the attempt under way */
+  guint64                 held;      /* WebDrop: bytes of it held (receiving) or sent */
+  guint                   attempts;  /* WebDrop, receiving: connections tried */
 } File;
 
 struct _FerryTransfer
@@ -73,6 +78,9 @@ struct _FerryTransfer
   GMainContext           *context;
   GSource                *ask_again;    /* the receiver repeats its resume state */
   guint                   ask_again_s;
+
+  FerryRtcConfig         *webdrop_config; /* with a WebDrop peer: for its file connections */
+  GSource                *webdrop_idle; /* sending to WebDrop: no receiver came back in time */
 
   GFile                  *state_file;
   gboolean                saving;
@@ -120,6 +128,8 @@ file_clear (gpointer data)
   g_free (file->dest);
   g_clear_object (&file->file);
   g_free (file->sha256);
+  g_free (file->share_id);
+  g_clear_object (&file->webdrop);
   g_clear_pointer (&file->blocks, g_bytes_unref);
 }
 
@@ -152,6 +162,8 @@ send_message (FerryTransfer    *self,
   g_autoptr(FerryPeerMessage) owned = message;
   g_autoptr(GError) error = NULL;
 
+  if (self->webdrop_config != NULL)
+    return;
   if (self->peer != NULL && !ferry_peer_send_message (self->peer, owned, &error))
     g_debug ("Transfer %s: could not send %s: %s", self->id,
              ferry_peer_message_type_to_string (owned->type), error->message);
@@ -169,11 +181,31 @@ session_bytes (FerryTransfer *self)
   return 0;
 }
 
+/* WebDrop: each file has its own connection, and its bytes are counted per file. */
+static guint64
+webdrop_bytes (FerryTransfer *self)
+{
+  guint64 bytes = 0;
+
+  for (guint i = 0; i < self->files->len; i++)
+    {
+      File *file = file_at (self, i);
+
+      if (file->state == FERRY_TRANSFER_FILE_DONE)
+        bytes += file->size;
+      else if (file->state == FERRY_TRANSFER_FILE_PENDING)
+        bytes += file->webdrop != NULL ? ferry_webdrop_file_get_bytes (file->webdrop) : file->held;
+    }
+  return bytes;
+}
+
 static void
 update_bytes_done (FerryTransfer *self,
                    gboolean       force)
 {
-  guint64 done = MIN (self->session_base + session_bytes (self), ferry_transfer_get_total (self));
+  guint64 done = MIN (self->webdrop_config != NULL ? webdrop_bytes (self)
+                                                   : self->session_base + session_bytes (self),
+                      ferry_transfer_get_total (self));
   gint64 now = g_get_monotonic_time ();
 
   if (done == self->bytes_done)
@@ -201,9 +233,26 @@ reset_session_base (FerryTransfer *self,
 /* Sessions */
 
 static void
+webdrop_stop (FerryTransfer *self,
+              File          *file)
+{
+  if (file->webdrop == NULL)
+    return;
+  file->held = ferry_webdrop_file_get_bytes (file->webdrop);
+  self->carried_before += ferry_webdrop_file_get_carried (file->webdrop);
+  g_signal_handlers_disconnect_by_data (file->webdrop, self);
+  ferry_webdrop_file_cancel (file->webdrop);
+  g_clear_object (&file->webdrop);
+}
+
+static void
 stop_session (FerryTransfer *self)
 {
   guint64 bytes = session_bytes (self);
+
+  for (guint i = 0; i < self->files->len; i++)
+    webdrop_stop (self, file_at (self, i));
+  g_clear_pointer (&self->webdrop_idle, g_source_destroy);
 
   /* The progress stays where the session left it (until the next one says what it starts
    * from), and a finished transfer shows all of it. */
@@ -683,18 +732,26 @@ delete_parts_thread (GTask        *task,
     g_file_delete (g_ptr_array_index (parts, i), NULL, NULL);
 }
 
-/* Cancelled: what arrived of the unfinished files goes. */
+/* Cancelled: what arrived of the unfinished files goes (and of a WebDrop file that failed, which
+ * can never resume: WebDrop peers have no lasting identity). */
 static void
-delete_parts (FerryTransfer *self)
+delete_parts_in (FerryTransfer          *self,
+                 FerryTransferFileState  state)
 {
   g_autoptr(GTask) task = g_task_new (NULL, NULL, NULL, NULL);
   GPtrArray *parts = g_ptr_array_new_with_free_func (g_object_unref);
 
   for (guint i = 0; i < self->files->len; i++)
-    if (file_at (self, i)->state == FERRY_TRANSFER_FILE_PENDING)
+    if (file_at (self, i)->state == state && file_at (self, i)->dest != NULL)
       g_ptr_array_add (parts, part_file (self, file_at (self, i)));
   g_task_set_task_data (task, parts, (GDestroyNotify) g_ptr_array_unref);
   g_task_run_in_thread (task, delete_parts_thread);
+}
+
+static void
+delete_parts (FerryTransfer *self)
+{
+  delete_parts_in (self, FERRY_TRANSFER_FILE_PENDING);
 }
 
 /* Keeps the block digests of the .part files, so that a later session can prove them. */
@@ -1082,6 +1139,16 @@ _ferry_transfer_set_peer (FerryTransfer *self,
 
   if (ferry_transfer_is_finished (self))
     return;
+  /* A WebDrop peer that leaves is not met again: its next visit has another id. */
+  if (peer == NULL && self->webdrop_config != NULL)
+    {
+      g_autofree char *reason = g_strdup_printf (_("%s left"), self->peer_name);
+
+      set_state (self, FERRY_TRANSFER_STATE_FAILED, reason);
+      if (!sending (self))
+        delete_parts (self);
+      return;
+    }
   if (peer == NULL)
     {
       collect_blocks (self);
@@ -1097,6 +1164,212 @@ _ferry_transfer_set_peer (FerryTransfer *self,
     _ferry_transfer_start (self);
   else if (!sending (self) && self->answered)
     send_resume_state (self);
+}
+
+/* WebDrop (docs/INTEROP.md, "WebDrop files"): each file is a share of its own, sent on its own
+ * connection when the receiver asks for it with startSending.  Nothing is kept across runs. */
+
+/* A receiving connection that breaks while the peer stays is tried again from the bytes held. */
+#define WEBDROP_ATTEMPTS 4
+/* A WebDrop receiver whose connection broke may ask again (with the offset it holds); a sender
+ * waits this long for it before giving the file up. */
+#define WEBDROP_WAIT_S 60
+
+static void webdrop_start_file (FerryTransfer *self, guint index);
+
+static File *
+webdrop_file_of (FerryTransfer    *self,
+                 FerryWebdropFile *engine,
+                 guint            *index)
+{
+  for (guint i = 0; i < self->files->len; i++)
+    if (file_at (self, i)->webdrop == engine)
+      {
+        *index = i;
+        return file_at (self, i);
+      }
+  g_return_val_if_reached (NULL);
+}
+
+static void
+webdrop_bytes_cb (FerryWebdropFile *engine,
+                  GParamSpec       *pspec,
+                  FerryTransfer    *self)
+{
+  update_bytes_done (self, FALSE);
+}
+
+static void
+webdrop_paused_cb (FerryWebdropFile *engine,
+                   gboolean          paused,
+                   FerryTransfer    *self)
+{
+  set_paused (self, &self->paused_remotely, paused);
+}
+
+static gboolean
+webdrop_idle_cb (gpointer user_data)
+{
+  FerryTransfer *self = user_data;
+  g_autofree char *reason = g_strdup_printf (_("%s did not come back for the file"), self->peer_name);
+
+  self->webdrop_idle = NULL;
+  for (guint i = 0; i < self->files->len; i++)
+    if (file_at (self, i)->state == FERRY_TRANSFER_FILE_PENDING && file_at (self, i)->webdrop == NULL)
+      fail_file (self, i, reason);
+  check_finished (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+webdrop_finished_cb (FerryWebdropFile *engine,
+                     const GError     *error,
+                     FerryTransfer    *self)
+{
+  g_autoptr(FerryWebdropFile) ref = g_object_ref (engine);
+  guint index;
+  File *file = webdrop_file_of (self, engine, &index);
+
+  file->held = ferry_webdrop_file_get_bytes (engine);
+  self->carried_before += ferry_webdrop_file_get_carried (engine);
+  g_signal_handlers_disconnect_by_data (engine, self);
+  g_clear_object (&file->webdrop);
+  if (file->state != FERRY_TRANSFER_FILE_PENDING)
+    return;
+  if (error == NULL)
+    {
+      file->state = FERRY_TRANSFER_FILE_DONE;
+      file->sha256 = g_strdup (ferry_webdrop_file_get_sha256 (engine));
+      if (!sending (self))
+        g_set_object (&file->file, ferry_webdrop_file_get_result (engine));
+      update_bytes_done (self, TRUE);
+      g_signal_emit (self, signals[FILE_DONE], 0, index);
+      check_finished (self);
+      return;
+    }
+  g_debug ("Transfer %s: WebDrop file %u: %s", self->id, index, error->message);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      set_state (self, FERRY_TRANSFER_STATE_CANCELLED, error->message);
+      return;
+    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) && self->peer != NULL)
+    {
+      if (sending (self))
+        {
+          g_clear_pointer (&self->webdrop_idle, g_source_destroy);
+          self->webdrop_idle = ferry_source_attach (g_timeout_source_new_seconds (WEBDROP_WAIT_S),
+                                                    self->context, G_PRIORITY_DEFAULT,
+                                                    webdrop_idle_cb, self, NULL);
+          return;
+        }
+      if (file->attempts < WEBDROP_ATTEMPTS)
+        {
+          webdrop_start_file (self, index);
+          return;
+        }
+    }
+  fail_file (self, index, error->message);
+  if (!sending (self))
+    delete_parts_in (self, FERRY_TRANSFER_FILE_FAILED);
+  check_finished (self);
+}
+
+/* A new connection for file @index: sending, because the receiver asked; receiving, from the
+ * bytes the .part holds. */
+static void
+webdrop_start_file (FerryTransfer *self,
+                    guint          index)
+{
+  File *file = file_at (self, index);
+
+  webdrop_stop (self, file);
+  if (sending (self))
+    file->webdrop = ferry_webdrop_file_new_sender (self->peer, self->webdrop_config, file->share_id,
+                                                   file->file, file->size);
+  else
+    {
+      g_autoptr(GFile) part = part_file (self, file);
+
+      file->attempts++;
+      file->webdrop = ferry_webdrop_file_new_receiver (self->peer, self->webdrop_config,
+                                                       file->share_id, part, file->dest,
+                                                       file->size, file->held);
+    }
+  g_signal_connect (file->webdrop, "notify::bytes", G_CALLBACK (webdrop_bytes_cb), self);
+  g_signal_connect (file->webdrop, "paused-remotely", G_CALLBACK (webdrop_paused_cb), self);
+  g_signal_connect (file->webdrop, "finished", G_CALLBACK (webdrop_finished_cb), self);
+  ferry_webdrop_file_start (file->webdrop);
+  if (file->webdrop != NULL && self->paused_locally)
+    ferry_webdrop_file_set_paused (file->webdrop, TRUE);
+}
+
+static void
+webdrop_set_paused (FerryTransfer *self,
+                    gboolean       paused)
+{
+  for (guint i = 0; i < self->files->len; i++)
+    if (file_at (self, i)->webdrop != NULL)
+      ferry_webdrop_file_set_paused (file_at (self, i)->webdrop, paused);
+}
+
+/* Each file not sent yet, as a share. */
+static void
+webdrop_announce (FerryTransfer *self)
+{
+  for (guint i = 0; i < self->files->len; i++)
+    {
+      File *file = file_at (self, i);
+      g_autoptr(FerryWebdropMessage) share = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (file->state != FERRY_TRANSFER_FILE_PENDING)
+        continue;
+      share = ferry_webdrop_message_new (FERRY_WEBDROP_MESSAGE_NEW_SHARE);
+      share->share_id = g_strdup (file->share_id);
+      share->name = g_strdup (file->path);
+      share->size = file->size;
+      if (self->peer != NULL && !ferry_peer_send_webdrop (self->peer, share, &error))
+        g_debug ("Transfer %s: %s", self->id, error->message);
+    }
+}
+
+gboolean
+_ferry_transfer_handle_webdrop (FerryTransfer             *self,
+                                const FerryWebdropMessage *message)
+{
+  guint index;
+
+  g_return_val_if_fail (FERRY_IS_TRANSFER (self), FALSE);
+
+  if (self->webdrop_config == NULL || message->share_id == NULL)
+    return FALSE;
+  for (index = 0; index < self->files->len; index++)
+    if (g_strcmp0 (file_at (self, index)->share_id, message->share_id) == 0)
+      break;
+  if (index == self->files->len)
+    return FALSE;
+  if (ferry_transfer_is_finished (self) || file_at (self, index)->state != FERRY_TRANSFER_FILE_PENDING)
+    return TRUE;
+
+  if (message->type == FERRY_WEBDROP_MESSAGE_START_SENDING && sending (self))
+    {
+      g_clear_pointer (&self->webdrop_idle, g_source_destroy);
+      webdrop_start_file (self, index);
+      if (self->state == FERRY_TRANSFER_STATE_OFFERED || self->state == FERRY_TRANSFER_STATE_WAITING)
+        set_state (self, active_state (self), NULL);
+    }
+  else if (message->type == FERRY_WEBDROP_MESSAGE_FILE_SIGNAL && file_at (self, index)->webdrop != NULL)
+    ferry_webdrop_file_handle_signal (file_at (self, index)->webdrop, message);
+  return TRUE;
+}
+
+gboolean
+_ferry_transfer_is_webdrop (FerryTransfer *self)
+{
+  g_return_val_if_fail (FERRY_IS_TRANSFER (self), FALSE);
+
+  return self->webdrop_config != NULL;
 }
 
 /* The state store */
@@ -1518,6 +1791,65 @@ _ferry_transfer_new_incoming (FerryPeer               *peer,
   return g_steal_pointer (&self);
 }
 
+FerryTransfer *
+_ferry_transfer_new_webdrop_outgoing (FerryPeer            *peer,
+                                      FerryTransferSources *sources,
+                                      FerryRtcConfig       *config)
+{
+  FerryTransfer *self = _ferry_transfer_new_outgoing (peer, sources, NULL);
+
+  /* WebDrop has no folders: each file goes by its own name. */
+  for (guint i = 0; i < self->files->len; i++)
+    {
+      File *file = file_at (self, i);
+      char *base = g_path_get_basename (file->path);
+      guint8 id[20];
+
+      g_free (file->path);
+      file->path = base;
+      ferry_random_bytes (id, sizeof id);
+      file->share_id = ferry_hex_encode (id, sizeof id);
+    }
+  g_ptr_array_set_size (self->folders, 0);
+  g_ptr_array_add (self->folders, NULL);
+  self->webdrop_config = ferry_rtc_config_ref (config);
+  return self;
+}
+
+FerryTransfer *
+_ferry_transfer_new_webdrop_incoming (FerryPeer                  *peer,
+                                      const FerryWebdropMessage  *share,
+                                      FerryRtcConfig             *config,
+                                      GError                    **error)
+{
+  g_autoptr(FerryTransfer) self = g_object_new (FERRY_TYPE_TRANSFER, NULL);
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *name = g_strdup (share->name);
+  guint8 id[16];
+  File file = { .size = share->size, .share_id = g_strdup (share->share_id) };
+
+  g_return_val_if_fail (FERRY_IS_PEER (peer), NULL);
+  g_return_val_if_fail (share->type == FERRY_WEBDROP_MESSAGE_NEW_SHARE, NULL);
+
+  ferry_random_bytes (id, sizeof id);
+  self->id = ferry_base64url_encode (id, sizeof id);
+  self->direction = FERRY_TRANSFER_DIRECTION_RECEIVE;
+  set_peer_identity (self, peer);
+  self->webdrop_config = ferry_rtc_config_ref (config);
+  g_ptr_array_add (self->folders, NULL);
+  g_array_append_val (self->files, file);
+
+  /* A share is one file, never a path: a slash in its name is part of the name. */
+  g_strdelimit (name, "/", '_');
+  if (!(file_at (self, 0)->path = ferry_transfer_path_sanitize (name, &local_error)))
+    {
+      g_set_error (error, FERRY_TRANSFER_ERROR, FERRY_TRANSFER_ERROR_INVALID_OFFER,
+                   _("The file from %s was refused: %s"), self->peer_name, local_error->message);
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
 void
 _ferry_transfer_start (FerryTransfer *self)
 {
@@ -1526,6 +1858,8 @@ _ferry_transfer_start (FerryTransfer *self)
   g_return_if_fail (FERRY_IS_TRANSFER (self));
   g_return_if_fail (sending (self));
 
+  if (self->webdrop_config != NULL)
+    return webdrop_announce (self);
   offer = ferry_peer_message_new_offer (self->id);
   for (guint i = 0; i < self->files->len; i++)
     {
@@ -1749,6 +2083,8 @@ ferry_transfer_accept_finish (FerryTransfer  *self,
     }
   g_set_object (&self->folder, data->folder);
   self->answered = TRUE;
+  for (guint i = 0; self->webdrop_config != NULL && i < accepted->len; i++)
+    webdrop_start_file (self, g_array_index (accepted, guint, i));
   message = accepted->len == self->files->len
               ? ferry_peer_message_new_accept_all (self->id)
               : ferry_peer_message_new_accept (self->id, (guint *) accepted->data, accepted->len);
@@ -1799,6 +2135,7 @@ ferry_transfer_pause (FerryTransfer  *self,
   if (!check_unfinished (self, error))
     return FALSE;
   send_message (self, ferry_peer_message_new_pause (self->id));
+  webdrop_set_paused (self, TRUE);
   set_paused (self, &self->paused_locally, TRUE);
   return TRUE;
 }
@@ -1812,6 +2149,7 @@ ferry_transfer_resume (FerryTransfer  *self,
   if (!check_unfinished (self, error))
     return FALSE;
   set_paused (self, &self->paused_locally, FALSE);
+  webdrop_set_paused (self, FALSE);
   /* After an error of our disk the session is gone: say again what we hold. */
   if (!sending (self) && self->answered && self->receiver == NULL && self->peer != NULL)
     send_resume_state (self);
@@ -2014,6 +2352,7 @@ ferry_transfer_finalize (GObject *object)
   g_clear_object (&self->folder);
   g_free (self->reason);
   g_clear_object (&self->state_file);
+  g_clear_pointer (&self->webdrop_config, ferry_rtc_config_unref);
   g_main_context_unref (self->context);
 
   G_OBJECT_CLASS (ferry_transfer_parent_class)->finalize (object);
