@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// A WebDrop v2 peer for presence and chat: the control logic of WebDrop's App.vue (v2.0.0, the
-// Vue app at webdrop.space) and its chat box, on the real P2PT 1.6 (libwebrtc via @roamhq/wrtc),
-// reporting as JSON lines on stdout. The reference "WebDrop user" for Ferry's WebDrop tests
-// (webdrop-interop.mjs). Files (newShare, startSending, simple-peer-files) are not modelled:
-// this peer has no shares, so it answers getShares with nothing and never asks for shares.
+// A WebDrop v2 peer: the control logic of WebDrop's App.vue (v2.0.0, the Vue app at
+// webdrop.space), its chat box and its file shares (Shares.vue, the store's shares), on the real
+// P2PT 1.6 (libwebrtc via @roamhq/wrtc) and the real simple-peer-files 1.2.3 on simple-peer 9.7.2
+// (loaded by lib/simple-peer-files-node.mjs, which explains what Node lacks and how it is
+// given), reporting as JSON lines on stdout. The reference "WebDrop user" for Ferry's WebDrop
+// tests (webdrop-interop.mjs: presence and chat; webdrop-files.mjs: files).
 //
 //   webdrop-peer.mjs --tracker=URL [--tracker=URL]… (--room=CODE | --identifier=ID)
 //                    [--name=NAME] [--color=hsla(H,60%,60%,1)]
@@ -15,18 +16,32 @@
 //                    [--control]        stdin lines are JSON commands (below); without it each
 //                                       stdin line is chat text, sent like WebDrop's Send button
 //                    [--peer-id=HEX] [--timeout=SECONDS] (0 = none, default) [--linger=MS] (500)
+//                    [--download-dir=DIR]  write received files there, each under a hash-made
+//                                       name (any share name is safe); the name is reported
+//                    [--no-autostart]   do not download each newShare at once (WebDrop's
+//                                       autoStart setting, on by default)
 //
 // --room=CODE is WebDrop's room: P2PT identifier "webdrop" + CODE (code used as given, no case
 // folding, as WebDrop does). The peer runs until stdin reaches EOF (then leaves, lingers --linger
 // ms so that the others see it go, and exits 0) or SIGTERM.
 //
 // WebDrop's behaviour reproduced here (all control messages are P2PT object messages):
-//   peerconnect → send {"type":"init","name","color","sharesCount":0,"msgsCount":msgs.length}
-//   "init"      → users[peer.id] = {name, color, conn: that channel}; if sharesCount > 0 (our
-//                 share count) send {"type":"getShares"}; if msgsCount > msgs.length send
+//   peerconnect → send {"type":"init","name","color","sharesCount","msgsCount":msgs.length}
+//                 (sharesCount: every share in the store, own and received, as WebDrop counts)
+//   "init"      → users[peer.id] = {name, color, conn: that channel}; if sharesCount > ours
+//                 send {"type":"getShares"}; if msgsCount > msgs.length send
 //                 {"type":"getMsgs"} (on every init, as WebDrop does)
 //   "getMsgs"   → one {...stored, "type":"msg", "id":"<index>"} per stored message, oldest first
-//   "getShares" → nothing (no shares)
+//   "getShares" → one newShare per own share, the whole store entry: {shareID, file: {}, name,
+//                 size, paused, mine: true, transfers: [], type: "newShare", i: shareID}
+//                 (throws, as P2PT's JSON.stringify does in WebDrop, while a transfer runs)
+//   "newShare"  → stored (replacing any share of that id, own ones too, and its transfer
+//                 list); a new one is listed; unless that share is done, with autoStart it is
+//                 downloaded again (duplicates too): pf.receive(), then {"type":"startSending",
+//                 shareID} to its peer
+//   "startSending" → pf.send() + transfer.start() if the share is mine and not paused
+// File connections are simple-peer-files' own (one simple-peer 9 connection per file and
+// receiver, signalled with raw JSON over the P2PT connection); see lib/simple-peer-files-node.mjs.
 //   "msg"       → if msg.id is set and msgs[msg.id] exists: skipped (WebDrop's index dedupe);
 //                 a message without name takes name and colour from users[peer.id] (which
 //                 throws when that peer sent no init yet: P2PT drops the message); stored
@@ -54,6 +69,22 @@
 //      instead of emitting "msg", so the app never sees it
 //   {"event":"console","text":…}                   what P2PT console.log()s (its parse errors)
 //   {"event":"ack","seq":N,"cmd":…,…}              a command done
+//   {"event":"uncaught","error":…}                 what threw in an event handler (a page logs it)
+// Files (dir: "send" | "receive"):
+//   {"event":"share-added","peer","shareID","name","size"[,"duplicate":true]}  a newShare came
+//   {"event":"startSending","peer","shareID","sending":BOOL}
+//   {"event":"file-signal","peer","shareID","dir":"in"|"out","kind":"offer"|"answer"|"candidate"|…,"start"}
+//   {"event":"file-connected","shareID","dir","peer","start"}  a file connection opened
+//   {"event":"file-header","shareID","peer","meta"}  FILE_START (0x00) as received
+//   {"event":"transfer-progress","shareID","dir","bytes","total"}  at most every 250 ms
+//   {"event":"file-received","peer","shareID","name","headerName","size","headerSize","sha256",
+//     "path","webdropDone"}  a file completed ('done'; FILE_END was sent). A zero-byte file,
+//     which WebDrop never completes, is reported on its FILE_START with "zeroByte":true and
+//     "webdropDone":false (nothing is sent)
+//   {"event":"file-sent","peer","shareID","bytes"}  the receiver's FILE_END came
+//   {"event":"file-paused"|"file-resumed"|"file-cancelled","shareID","dir","by":"local"|"remote"}
+//   {"event":"file-error","shareID","dir","peer","error"}, {"event":"file-closed",…}
+//   {"event":"trigger","cmd","shareID","dir","bytes","total"}  an armed command ran
 //
 // Commands (--control), one JSON object a line, each answered by an ack carrying its "seq":
 //   {"cmd":"join"}                           start P2PT (with --defer-start; else a no-op)
@@ -66,7 +97,24 @@
 //   {"cmd":"msgs-state"[,"peer":HEX]}        answer as if that peer (or every user) sent getMsgs
 //   {"cmd":"state"}                          ack carries users, msgs and connected peers
 //   {"cmd":"leave"}                          p2pt.destroy(): close every connection and tracker
+//   {"cmd":"share","path":FILE[,"name":N][,"size":BYTES][,"shareID":X][,"peer":HEX][,"type":MIME]
+//    [,"headerSize":BYTES]}                  a share of mine with the bytes of FILE (Shares.vue's
+//                                            makeShare): newShare to every user (or that peer).
+//                                            name/size: what is announced and, for name, in
+//                                            FILE_START (lies welcome); shareID default
+//                                            sha1(name + size) hex; headerSize: FILE_START's size
+//   {"cmd":"download","shareID":X}           downloadShare: receive it, or again after an
+//                                            interruption (start = the bytes held)
+//   {"cmd":"pause"|"resume"|"cancel","shareID":X}  Shares.vue's Pause, Resume and Remove
+//                                            buttons, for a share of mine or theirs
+//   {"cmd":"interrupt","shareID":X[,"dir":"receive"|"send"]}  destroy that file connection only,
+//                                            as if the page lost it; the bytes stay held
+//   pause, cancel and interrupt with "atBytes":N (shareID optional, "dir" default receive):
+//                                            armed, run when a transfer reaches N bytes
 import P2PT from 'p2pt'
+import { createHash } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { watchReplies } from './lib/p2pt-driver.mjs'
 
@@ -82,6 +130,8 @@ const o = {
   peerId: null,
   timeout: 0,
   linger: 500,
+  downloadDir: null,
+  autoStart: true,
 }
 const usage = msg => {
   process.stderr.write(`webdrop-peer: ${msg}\n`)
@@ -102,6 +152,8 @@ for (const arg of process.argv.slice(2)) {
       case 'control': o.control = true; break
       case 'timeout': o.timeout = Number(value); break
       case 'linger': o.linger = Number(value); break
+      case 'download-dir': o.downloadDir = resolve(value); break
+      case 'no-autostart': o.autoStart = false; break
       case 'peer-id':
         if (!/^[0-9a-f]{40}$/.test(value)) throw new Error('--peer-id needs 40 lowercase hex digits')
         o.peerId = value
@@ -123,13 +175,19 @@ const preview = msg => {
   return t === undefined ? String(t) : t.length > 80 ? t.slice(0, 80) + '…' : t
 }
 
-// --- WebDrop's state (its Vuex store, minus shares) ----------------------------------------------
+// --- WebDrop's state (its Vuex store) -------------------------------------------------------------
 
 const settings = { name: o.name, color: o.color }
 const users = {} // peer id → { name, color, conn }
 const msgs = [] // { msg, time, name, color, type?, id? }, as WebDrop stores them
 const connected = new Map() // peer id → the channel of its peerconnect (simple-peer object)
 const lastId = new Map() // peer id → P2PT message id of the latest complete message from it
+// store.shares: shareID → { shareID, name, size, paused, mine, transfers: [PeerFileSend or
+// PeerFileReceive], file (mine) | peer (theirs) }. Own shares and received ones alike, as in
+// WebDrop (so init's sharesCount counts both).
+const shares = {}
+// Shares.vue's list (its `shares` data): shareID → { shareID, name, size, paused, done, mine }
+const shareList = new Map()
 
 const addMessage = (msg, peer = null) => {
   msgs.push(msg)
@@ -173,7 +231,7 @@ p2pt.on('peerconnect', peer => {
     type: 'init',
     name: settings.name,
     color: settings.color,
-    sharesCount: 0, // Object.keys(shares).length
+    sharesCount: Object.keys(shares).length,
     msgsCount: msgs.length,
   }, 'peerconnect')
 })
@@ -198,18 +256,24 @@ p2pt.on('msg', (peer, msg) => {
   }
 })
 
-/** App.vue's p2pt.on('msg') handler, minus files. Throws where WebDrop throws. */
+/** App.vue's p2pt.on('msg') handler. Throws where WebDrop throws. */
 function onMsg (peer, msg) {
   if (typeof msg !== 'object') return
   const type = msg.type // null: TypeError, as in WebDrop
   if (type === 'getShares') {
-    // sendSharesState: one newShare per share of mine; there are none
+    sendSharesState(peer, 'getShares')
+  } else if (type === 'newShare') {
+    delete msg.type
+    msg.peer = peer
+    newShare(msg)
+  } else if (type === 'startSending') {
+    startSending(peer, msg)
   } else if (type === 'getMsgs') {
     sendMsgsState(peer, 'getMsgs')
   } else if (type === 'init') {
     users[peer.id] = { name: msg.name, color: msg.color, conn: peer }
     out({ event: 'init', peer: peer.id, msg })
-    if (msg.sharesCount > 0) send(peer, { type: 'getShares' }, 'init')
+    if (msg.sharesCount > Object.keys(shares).length) send(peer, { type: 'getShares' }, 'init')
     if (msg.msgsCount > msgs.length) send(peer, { type: 'getMsgs' }, 'init')
   } else if (type === 'ping') {
     out({ event: 'pinged', peer: peer.id, name: users[peer.id].name })
@@ -241,6 +305,271 @@ function say (text) {
   const to = Object.values(users)
   for (const user of to) send(user.conn, data, 'say')
   return { users: to.length, time: data.time }
+}
+
+// --- files: Shares.vue, App.vue's newShare/startSending/getShares, simple-peer-files ---------------
+
+// simple-peer-files and simple-peer 9 are loaded only when installed: without them this peer
+// still does presence and chat, and the file commands fail.
+let spf = null
+let spfError = null
+let lastFilePeer = null // the simple-peer 9 peer pf.send()/pf.receive() just made
+try {
+  const { loadSimplePeerFiles } = await import('./lib/simple-peer-files-node.mjs')
+  spf = loadSimplePeerFiles({ onFilePeer: p => { lastFilePeer = p } })
+} catch (err) { spfError = String(err?.message ?? err) }
+const pf = spf ? new spf.SimplePeerFiles() : null // WebDrop's this.$pf
+const needFiles = () => { if (!spf) throw new Error(`simple-peer-files is not available: ${spfError}`) }
+
+const sha1hex = text => createHash('sha1').update(text, 'utf8').digest('hex')
+const sha256hex = bytes => createHash('sha256').update(bytes).digest('hex')
+const errText = err => String(err?.message ?? err)
+
+// The file connections, for reports and `interrupt`: shareID → { peer: P2PT peer id,
+// dir: 'send'|'receive', filePeer } (the latest per share and direction).
+const filePeers = new Map()
+const fileKey = (shareID, dir) => `${dir}:${shareID}`
+
+/** Watch one simple-peer 9 file peer: its errors (a page would only log them) and close. */
+function watchFilePeer (shareID, dir, peerId, filePeer) {
+  if (!filePeer) return
+  filePeers.set(fileKey(shareID, dir), { peer: peerId, dir, filePeer })
+  filePeer.on('error', err => out({ event: 'file-error', shareID, dir, peer: peerId, error: errText(err), code: err?.code ?? null }))
+  filePeer.on('close', () => out({ event: 'file-closed', shareID, dir, peer: peerId }))
+}
+
+/**
+ * Raw JSON on a P2PT connection (no "^" envelope): simple-peer-files' signalling. Reported as
+ * file-signal; `text` is what went over the wire.
+ */
+function reportSignal (peerId, dir, text) {
+  let m
+  try { m = JSON.parse(text) } catch { return }
+  if (!m || typeof m !== 'object' || !('fileID' in m)) return
+  const sig = m.signal ?? {}
+  const kind = sig.type ?? (sig.candidate ? 'candidate' : Object.keys(sig)[0] ?? null)
+  out({ event: 'file-signal', peer: peerId, shareID: m.fileID, dir, kind, start: m.start ?? null })
+}
+if (spf) {
+  p2pt.on('data', (peer, data) => {
+    const t = typeof data === 'string' ? data : new TextDecoder().decode(data)
+    if (t[0] === '{') reportSignal(peer.id, 'in', t)
+  })
+}
+const control = peer => spf.controlChannel(peer, text => reportSignal(peer.id, 'out', text))
+
+// Commands armed to run when a transfer of a share (or, without shareID, of any share) in
+// that direction reaches `atBytes`: { cmd, shareID, dir, atBytes }. Runs in the progress
+// handler itself, so the bytes are exact.
+const triggers = []
+/** transfer-progress at most every 250 ms per share and direction, and always the last. */
+const lastProgress = new Map()
+function progress (shareID, dir, bytes, total, force = false) {
+  for (const t of [...triggers]) {
+    if (t.dir !== dir || (t.shareID != null && t.shareID !== shareID) || bytes < t.atBytes) continue
+    triggers.splice(triggers.indexOf(t), 1)
+    out({ event: 'trigger', cmd: t.cmd, shareID, dir, bytes, total })
+    try {
+      if (t.cmd === 'pause') pauseShare(shareID)
+      else if (t.cmd === 'cancel') removeShare(shareID)
+      else if (t.cmd === 'interrupt') interrupt(shareID, dir)
+    } catch (err) { out({ event: 'trigger-error', cmd: t.cmd, shareID, error: errText(err) }) }
+  }
+  const k = fileKey(shareID, dir)
+  const now = performance.now()
+  if (!force && now - (lastProgress.get(k) ?? -Infinity) < 250 && bytes !== total) return
+  lastProgress.set(k, now)
+  out({ event: 'transfer-progress', shareID, dir, bytes, total })
+}
+
+/** The File of an own share: the real bytes of `path`, named as announced. */
+function shareFile (path, name, type, headerSize) {
+  const bytes = readFileSync(path)
+  const file = new spf.File([bytes], name, { type })
+  if (headerSize == null) return file
+  // A file whose FILE_START header says another size (the bytes are still all of the file's,
+  // up to that size rounded up to a chunk: filereader-stream stops at offset >= size).
+  return { name, type, size: headerSize, lastModified: file.lastModified, slice: (a, b) => file.slice(a, b) }
+}
+
+/** Shares.vue's makeShare + the addShare subscriber: a share of mine, announced to every user. */
+function makeShare ({ path, name, size, shareID, peer, type = '', headerSize = null }) {
+  needFiles()
+  if (typeof path !== 'string') throw new Error('share needs a "path"')
+  const file = shareFile(path, name ?? path.split('/').pop(), type, headerSize)
+  name ??= file.name
+  size ??= file.size
+  shareID ??= sha1hex(name + size) // sha1.sync(file.name + file.size)
+  if (shares[shareID]) return { shareID, exists: true, users: 0 } // WebDrop: return
+  shares[shareID] = { shareID, file, name, size, paused: false, mine: true, transfers: [] }
+  shareList.set(shareID, { shareID, name, size, paused: false, done: false, mine: true })
+  // { ...payload, type: 'newShare' } without its file
+  const data = { shareID, name, size, paused: false, type: 'newShare' }
+  const to = peer == null ? Object.values(users).map(u => u.conn) : targets(peer)
+  for (const conn of to) send(conn, data, 'share')
+  return { shareID, name, size, users: to.length }
+}
+
+/** App.vue's sendSharesState: a newShare per share of mine, the whole store entry. */
+function sendSharesState (peer, why) {
+  for (const shareID in shares) {
+    const share = shares[shareID]
+    if (!share.mine) continue
+    // WebDrop sends { ...share, type, i }: its File serializes as {}; its transfers (simple-peer
+    // streams) do not serialize at all, and P2PT's send throws on them.
+    if (share.transfers.length) throw new TypeError('Converting circular structure to JSON')
+    send(peer, { shareID, file: {}, name: share.name, size: share.size, paused: share.paused, mine: true, transfers: [], type: 'newShare', i: shareID }, why)
+  }
+}
+
+/** App.vue's newShare commit + Shares.vue's addNewShare. */
+function newShare (msg) {
+  const shareID = msg.shareID
+  const row = shareList.get(shareID)
+  out({ event: 'share-added', peer: msg.peer.id, shareID, name: msg.name, size: msg.size, ...(row ? { duplicate: true } : {}) })
+  // store.newShare: replaces any entry of that id (own ones too), with no transfers
+  shares[shareID] = { ...msg, mine: false, transfers: [] }
+  if (!row) {
+    shareList.set(shareID, { shareID, name: msg.name, size: msg.size, paused: !o.autoStart, done: false, mine: false })
+  } else if (row.done) {
+    return // File already completed
+  }
+  if (o.autoStart) downloadShare(msg)
+}
+
+const watchedReceives = new WeakSet()
+
+/** Shares.vue's downloadShare: pf.receive() + startSending. */
+function downloadShare (shareInfo) {
+  needFiles()
+  const shareID = shareInfo.shareID
+  const peer = shareInfo.peer
+  const started = pf.receive(control(peer), shareID)
+  watchFilePeer(shareID, 'receive', peer.id, lastFilePeer)
+  started.then(transfer => {
+    const row = shareList.get(shareID)
+    out({ event: 'file-connected', shareID, dir: 'receive', peer: peer.id, start: transfer.bytesReceived })
+    // FILE_START as received (rs is new for each connection)
+    transfer.rs.on('start', meta => {
+      out({ event: 'file-header', shareID, peer: peer.id, meta })
+      if (meta?.fileSize === 0) {
+        // WebDrop itself never finishes an empty file: FILE_END and 'done' come only with a
+        // chunk. Reported so that tests can see the header arrived; nothing is sent.
+        fileReceived(shareID, peer, transfer, Buffer.alloc(0), { zeroByte: true, webdropDone: false })
+      }
+    })
+    if (!watchedReceives.has(transfer)) {
+      watchedReceives.add(transfer)
+      transfer.on('progress', (pct, bytes) => progress(shareID, 'receive', bytes, transfer.fileSize))
+      transfer.on('done', file => {
+        progress(shareID, 'receive', transfer.fileSize, transfer.fileSize, true)
+        file.arrayBuffer().then(ab => fileReceived(shareID, peer, transfer, Buffer.from(ab), { webdropDone: true }),
+          err => out({ event: 'file-error', shareID, dir: 'receive', error: errText(err) }))
+      })
+      transfer.on('paused', () => out({ event: 'file-paused', shareID, dir: 'receive', by: 'remote' }))
+      transfer.on('cancelled', () => out({ event: 'file-cancelled', shareID, dir: 'receive', by: 'remote' }))
+    }
+    transfer.on('done', () => {
+      if (row) row.done = true
+      // removeTransfer
+      const share = shares[shareID]
+      if (share) share.transfers = share.transfers.filter(t => t.peer._id !== transfer.peer._id)
+    })
+    shares[shareID]?.transfers.push(transfer) // setTransfer
+    if (row) row.paused = false
+  })
+  send(peer, { type: 'startSending', shareID }, 'download')
+}
+
+function fileReceived (shareID, peer, transfer, bytes, extra) {
+  const name = shares[shareID]?.name ?? shareList.get(shareID)?.name ?? null
+  let path = null
+  if (o.downloadDir) {
+    // WebDrop saves under the share's name; this peer under a hash of it (any name is safe).
+    mkdirSync(o.downloadDir, { recursive: true })
+    path = join(o.downloadDir, `${sha1hex(`${peer.id} ${shareID} ${name}`)}.bin`)
+    writeFileSync(path, bytes)
+  }
+  out({
+    event: 'file-received', peer: peer.id, shareID, name, headerName: transfer.fileName ?? null,
+    size: bytes.length, headerSize: transfer.fileSize ?? null, sha256: sha256hex(bytes), path, ...extra,
+  })
+}
+
+/** App.vue's startSending: pf.send() of a share of mine that is not paused. */
+function startSending (peer, msg) {
+  const shareID = msg.shareID
+  const share = shares[shareID]
+  const sending = !!(share && share.file && !share.paused)
+  out({ event: 'startSending', peer: peer.id, shareID, sending })
+  if (!sending) return
+  needFiles()
+  const started = pf.send(control(peer), shareID, share.file)
+  watchFilePeer(shareID, 'send', peer.id, lastFilePeer)
+  started.then(transfer => {
+    out({ event: 'file-connected', shareID, dir: 'send', peer: peer.id, start: transfer.offset })
+    share.transfers.push(transfer) // setTransfer
+    transfer.on('progress', (pct, bytes) => progress(shareID, 'send', bytes, share.file.size))
+    transfer.on('done', () => {
+      share.transfers = share.transfers.filter(t => t.peer._id !== transfer.peer._id) // removeTransfer
+      out({ event: 'file-sent', peer: peer.id, shareID, bytes: share.file.size })
+    })
+    transfer.on('paused', () => out({ event: 'file-paused', shareID, dir: 'send', by: 'remote' }))
+    transfer.on('resumed', () => out({ event: 'file-resumed', shareID, dir: 'send', by: 'remote' }))
+    transfer.on('cancelled', () => out({ event: 'file-cancelled', shareID, dir: 'send', by: 'remote' }))
+    transfer.start()
+  })
+}
+
+/** Shares.vue's pauseShare (store.pauseShare): every transfer of the share pauses. */
+function pauseShare (shareID) {
+  const share = shares[shareID]
+  const row = shareList.get(shareID)
+  if (row) row.paused = true
+  if (!share) return 0
+  share.paused = true
+  for (const t of share.transfers) t.pause()
+  out({ event: 'file-paused', shareID, dir: share.mine ? 'send' : 'receive', by: 'local' })
+  return share.transfers.length
+}
+
+/**
+ * Shares.vue's resumeShare: every transfer resumes. (It leaves the store's `paused` set, so a
+ * paused share of mine stays closed to new startSending, as in WebDrop.) With no transfer,
+ * WebDrop calls downloadShare(shareID) with the id instead of the share and throws: use
+ * `download` for that.
+ */
+function resumeShare (shareID) {
+  const share = shares[shareID]
+  const row = shareList.get(shareID)
+  if (row) row.paused = false
+  if (!share || share.transfers.length === 0) throw new Error('no transfer to resume (WebDrop would throw here: use download)')
+  for (const t of share.transfers) t.resume()
+  out({ event: 'file-resumed', shareID, dir: share.mine ? 'send' : 'receive', by: 'local' })
+  return share.transfers.length
+}
+
+/** Shares.vue's removeShare (store.removeShare): every transfer cancels, the share goes. */
+function removeShare (shareID) {
+  const share = shares[shareID]
+  shareList.delete(shareID)
+  if (!share) return 0
+  const n = share.transfers.length
+  for (const t of share.transfers) t.cancel()
+  delete shares[shareID]
+  out({ event: 'file-cancelled', shareID, dir: share.mine ? 'send' : 'receive', by: 'local', transfers: n })
+  return n
+}
+
+/**
+ * The page losing a share's file connection: destroy the simple-peer 9 peer, nothing else.
+ * simple-peer-files keeps a receiver's bytes (its `arrivals`), so a later download resumes.
+ */
+function interrupt (shareID, dir = 'receive') {
+  const hit = [fileKey(shareID, dir)].map(k => filePeers.get(k)).filter(Boolean)
+  for (const f of hit) f.filePeer.destroy()
+  const held = pf?.arrivals[shareID]?.bytesReceived ?? null
+  return { peers: hit.length, bytesReceived: held }
 }
 
 // --- commands -------------------------------------------------------------------------------------
@@ -294,10 +623,38 @@ async function command (cmd) {
         users: Object.fromEntries(Object.entries(users).map(([id, u]) => [id, { name: u.name, color: u.color }])),
         msgs,
         peers: [...connected.keys()],
+        shares: Object.fromEntries(Object.entries(shares).map(([id, s]) => [id, {
+          name: s.name, size: s.size, paused: s.paused, mine: s.mine, transfers: s.transfers.length,
+          peer: s.peer?.id ?? null, held: pf?.arrivals[id]?.bytesReceived ?? null, done: shareList.get(id)?.done ?? false,
+        }])),
+        files: !!spf,
       })
     case 'leave':
       p2pt.destroy()
       return ack()
+    case 'share':
+      return ack(makeShare(cmd))
+    case 'download': {
+      needFiles()
+      const share = shares[cmd.shareID]
+      if (!share || share.mine) throw new Error(`no share ${cmd.shareID} of another peer`)
+      downloadShare(share)
+      return ack({ shareID: cmd.shareID, held: pf.arrivals[cmd.shareID]?.bytesReceived ?? 0 })
+    }
+    case 'pause':
+    case 'cancel':
+    case 'interrupt':
+      if (cmd.atBytes != null) {
+        // armed: runs when a transfer of that share (any share without shareID) in direction
+        // cmd.dir (default receive) reaches atBytes
+        triggers.push({ cmd: cmd.cmd, shareID: cmd.shareID ?? null, dir: cmd.dir ?? 'receive', atBytes: cmd.atBytes })
+        return ack({ armed: true })
+      }
+      if (cmd.cmd === 'pause') return ack({ transfers: pauseShare(cmd.shareID) })
+      if (cmd.cmd === 'cancel') return ack({ transfers: removeShare(cmd.shareID) })
+      return ack(interrupt(cmd.shareID, cmd.dir))
+    case 'resume':
+      return ack({ transfers: resumeShare(cmd.shareID) })
     default:
       throw new Error(`unknown command ${cmd.cmd}`)
   }
@@ -313,6 +670,10 @@ const exit = code => {
   setTimeout(() => process.stdout.write('', () => process.exit(code)), o.linger)
 }
 process.on('SIGTERM', () => exit(0))
+// A page logs what throws in an event handler and goes on (simple-peer-files throws in some:
+// its close handler after a finished send uses a transfer it already dropped): so does this.
+process.on('uncaughtException', err => out({ event: 'uncaught', error: text(err) }))
+process.on('unhandledRejection', err => out({ event: 'uncaught', error: text(err), rejection: true }))
 process.on('SIGINT', () => exit(1))
 if (o.timeout > 0) setTimeout(() => { out({ event: 'timeout' }); exit(1) }, o.timeout * 1000).unref()
 
