@@ -112,11 +112,10 @@ ferry_cli_chat (int    argc,
       return 2;
     }
 
-  if (!(link = ferry_room_link_parse_user_input (argv[1], &error)))
+  if (!(link = ferry_cli_room_parse_link ("chat", &options, argv[1], &self.status)))
     {
-      g_printerr ("ferry-cli chat: %s\n", error->message);
       ferry_cli_room_options_clear (&options);
-      return 2;
+      return self.status;
     }
   if (!(room = ferry_cli_room_new ("chat", &options, link, &self.status)))
     {

@@ -137,6 +137,92 @@ tracker_state_cb (FerryTrackerClient  *tracker,
               failed ? reason : "", failed ? "\"" : "");
 }
 
+/* Fills in what the options leave out, then the configuration of peer connections (the app
+ * builds it the same way). */
+static FerryRtcConfig *
+rtc_config_new (FerryCliRoomOptions  *options,
+                GSettings            *settings,
+                GError              **error)
+{
+  if (options->trackers == NULL)
+    options->trackers = configured_list ("FERRY_TRACKERS", settings, "trackers",
+                                         (const char * const[]) FERRY_DEFAULT_TRACKERS);
+  if (options->stun == NULL)
+    options->stun = configured_list ("FERRY_STUN_SERVERS", settings, "stun-servers",
+                                     (const char * const[]) FERRY_DEFAULT_STUN_SERVERS);
+  if (options->name == NULL && settings != NULL)
+    options->name = g_settings_get_string (settings, "display-name");
+  if (options->name != NULL && *options->name == '\0')
+    g_clear_pointer (&options->name, g_free);
+  return ferry_session_rtc_config_new ((const char * const *) options->stun, NULL, FALSE, error);
+}
+
+static void
+nearby_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *code = ferry_webdrop_find_nearby_finish (result, &address, &error);
+
+  if (code == NULL)
+    g_task_return_error (task, error);
+  else
+    {
+      g_printerr ("ferry-cli: nearby address=%s room=%s\n", address, code);
+      g_task_return_pointer (task, g_steal_pointer (&code), g_free);
+    }
+}
+
+FerryRoomLink *
+ferry_cli_room_parse_link (const char          *command,
+                           FerryCliRoomOptions *options,
+                           const char          *text,
+                           int                 *status)
+{
+  g_autoptr(GSettings) settings = NULL;
+  g_autoptr(FerryRtcConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *room = NULL;
+  FerryRoomLink *link;
+
+  if (!ferry_webdrop_is_nearby (text))
+    {
+      if (!(link = ferry_room_link_parse_user_input (text, &error)))
+        {
+          g_printerr ("ferry-cli %s: %s\n", command, error->message);
+          *status = 2;
+        }
+      return link;
+    }
+
+  /* WebDrop's same-network room: its name comes from our public address, which the STUN
+   * server tells. */
+  settings = ferry_cli_app_settings ();
+  if (!(config = rtc_config_new (options, settings, &error)))
+    {
+      g_printerr ("ferry-cli %s: %s\n", command, error->message);
+      *status = 2;
+      return NULL;
+    }
+  task = g_task_new (NULL, NULL, NULL, NULL);
+  ferry_webdrop_find_nearby_async (config, NULL, nearby_cb, task);
+  while (!g_task_get_completed (task))
+    g_main_context_iteration (NULL, TRUE);
+  if (!(code = g_task_propagate_pointer (task, &error)))
+    {
+      g_printerr ("ferry-cli %s: %s\n", command, error->message);
+      *status = 1;
+      return NULL;
+    }
+  room = g_strconcat ("webdrop:", code, NULL);
+  return ferry_room_link_parse_user_input (room, NULL);
+}
+
 FerryRoom *
 ferry_cli_room_new (const char          *command,
                     FerryCliRoomOptions *options,
@@ -158,19 +244,7 @@ ferry_cli_room_new (const char          *command,
       return NULL;
     }
 
-  if (options->trackers == NULL)
-    options->trackers = configured_list ("FERRY_TRACKERS", settings, "trackers",
-                                         (const char * const[]) FERRY_DEFAULT_TRACKERS);
-  if (options->stun == NULL)
-    options->stun = configured_list ("FERRY_STUN_SERVERS", settings, "stun-servers",
-                                     (const char * const[]) FERRY_DEFAULT_STUN_SERVERS);
-  if (options->name == NULL && settings != NULL)
-    options->name = g_settings_get_string (settings, "display-name");
-  if (options->name != NULL && *options->name == '\0')
-    g_clear_pointer (&options->name, g_free);
-  /* The app builds its configuration the same way. */
-  if (!(config = ferry_session_rtc_config_new ((const char * const *) options->stun, NULL, FALSE,
-                                               &error)))
+  if (!(config = rtc_config_new (options, settings, &error)))
     {
       g_printerr ("ferry-cli %s: %s\n", command, error->message);
       *status = 2;

@@ -27,6 +27,14 @@ void       ferry_cli_room_options_clear (FerryCliRoomOptions  *options);
  * trackers, STUN server, name and download folder; %NULL otherwise. */
 GSettings *ferry_cli_app_settings       (void);
 
+/* The room @text names, as the user typed it, with WebDrop's same-network room ("webdrop:nearby")
+ * found through the STUN server of the options (which it fills in like ferry_cli_room_new ()).
+ * On failure prints "ferry-cli COMMAND: …" and sets @status (2 for a usage error, 1 when the
+ * STUN server does not answer). */
+FerryRoomLink *ferry_cli_room_parse_link (const char           *command,
+                                          FerryCliRoomOptions  *options,
+                                          const char           *text,
+                                          int                  *status);
 /* A room for @link with the options, the environment (FERRY_TRACKERS, FERRY_STUN_SERVERS) and
  * the app's settings, in that order.  On failure prints "ferry-cli COMMAND: …" and sets @status
  * (2 for a usage error, 1 otherwise).  Room events are written to stderr as

@@ -907,17 +907,17 @@ ferry_cli_send (int    argc,
         room = g_strdup (ferry_transfer_get_room_link (earlier));
     }
 
+  status = EXIT_USAGE;
   if (room != NULL)
-    link = ferry_room_link_parse_user_input (room, &error);
-  else
-    link = ferry_room_link_new_secret (NULL, &error);
+    link = ferry_cli_room_parse_link ("send", &options, room, &status);
+  else if (!(link = ferry_room_link_new_secret (NULL, &error)))
+    g_printerr ("ferry-cli send: %s\n", error->message);
   if (link == NULL)
     {
-      g_printerr ("ferry-cli send: %s\n", error->message);
       g_clear_object (&self.sources);
       g_clear_object (&self.manager);
       ferry_cli_room_options_clear (&options);
-      return EXIT_USAGE;
+      return status;
     }
 
   {
@@ -981,11 +981,10 @@ ferry_cli_receive (int    argc,
       ferry_cli_room_options_clear (&options);
       return EXIT_USAGE;
     }
-  if (!(link = ferry_room_link_parse_user_input (argv[1], &error)))
+  if (!(link = ferry_cli_room_parse_link ("receive", &options, argv[1], &status)))
     {
-      g_printerr ("ferry-cli receive: %s\n", error->message);
       ferry_cli_room_options_clear (&options);
-      return EXIT_USAGE;
+      return status;
     }
 
   if (dir == NULL && settings != NULL)

@@ -11,6 +11,7 @@
 #include "ferry-json.h"
 #include "ferry-room-link.h"
 #include "ferry-text.h"
+#include "ferry-stun-query.h"
 #include "ferry-webdrop.h"
 
 G_DEFINE_QUARK (ferry-webdrop-error-quark, ferry_webdrop_error)
@@ -142,6 +143,56 @@ ferry_webdrop_network_room_code (const char *address)
   hash = hash_sum_fold (hash, address);
   hex = g_strdup_printf ("%08" G_GINT64_MODIFIER "x", hash);
   return g_strndup (hex, FERRY_WEBDROP_CODE_LENGTH);
+}
+
+gboolean
+ferry_webdrop_is_nearby (const char *text)
+{
+  g_autofree char *stripped = g_strstrip (g_strdup (text != NULL ? text : ""));
+
+  return g_ascii_strcasecmp (stripped, FERRY_WEBDROP_NEARBY) == 0;
+}
+
+static void
+public_address_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  char *address = ferry_stun_query_public_address_finish (result, &error);
+
+  if (address == NULL)
+    return g_task_return_error (task, error);
+  g_task_set_task_data (task, address, g_free);
+  g_task_return_pointer (task, ferry_webdrop_network_room_code (address), g_free);
+}
+
+void
+ferry_webdrop_find_nearby_async (FerryRtcConfig      *config,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, ferry_webdrop_find_nearby_async);
+  ferry_stun_query_public_address_async (config, cancellable, public_address_cb, task);
+}
+
+char *
+ferry_webdrop_find_nearby_finish (GAsyncResult  *result,
+                                  char         **address,
+                                  GError       **error)
+{
+  char *code;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  code = g_task_propagate_pointer (G_TASK (result), error);
+  if (address != NULL)
+    *address = code != NULL ? g_strdup (g_task_get_task_data (G_TASK (result))) : NULL;
+  return code;
 }
 
 /* Control messages */

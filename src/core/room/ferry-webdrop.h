@@ -10,7 +10,9 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
+
+#include "ferry-rtc-config.h"
 
 G_BEGIN_DECLS
 
@@ -36,6 +38,21 @@ char     *ferry_webdrop_invite_link         (const char  *code);
 /* The code of WebDrop's "same network" room for the public address @address (as text, the way
  * an address service returns it): the first four hex digits of WebDrop's hash of it. */
 char     *ferry_webdrop_network_room_code   (const char  *address);
+
+/* "webdrop:nearby" (any letter case): the same-network room, found with
+ * ferry_webdrop_find_nearby_async (). */
+#define FERRY_WEBDROP_NEARBY "webdrop:nearby"
+gboolean  ferry_webdrop_is_nearby           (const char  *text);
+/* Asks the first STUN server of @config for our public IPv4 address (what WebDrop asks an
+ * address service for) and gives the code of the same-network room of that address. */
+void      ferry_webdrop_find_nearby_async   (FerryRtcConfig       *config,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
+/* The room code; @address (nullable) gets the public address it was made from. */
+char     *ferry_webdrop_find_nearby_finish  (GAsyncResult         *result,
+                                             char                **address,
+                                             GError              **error);
 
 /* Control messages */
 

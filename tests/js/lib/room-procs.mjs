@@ -113,9 +113,10 @@ export function parseFerryEvent (line) {
  * `ferry-cli chat ROOM --tracker URL… --name NAME --identity TMP` with no STUN server.
  * Returns { proc, exited, events (stderr status lines), lines (stdout chat lines, as
  * {event:'line', text}), stderr (all stderr lines), stderrTimed ({line, at}), id: Promise<hex
- * peer id>, startedAt }. `debug`: G_MESSAGES_DEBUG=Ferry.
+ * peer id>, startedAt }. `debug`: G_MESSAGES_DEBUG=Ferry. `wrap`: a command that runs it
+ * (e.g. ['ip', 'netns', 'exec', NS]).
  */
-export function startFerryChat (ferryCli, room, { trackers, name = 'Ferry', log = null, debug = false, env = {} }) {
+export function startFerryChat (ferryCli, room, { trackers, name = 'Ferry', log = null, debug = false, env = {}, wrap = [] }) {
   const identity = join(tempDir('identity'), 'identity')
   const args = ['chat', room, '--name', name, '--identity', identity]
   for (const t of trackers) args.push('--tracker', t)
@@ -126,7 +127,7 @@ export function startFerryChat (ferryCli, room, { trackers, name = 'Ferry', log 
   const stderr = []
   const stderrTimed = [] // { line, at }: when each line arrived (performance.now ())
   const startedAt = performance.now()
-  const { proc, exited } = spawnLines(ferryCli, args, { env: fullEnv },
+  const { proc, exited } = spawnLines(wrap[0] ?? ferryCli, [...wrap.slice(1), ...(wrap.length ? [ferryCli] : []), ...args], { env: fullEnv },
     text => lines.push({ event: 'line', text }),
     line => {
       stderr.push(line)
