@@ -1186,17 +1186,85 @@ ferry_room_page_set_transfers (FerryRoomPage *self,
   g_signal_connect_swapped (transfers, "items-changed", G_CALLBACK (transfers_changed_cb), self);
 }
 
+/* The WebDrop user that folders would go to (@peer, or anyone in the room when sending to
+ * everyone), or %NULL. */
+static FerrySessionPeer *
+webdrop_receiver (FerryRoomPage    *self,
+                  FerrySessionPeer *peer)
+{
+  GListModel *peers = ferry_session_room_get_peers (self->room);
+
+  if (peer != NULL)
+    return ferry_session_peer_get_kind (peer) == FERRY_PEER_KIND_WEBDROP ? peer : NULL;
+  for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
+    {
+      g_autoptr(FerrySessionPeer) member = g_list_model_get_item (peers, i);
+
+      if (ferry_session_peer_get_kind (member) == FERRY_PEER_KIND_WEBDROP)
+        return member;   /* the room holds it */
+    }
+  return NULL;
+}
+
+static void
+send_folders_response_cb (AdwMessageDialog *dialog,
+                          const char       *response,
+                          FerryRoomPage    *self)
+{
+  GPtrArray *files = g_object_get_data (G_OBJECT (dialog), "ferry-files");
+
+  if (g_str_equal (response, "send") && in_room (self))
+    ferry_session_room_send_files (self->room, g_object_get_data (G_OBJECT (dialog), "ferry-peer"),
+                                   (GFile * const *) files->pdata, files->len);
+}
+
 void
 ferry_room_page_send_files (FerryRoomPage    *self,
                             FerrySessionPeer *peer,
                             GFile * const    *files,
                             guint             n_files)
 {
+  FerrySessionPeer *webdrop;
+  GtkRoot *root;
+  AdwMessageDialog *dialog;
+  g_autofree char *body = NULL;
+  GPtrArray *copy;
+  guint i;
+
   g_return_if_fail (FERRY_IS_ROOM_PAGE (self));
   g_return_if_fail (peer == NULL || FERRY_IS_SESSION_PEER (peer));
   g_return_if_fail (files != NULL || n_files == 0);
 
   if (!in_room (self) || n_files == 0)
     return;
-  ferry_session_room_send_files (self->room, peer, files, n_files);
+  /* WebDrop has no folders: its users get the files of a folder by their names only, which the
+   * user hears before anything goes. */
+  for (i = 0; i < n_files; i++)
+    if (g_file_query_file_type (files[i], G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL) == G_FILE_TYPE_DIRECTORY)
+      break;
+  if (i == n_files || (webdrop = webdrop_receiver (self, peer)) == NULL)
+    {
+      ferry_session_room_send_files (self->room, peer, files, n_files);
+      return;
+    }
+
+  /* Translators: %s is the name of a person in the room who uses WebDrop in a web browser */
+  body = g_strdup_printf (_("WebDrop has no folders: %s gets each file by its own name, without "
+                            "the folders it is in, and no empty folders."),
+                          ferry_session_peer_get_display_name (webdrop));
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                       _("Send Folders as Files?"), body));
+  gtk_widget_set_name (GTK_WIDGET (dialog), "webdrop-folders-dialog");
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "send", _("_Send Files"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "send", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  copy = g_ptr_array_new_with_free_func (g_object_unref);
+  for (i = 0; i < n_files; i++)
+    g_ptr_array_add (copy, g_object_ref (files[i]));
+  g_object_set_data_full (G_OBJECT (dialog), "ferry-files", copy, (GDestroyNotify) g_ptr_array_unref);
+  if (peer != NULL)
+    g_object_set_data_full (G_OBJECT (dialog), "ferry-peer", g_object_ref (peer), g_object_unref);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (send_folders_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }

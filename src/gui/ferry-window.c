@@ -9,6 +9,7 @@
 
 #include "ferry-application.h"
 #include "ferry-room-page.h"
+#include "ferry-webdrop.h"
 #include "ferry-window.h"
 
 struct _FerryWindow
@@ -25,6 +26,7 @@ struct _FerryWindow
   GtkListBox           *open_rooms_list;
   AdwEntryRow          *join_entry;
   GtkLabel             *join_hint;
+  GtkSpinner           *nearby_spinner;
   GtkWidget            *recent_rooms_group;
   GtkListBox           *recent_rooms_list;
   FerryRoomPage        *room_page;
@@ -98,6 +100,15 @@ join_entry_changed_cb (FerryWindow *self)
   g_autofree char *text = NULL;
 
   text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->join_entry))));
+  if (ferry_webdrop_is_nearby (text))
+    {
+      ferry_window_set_join_hint (self, _("WebDrop’s room for this network: found through your "
+                                          "STUN server, which sees your public address."), FALSE);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->join_entry), "error");
+      self->can_join = TRUE;
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.join-room", TRUE);
+      return;
+    }
   if (*text != '\0')
     link = ferry_room_link_parse_user_input (text, &error);
 
@@ -354,6 +365,42 @@ ferry_window_list_recent_rooms (FerryWindow *self)
   ferry_window_update_room_groups (self);
 }
 
+/* WebDrop's same-network room: the STUN server says which one. */
+static void
+webdrop_nearby_found_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(FerryWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryRoomLink) link = ferry_session_find_webdrop_nearby_finish (FERRY_SESSION (source), result, &error);
+
+  gtk_spinner_stop (self->nearby_spinner);
+  gtk_widget_set_visible (GTK_WIDGET (self->nearby_spinner), FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.join-webdrop-nearby", TRUE);
+  if (link == NULL)
+    {
+      ferry_window_set_join_hint (self, error->message, TRUE);
+      return;
+    }
+  ferry_window_set_join_hint (self, NULL, FALSE);
+  ferry_window_open_room (self, link);
+}
+
+static void
+ferry_window_join_webdrop_nearby (GtkWidget  *widget,
+                                  const char *action_name,
+                                  GVariant   *parameter)
+{
+  FerryWindow *self = FERRY_WINDOW (widget);
+  FerrySession *session = ferry_application_get_session (ferry_window_get_application (self));
+
+  gtk_widget_action_set_enabled (widget, "win.join-webdrop-nearby", FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->nearby_spinner), TRUE);
+  gtk_spinner_start (self->nearby_spinner);
+  ferry_session_find_webdrop_nearby_async (session, NULL, webdrop_nearby_found_cb, g_object_ref (self));
+}
+
 static void
 ferry_window_join_room (GtkWidget  *widget,
                         const char *action_name,
@@ -365,6 +412,12 @@ ferry_window_join_room (GtkWidget  *widget,
   const char *text;
 
   text = gtk_editable_get_text (GTK_EDITABLE (self->join_entry));
+  if (ferry_webdrop_is_nearby (text))
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->join_entry), "");
+      gtk_widget_activate_action (widget, "win.join-webdrop-nearby", NULL);
+      return;
+    }
   link = ferry_room_link_parse_user_input (text, &error);
   if (link == NULL)
     {
@@ -609,6 +662,7 @@ ferry_window_class_init (FerryWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FerryWindow, open_rooms_list);
   gtk_widget_class_bind_template_child (widget_class, FerryWindow, join_entry);
   gtk_widget_class_bind_template_child (widget_class, FerryWindow, join_hint);
+  gtk_widget_class_bind_template_child (widget_class, FerryWindow, nearby_spinner);
   gtk_widget_class_bind_template_child (widget_class, FerryWindow, recent_rooms_group);
   gtk_widget_class_bind_template_child (widget_class, FerryWindow, recent_rooms_list);
   gtk_widget_class_bind_template_child (widget_class, FerryWindow, room_page);
@@ -620,6 +674,7 @@ ferry_window_class_init (FerryWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, room_title_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "win.join-room", NULL, ferry_window_join_room);
+  gtk_widget_class_install_action (widget_class, "win.join-webdrop-nearby", NULL, ferry_window_join_webdrop_nearby);
   gtk_widget_class_install_action (widget_class, "win.focus-join", NULL, ferry_window_focus_join);
   gtk_widget_class_install_action (widget_class, "win.show-start", NULL, ferry_window_show_start);
   gtk_widget_class_install_action (widget_class, "win.send-files", NULL, ferry_window_send_files);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ferry-test-friend.h"
+#include "ferry-test-tracker.h"
 #include "ferry-test-util.h"
 
 static void read_next (FerryTestReader *reader);
@@ -73,6 +74,30 @@ ferry_test_friend_run (const char * const *args,
   argv = g_strv_builder_end (builder);
   g_subprocess_launcher_setenv (launcher, "FERRY_STUN_SERVERS", "", TRUE);
   friend->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv, &error);
+  g_assert_no_error (error);
+  reader_start (&friend->out, g_subprocess_get_stdout_pipe (friend->process));
+  reader_start (&friend->err, g_subprocess_get_stderr_pipe (friend->process));
+  return friend;
+}
+
+FerryTestFriend *
+ferry_test_webdrop_start (const char *code,
+                          const char *tracker_url,
+                          const char *download_dir)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                               G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autofree char *script = g_build_filename (ferry_test_js_dir (), "webdrop-peer.mjs", NULL);
+  g_autofree char *tracker = g_strconcat ("--tracker=", tracker_url, NULL);
+  g_autofree char *room = g_strconcat ("--room=", code, NULL);
+  g_autofree char *downloads = g_strconcat ("--download-dir=", download_dir, NULL);
+  g_autoptr(GError) error = NULL;
+  FerryTestFriend *friend = g_new0 (FerryTestFriend, 1);
+
+  friend->process = g_subprocess_launcher_spawn (launcher, &error, ferry_test_node_path (), script,
+                                                 tracker, room, downloads, "--name=Wendy Chrome120",
+                                                 "--control", NULL);
   g_assert_no_error (error);
   reader_start (&friend->out, g_subprocess_get_stdout_pipe (friend->process));
   reader_start (&friend->err, g_subprocess_get_stderr_pipe (friend->process));

@@ -37,6 +37,13 @@ FerryTestFriend *ferry_test_friend_start (FerryRoomLink   *link,
 FerryTestFriend *ferry_test_friend_run   (const char * const *args,
                                           const char      *tracker_url,
                                           const char      *identity_path);
+/* A WebDrop user instead (tests/js/webdrop-peer.mjs, WebDrop's own logic on P2PT in Node)
+ * named "Wendy Chrome120" in WebDrop room @code, downloading every share into @download_dir;
+ * its stdin takes the peer's JSON commands (ferry_test_friend_say), its stdout has its JSON
+ * events. */
+FerryTestFriend *ferry_test_webdrop_start (const char     *code,
+                                           const char     *tracker_url,
+                                           const char     *download_dir);
 /* Sends @text as a chat line. */
 void             ferry_test_friend_say   (FerryTestFriend *friend,
                                           const char      *text);

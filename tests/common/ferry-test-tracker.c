@@ -35,8 +35,8 @@ ferry_test_node_path (void)
   return node_path;
 }
 
-static const char *
-js_dir (void)
+const char *
+ferry_test_js_dir (void)
 {
   static char *dir;
   static gsize once;
@@ -58,7 +58,7 @@ ferry_test_tracker_available (void)
   g_autofree char *module = NULL;
   const char *missing = NULL;
 
-  module = g_build_filename (js_dir (), "node_modules", "bittorrent-tracker", "package.json", NULL);
+  module = g_build_filename (ferry_test_js_dir (), "node_modules", "bittorrent-tracker", "package.json", NULL);
   if (ferry_test_node_path () == NULL)
     missing = "node not found";
   else if (!g_file_test (module, G_FILE_TEST_EXISTS))
@@ -95,7 +95,7 @@ ferry_test_tracker_start (guint port,
                           guint interval_s)
 {
   FerryTestTracker *tracker = g_new0 (FerryTestTracker, 1);
-  g_autofree char *script = g_build_filename (js_dir (), "tracker-server.mjs", NULL);
+  g_autofree char *script = g_build_filename (ferry_test_js_dir (), "tracker-server.mjs", NULL);
   g_autofree char *port_arg = g_strdup_printf ("--port=%u", port);
   g_autofree char *interval_arg = g_strdup_printf ("--announce-interval=%u", interval_s);
 

@@ -19,6 +19,8 @@ typedef struct _FerryTestTracker FerryTestTracker;
 gboolean          ferry_test_tracker_available   (void);
 /* Node's path, or NULL. */
 const char       *ferry_test_node_path           (void);
+/* tests/js, where the Node scripts and their node_modules are. */
+const char       *ferry_test_js_dir              (void);
 
 /* Starts a tracker on @port (0: any free port) that tells clients to re-announce every
  * @interval_s seconds, and waits until it listens.  Its event lines are read on the

@@ -1082,6 +1082,75 @@ respond (AdwMessageDialog *dialog,
   focus_window ();
 }
 
+/* A WebDrop user (WebDrop's own logic on P2PT in Node) in a WebDrop room: it shares a file,
+ * which the app accepts and receives; the app sends it a folder, after saying that WebDrop gets
+ * the files without their folders. */
+static void
+test_webdrop (void)
+{
+  g_autofree char *downloads = g_build_filename (tmpdir, "webdrop-downloads", NULL);
+  g_autofree char *wendy_dir = g_build_filename (tmpdir, "webdrop-wendy", NULL);
+  g_autofree char *shared = g_build_filename (tmpdir, "webdrop-shared.bin", NULL);
+  g_autofree char *landed = g_build_filename (downloads, "webdrop-shared.bin", NULL);
+  g_autofree char *album = g_build_filename (tmpdir, "webdrop-album", NULL);
+  g_autofree char *sub = g_build_filename (album, "sub", NULL);
+  g_autofree char *photo = g_build_filename (sub, "photo.jpg", NULL);
+  g_autofree char *command = NULL;
+  g_autoptr(GFile) album_file = g_file_new_for_path (album);
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  FerrySessionTransfer *transfer;
+  AdwMessageDialog *dialog;
+  FerryTestTracker *tracker;
+  FerryTestFriend *wendy;
+  FerryRoomPage *page;
+  const char *received;
+  GtkWidget *row;
+
+  if (!ferry_test_tracker_available ())
+    return;
+  tracker = ferry_test_tracker_start (0, 2);
+  g_assert_cmpint (g_mkdir_with_parents (wendy_dir, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (sub, 0700), ==, 0);
+  write_random_file (shared, 200 * 1024);
+  write_random_file (photo, 100 * 1024);
+  g_settings_set_string (settings, "display-name", "Sam");
+  g_settings_set_string (settings, "download-folder", downloads);
+  g_settings_set_strv (settings, "trackers",
+                       (const char * const[]) { ferry_test_tracker_get_url (tracker), NULL });
+  g_settings_set_strv (settings, "stun-servers", (const char * const[]) { NULL });
+
+  gtk_editable_set_text (GTK_EDITABLE (get_widget ("join-entry")), "webdrop:Gu1x");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.join-room", NULL);
+  g_assert_cmpstr (visible_page (), ==, "room");
+  page = FERRY_ROOM_PAGE (gtk_widget_get_ancestor (get_widget ("room-link"), FERRY_TYPE_ROOM_PAGE));
+  wendy = ferry_test_webdrop_start ("Gu1x", ferry_test_tracker_get_url (tracker), wendy_dir);
+  FERRY_TEST_WAIT_UNTIL (find_peer_row ("Wendy Chrome120") != NULL, TIMEOUT_MS);
+
+  /* WebDrop → the app: an offer like any other. */
+  command = g_strdup_printf ("{\"cmd\":\"share\",\"path\":\"%s\"}", shared);
+  ferry_test_friend_say (wendy, command);
+  row = wait_for_transfer_row ("webdrop-shared.bin", FERRY_TRANSFER_DIRECTION_RECEIVE);
+  transfer = row_transfer (row);
+  click (row, "transfer-accept");
+  wait_for_state (transfer, FERRY_TRANSFER_STATE_DONE);
+  assert_same_contents (shared, landed);
+
+  /* The app → WebDrop: a folder, once the user heard that WebDrop gets its files only. */
+  drop_file (GTK_WIDGET (page), album_file);
+  FERRY_TEST_WAIT_UNTIL ((dialog = find_dialog ("webdrop-folders-dialog")) != NULL, TIMEOUT_MS);
+  ferry_test_gui_take_screenshot (GTK_WIDGET (dialog), "webdrop-folders-dialog.png");
+  respond (dialog, "send");
+  row = wait_for_transfer_row ("photo.jpg", FERRY_TRANSFER_DIRECTION_SEND);
+  wait_for_state (row_transfer (row), FERRY_TRANSFER_STATE_DONE);
+  FERRY_TEST_WAIT_UNTIL ((received = ferry_test_reader_find (&wendy->out, "{\"event\":\"file-received\"")) != NULL,
+                         TIMEOUT_MS);
+  g_assert_nonnull (strstr (received, "\"name\":\"photo.jpg\""));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "room.leave", NULL));
+  ferry_test_friend_stop (wendy, TIMEOUT_MS);
+  ferry_test_tracker_stop (tracker);
+}
+
 /* Trust on first use: the friend is marked as a friend after the codes are compared, and
  * forgotten; then someone else uses the friend's name.  Their row warns, and so does their
  * offer, which is accepted only after the user insists. */
@@ -1265,6 +1334,7 @@ main (int   argc,
   g_test_add_func ("/gui/room/transfers", test_transfers);
   g_test_add_func ("/gui/room/folder-and-resume", test_folder_and_resume);
   g_test_add_func ("/gui/room/friends", test_friends);
+  g_test_add_func ("/gui/room/webdrop", test_webdrop);
   g_test_add_func ("/gui/room/unreachable-tracker", test_unreachable_tracker);
   g_test_add_func ("/gui/room/join-error", test_join_error);
 

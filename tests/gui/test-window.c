@@ -16,6 +16,7 @@
 #include "ferry-room-link.h"
 #include "ferry-room-page.h"
 #include "ferry-test-gui.h"
+#include "ferry-test-util.h"
 #include "ferry-window.h"
 
 #define TIMEOUT_SECONDS 20
@@ -377,6 +378,66 @@ test_join_webdrop (void)
                    "https://webdrop.space/#/?room=Ab12");
   g_assert_true (gtk_widget_activate_action (get_widget ("room-link"), "room.leave", NULL));
   g_assert_cmpstr (visible_page (), ==, "start");
+}
+
+static gboolean
+session_uses_stun (const char *url)
+{
+  g_auto(GStrv) value = NULL;
+
+  g_object_get (ferry_application_get_session (app), "stun-servers", &value, NULL);
+  return g_strv_equal ((const char * const *) value, (const char * const[]) { url, NULL });
+}
+
+static gboolean
+page_is (const char *name)
+{
+  return g_strcmp0 (visible_page (), name) == 0;
+}
+
+/* "Nearby (WebDrop)": first with a STUN server that does not answer (a readable error under the
+ * join entry), then with coturn on loopback, which tells the app its address is 127.0.0.1:
+ * WebDrop's room for that address is "1047" (hash-sum of "127.0.0.1"). */
+static void
+test_join_webdrop_nearby (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(GSubprocess) turnserver = NULL;
+  g_autoptr(GError) error = NULL;
+  guint port = 40000 + getpid () % 10000;
+  g_autofree char *url = g_strdup_printf ("stun:127.0.0.1:%u", port);
+  g_autofree char *listen_port = g_strdup_printf ("--listening-port=%u", port);
+  GtkWidget *hint = get_widget ("join-hint");
+
+  g_settings_set_strv (settings, "stun-servers", (const char * const[]) { url, NULL });
+  FERRY_TEST_WAIT_UNTIL (session_uses_stun (url), 5000);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.join-webdrop-nearby", NULL);
+  FERRY_TEST_WAIT_UNTIL (gtk_widget_get_visible (hint) &&
+                         strstr (gtk_label_get_text (GTK_LABEL (hint)), "did not answer") != NULL, 10000);
+  g_assert_cmpstr (visible_page (), ==, "start");
+
+  turnserver = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                                 "turnserver", "-n", "--stun-only", "--no-tls", "--no-dtls", "--no-cli",
+                                 "--listening-ip=127.0.0.1", listen_port, "--log-file=stdout", NULL);
+  if (turnserver == NULL)
+    {
+      if (g_strcmp0 (g_getenv ("CI"), "true") == 0)
+        g_error ("coturn's turnserver is needed: %s", error->message);
+      g_test_skip ("coturn's turnserver is not installed");
+    }
+  else
+    {
+      /* coturn answers once it listens; the app asks again a few times within 3.5 s. */
+      ferry_test_run_for (300);
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.join-webdrop-nearby", NULL);
+      FERRY_TEST_WAIT_UNTIL (page_is ("room"), 10000);
+      g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (get_widget ("room-title"))), ==, "WebDrop 1047");
+      g_assert_true (gtk_widget_activate_action (get_widget ("room-link"), "room.leave", NULL));
+      g_subprocess_force_exit (turnserver);
+    }
+  g_settings_set_strv (settings, "stun-servers", (const char * const[]) { NULL });
+  FERRY_TEST_WAIT_UNTIL (session_uses_stun (NULL), 5000);
 }
 
 static void
@@ -888,6 +949,7 @@ main (int   argc,
   g_test_add_func ("/gui/window/open-rooms", test_open_rooms);
   g_test_add_func ("/gui/window/recent-rooms", test_recent_rooms);
   g_test_add_func ("/gui/window/join-webdrop", test_join_webdrop);
+  g_test_add_func ("/gui/window/join-webdrop-nearby", test_join_webdrop_nearby);
   g_test_add_func ("/gui/window/close-idle", test_close_idle);
   g_test_add_func ("/gui/window/close-during-transfer", test_close_during_transfer);
   g_test_add_func ("/gui/window/close-stop-transfers", test_close_stop_transfers);

@@ -1718,6 +1718,50 @@ _ferry_session_save_private_file (GFile       *file,
 
 /* What the app and ferry-cli share */
 
+static void
+webdrop_nearby_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  g_autofree char *code = ferry_webdrop_find_nearby_finish (result, NULL, &error);
+  g_autofree char *text = NULL;
+
+  if (code == NULL)
+    return g_task_return_error (task, error);
+  text = g_strconcat ("webdrop:", code, NULL);
+  g_task_return_pointer (task, ferry_room_link_parse_user_input (text, NULL), g_object_unref);
+}
+
+void
+ferry_session_find_webdrop_nearby_async (FerrySession        *self,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(FerryRtcConfig) config = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (FERRY_IS_SESSION (self));
+  g_task_set_source_tag (task, ferry_session_find_webdrop_nearby_async);
+
+  if (!(config = ferry_session_rtc_config_new ((const char * const *) self->stun_servers, NULL, FALSE, &error)))
+    return g_task_return_error (task, error);
+  ferry_webdrop_find_nearby_async (config, cancellable, webdrop_nearby_cb, g_steal_pointer (&task));
+}
+
+FerryRoomLink *
+ferry_session_find_webdrop_nearby_finish (FerrySession  *self,
+                                          GAsyncResult  *result,
+                                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 FerryRtcConfig *
 ferry_session_rtc_config_new (const char * const *stun_servers,
                               GVariant           *turn_servers,

@@ -63,6 +63,16 @@ FerrySession     *ferry_session_new         (void);
 FerrySessionRoom *ferry_session_join        (FerrySession   *self,
                                              FerryRoomLink  *link,
                                              GError        **error);
+/* WebDrop's same-network room ("Nearby (WebDrop)"): asks the first STUN server of the settings
+ * for our public IPv4 address, on the caller's main context, and gives the room WebDrop puts
+ * browsers with that address in. */
+void              ferry_session_find_webdrop_nearby_async  (FerrySession        *self,
+                                                            GCancellable        *cancellable,
+                                                            GAsyncReadyCallback  callback,
+                                                            gpointer             user_data);
+FerryRoomLink    *ferry_session_find_webdrop_nearby_finish (FerrySession        *self,
+                                                            GAsyncResult        *result,
+                                                            GError             **error);
 /* (element-type FerrySessionRoom): the rooms joined and not left. */
 GListModel       *ferry_session_get_rooms   (FerrySession   *self);
 /* (element-type FerrySessionTransfer): every transfer of the session, oldest first: the
