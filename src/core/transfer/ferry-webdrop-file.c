@@ -147,12 +147,11 @@ close_channel_cb (gpointer user_data)
 #define CLOSE_GRACE_S 2
 
 static void
-close_all_full (FerryWebdropFile *self,
-                gboolean          linger)
+close_all (FerryWebdropFile *self,
+           gboolean          linger)
 {
   g_autoptr(FerryPeerConnection) pc = g_steal_pointer (&self->pc);
 
-  self->over = TRUE;
   g_cancellable_cancel (self->cancellable);
   g_clear_pointer (&self->timeout, g_source_destroy);
   if (self->channel != NULL)
@@ -169,19 +168,16 @@ close_all_full (FerryWebdropFile *self,
   if (pc != NULL)
     {
       g_signal_handlers_disconnect_by_data (pc, self);
-      ferry_source_attach (g_timeout_source_new_seconds (CLOSE_GRACE_S), self->context,
-                           G_PRIORITY_DEFAULT, close_pc_cb, g_object_ref (pc), g_object_unref);
+      ferry_source_attach (g_timeout_source_new_seconds (linger ? 2 * CLOSE_GRACE_S : CLOSE_GRACE_S),
+                           self->context, G_PRIORITY_DEFAULT, close_pc_cb, g_object_ref (pc),
+                           g_object_unref);
     }
 }
 
-static void
-close_all (FerryWebdropFile *self)
-{
-  close_all_full (self, FALSE);
-}
-
 /* Ends the attempt for @error.  A file we give up for reasons of our own (the peer broke the
- * protocol, our disk failed) is cancelled towards the peer, which then stops sending. */
+ * protocol, our disk failed) is cancelled towards the peer, which then stops sending.  The last
+ * message (that TRANSFER_CANCEL, or the FILE_END of a file received) gets time to arrive: a
+ * WebDrop peer that sees the channel close first takes it for a broken connection. */
 static void
 stop_attempt (FerryWebdropFile *self,
               const GError     *error)
@@ -193,7 +189,7 @@ stop_attempt (FerryWebdropFile *self,
 
   if (tell)
     send_header (self, FERRY_WEBDROP_FILE_CANCEL);
-  close_all_full (self, tell);
+  close_all (self, tell || (error == NULL && !self->sending));
 }
 
 static void
@@ -205,6 +201,7 @@ finish (FerryWebdropFile *self,
 
   if (self->over)
     return;
+  self->over = TRUE;
   stop_attempt (self, owned);
   g_signal_emit (self, signals[FINISHED], 0, owned);
 }
@@ -497,7 +494,6 @@ fail (FerryWebdropFile *self,
   else
     g_error_free (error);
   stop_attempt (self, self->failure);
-  self->over = FALSE;   /* until the writes are done */
   write_next (self);
 }
 
@@ -601,10 +597,7 @@ close_done_cb (GObject      *source,
   if (!g_output_stream_close_finish (G_OUTPUT_STREAM (source), result, &error) && self->failure == NULL)
     self->failure = g_steal_pointer (&error);
   if (self->failure != NULL)
-    {
-      self->over = FALSE;
-      return finish (self, g_steal_pointer (&self->failure));
-    }
+    return finish (self, g_steal_pointer (&self->failure));
   complete (self);
 }
 
@@ -996,8 +989,9 @@ ferry_webdrop_file_cancel (FerryWebdropFile *self)
 
   if (self->over)
     return;
+  self->over = TRUE;
   send_header (self, FERRY_WEBDROP_FILE_CANCEL);
-  close_all_full (self, TRUE);
+  close_all (self, TRUE);
   g_clear_object (&self->output);
 }
 
@@ -1038,8 +1032,7 @@ ferry_webdrop_file_dispose (GObject *object)
 {
   FerryWebdropFile *self = FERRY_WEBDROP_FILE (object);
 
-  close_all (self);
-  g_clear_object (&self->pc);
+  close_all (self, FALSE);
   g_clear_object (&self->input);
   g_clear_object (&self->output);
   G_OBJECT_CLASS (ferry_webdrop_file_parent_class)->dispose (object);
