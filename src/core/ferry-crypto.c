@@ -46,8 +46,8 @@ ferry_info_hash_from_identifier (const char *identifier,
   g_checksum_get_digest (sha1, info_hash, &len);
 }
 
-static void
-hkdf_sha256 (const guint8 *secret,
+void
+ferry_hkdf_sha256 (const guint8 *secret,
              gsize         secret_len,
              const char   *info,
              guint8       *out,
@@ -77,12 +77,12 @@ ferry_derive_room_keys (const guint8 secret[FERRY_ROOM_SECRET_LEN],
     {
       guint8 okm[FERRY_SHA256_LEN];
 
-      hkdf_sha256 (secret, FERRY_ROOM_SECRET_LEN, "ferry v1 info_hash", okm, sizeof okm);
+      ferry_hkdf_sha256 (secret, FERRY_ROOM_SECRET_LEN, "ferry v1 info_hash", okm, sizeof okm);
       memcpy (info_hash, okm, FERRY_INFO_HASH_LEN);
     }
 
   if (auth_key != NULL)
-    hkdf_sha256 (secret, FERRY_ROOM_SECRET_LEN, "ferry v1 auth", auth_key, FERRY_AUTH_KEY_LEN);
+    ferry_hkdf_sha256 (secret, FERRY_ROOM_SECRET_LEN, "ferry v1 auth", auth_key, FERRY_AUTH_KEY_LEN);
 }
 
 void

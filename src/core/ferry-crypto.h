@@ -31,6 +31,13 @@ void     ferry_derive_room_keys         (const guint8  secret[FERRY_ROOM_SECRET_
                                          guint8        info_hash[FERRY_INFO_HASH_LEN],
                                          guint8        auth_key[FERRY_AUTH_KEY_LEN]);
 
+/* HKDF-SHA256 (RFC 5869) without salt, @info as the context. */
+void     ferry_hkdf_sha256              (const guint8 *secret,
+                                         gsize         secret_len,
+                                         const char   *info,
+                                         guint8       *out,
+                                         gsize         out_len);
+
 void     ferry_hmac_sha256              (const guint8 *key,
                                          gsize         key_len,
                                          const guint8 *data,
