@@ -519,6 +519,82 @@ test_trickle (void)
   ferry_test_run_for (50);
 }
 
+/* A pairing code's connection: no descriptions, both sides know both credentials; the owner
+ * (DTLS server) gets no candidate of the reader and learns its address from its checks; each
+ * side accepts the other's certificate as it is and can read its fingerprint. */
+static void
+gathered_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GPtrArray **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = ferry_peer_connection_gather_paired_finish (FERRY_PEER_CONNECTION (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+paired_channel_cb (FerryPeerConnection *pc,
+                   FerryDataChannel    *channel,
+                   GPtrArray           *received)
+{
+  g_ptr_array_add (received, g_object_ref (channel));
+}
+
+static void
+test_paired (void)
+{
+  g_autoptr(GPtrArray) received = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(FerryRtcConfig) config = ferry_test_pair_config ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryPeerConnection) owner = NULL, reader = NULL;
+  g_autoptr(FerryDataChannel) channel = NULL;
+  g_autoptr(GPtrArray) owner_candidates = NULL, reader_candidates = NULL;
+  FerryTestPair pair = { 0 };
+  Inbox *at_owner;
+
+  owner = ferry_peer_connection_new (config, &error);
+  reader = ferry_peer_connection_new (config, &error);
+  g_assert_no_error (error);
+  g_signal_connect (owner, "data-channel", G_CALLBACK (paired_channel_cb), received);
+  ferry_peer_connection_gather_paired (owner, "OwnerUfr", "OwnerPasswordOwnerPasswo", FALSE, NULL,
+                                       gathered_cb, &owner_candidates);
+  ferry_peer_connection_gather_paired (reader, "ReaderUf", "ReaderPasswordReaderPass", TRUE, NULL,
+                                       gathered_cb, &reader_candidates);
+  FERRY_TEST_WAIT_UNTIL (owner_candidates != NULL && reader_candidates != NULL, 10000);
+  g_assert_cmpuint (owner_candidates->len, >, 0);
+
+  g_ptr_array_add (owner_candidates, NULL);
+  g_assert_true (ferry_peer_connection_start_paired (owner, "ReaderUf", "ReaderPasswordReaderPass",
+                                                     NULL, FALSE, &error));
+  channel = ferry_peer_connection_create_data_channel (reader, "paired", NULL, &error);
+  g_assert_true (ferry_peer_connection_start_paired (reader, "OwnerUfr", "OwnerPasswordOwnerPasswo",
+                                                     (const char * const *) owner_candidates->pdata,
+                                                     TRUE, &error));
+  g_assert_no_error (error);
+
+  pair.a = g_object_ref (owner);
+  pair.b = g_object_ref (reader);
+  ferry_test_pair_wait_connected (&pair);
+  g_assert_cmpmem (ferry_peer_connection_get_remote_fingerprint (owner), 32,
+                   ferry_peer_connection_get_local_fingerprint (reader), 32);
+  g_assert_cmpmem (ferry_peer_connection_get_remote_fingerprint (reader), 32,
+                   ferry_peer_connection_get_local_fingerprint (owner), 32);
+  g_assert_cmpstr (ferry_peer_connection_get_remote_candidate_type (owner), ==, "prflx");
+  wait_channels (received, 1);
+  at_owner = inbox_attach (received->pdata[0]);
+  g_assert_true (ferry_data_channel_send_text (channel, "paired without descriptions", &error));
+  wait_messages (at_owner, 1);
+  inbox_free (at_owner);
+  g_signal_handlers_disconnect_by_data (owner, received);
+  g_clear_object (&pair.a);
+  g_clear_object (&pair.b);
+  ferry_peer_connection_close (owner);
+  ferry_peer_connection_close (reader);
+  ferry_test_run_for (50);
+}
+
 /* A peer that disappears without a word: a ferry-cli process killed with SIGKILL, or stopped
  * with SIGSTOP, so that nothing at all comes back (a cable pulled, a laptop closed): the idle
  * side finds out once nothing arrived for the liveness timeout, not later. */
@@ -708,6 +784,7 @@ main (int    argc,
   g_test_add_func ("/peer-connection/fingerprint-mismatch/dtls-server", test_fingerprint_mismatch_server);
   g_test_add_func ("/peer-connection/legacy-sdp", test_legacy_sdp);
   g_test_add_func ("/peer-connection/trickle", test_trickle);
+  g_test_add_func ("/peer-connection/paired", test_paired);
   g_test_add_data_func ("/peer-connection/vanished-peer", GINT_TO_POINTER (SIGKILL), test_vanished_peer);
   g_test_add_data_func ("/peer-connection/frozen-peer", GINT_TO_POINTER (SIGSTOP), test_vanished_peer);
   g_test_add_func ("/peer-connection/dedicated-thread", test_dedicated_thread);

@@ -303,7 +303,8 @@ ice_receive_cb (const guint8 *data,
 }
 
 /* Peers are authenticated by fingerprint, never by a chain: the certificate must match one of
- * the fingerprints of the peer's session description. */
+ * the fingerprints of the peer's session description.  Without any (a pairing code carries
+ * none), the certificate is recorded and the caller proves it otherwise: the hello's MAC. */
 static int
 verify_peer_cb (gnutls_session_t session)
 {
@@ -319,6 +320,13 @@ verify_peer_cb (gnutls_session_t session)
       return GNUTLS_E_CERTIFICATE_ERROR;
     }
 
+  if (self->fingerprints->len == 0)
+    {
+      g_autofree char *sha256 = ferry_certificate_fingerprint_der (&certs[0], "sha-256");
+
+      ferry_fingerprint_parse (sha256, self->remote_fingerprint, FERRY_FINGERPRINT_LEN);
+      return 0;
+    }
   for (guint i = 0; i < self->fingerprints->len; i++)
     {
       FerrySdpFingerprint *expected = g_ptr_array_index (self->fingerprints, i);

@@ -48,7 +48,8 @@ G_DECLARE_FINAL_TYPE (FerryDtlsTransport, ferry_dtls_transport, FERRY, DTLS_TRAN
 
 GQuark              ferry_dtls_error_quark          (void);
 
-/* @fingerprints: (element-type FerrySdpFingerprint) the remote SDP's a=fingerprint lines. */
+/* @fingerprints: (element-type FerrySdpFingerprint) the remote SDP's a=fingerprint lines; empty
+ * only when the caller checks the peer's certificate itself (pairing codes: the hello's MAC). */
 FerryDtlsTransport *ferry_dtls_transport_new        (FerryIceTransport  *ice,
                                                      FerryCertificate   *certificate,
                                                      FerryDtlsRole       role,

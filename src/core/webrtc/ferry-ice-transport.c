@@ -705,6 +705,17 @@ ferry_ice_transport_get_local_credentials (FerryIceTransport  *self,
 }
 
 void
+ferry_ice_transport_set_local_credentials (FerryIceTransport *self,
+                                           const char        *ufrag,
+                                           const char        *pwd)
+{
+  g_return_if_fail (FERRY_IS_ICE_TRANSPORT (self));
+
+  if (!nice_agent_set_local_credentials (self->agent, self->stream_id, ufrag, pwd))
+    g_warning ("ICE %p: could not set the local credentials", self);
+}
+
+void
 ferry_ice_transport_set_controlling (FerryIceTransport *self,
                                      gboolean           controlling)
 {

@@ -46,6 +46,10 @@ void               ferry_ice_transport_get_local_credentials (FerryIceTransport 
                                                               char            **ufrag,
                                                               char            **pwd);
 
+/* Before gathering: credentials of our choosing instead of random ones (pairing codes). */
+void               ferry_ice_transport_set_local_credentials (FerryIceTransport *self,
+                                                              const char        *ufrag,
+                                                              const char        *pwd);
 void               ferry_ice_transport_set_controlling (FerryIceTransport *self,
                                                         gboolean           controlling);
 void               ferry_ice_transport_set_remote_credentials (FerryIceTransport *self,

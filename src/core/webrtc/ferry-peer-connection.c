@@ -32,6 +32,7 @@ struct _FerryPeerConnection
   guint64                   session_version;
 
   gboolean                  offered;       /* we made the offer */
+  gboolean                  paired;        /* started from a pairing code: no descriptions */
   FerrySdp                 *remote;
   GPtrArray                *early_candidates;
   GList                    *waiting_tasks; /* create_offer/answer waiting for gathering */
@@ -712,6 +713,8 @@ invalid_argument (GError    **error,
   return FALSE;
 }
 
+static gboolean apply_remote (FerryPeerConnection *self, FerrySdp *sdp_owned, GError **error);
+
 gboolean
 ferry_peer_connection_set_remote_description (FerryPeerConnection  *self,
                                               FerrySdpType          type,
@@ -719,7 +722,6 @@ ferry_peer_connection_set_remote_description (FerryPeerConnection  *self,
                                               GError              **error)
 {
   g_autoptr(FerrySdp) sdp = NULL;
-  g_autoptr(GPtrArray) early = NULL;
 
   g_return_val_if_fail (FERRY_IS_PEER_CONNECTION (self), FALSE);
   g_return_val_if_fail (text != NULL, FALSE);
@@ -759,6 +761,18 @@ ferry_peer_connection_set_remote_description (FerryPeerConnection  *self,
         ferry_ice_transport_set_controlling (self->ice, TRUE);
     }
 
+  return apply_remote (self, g_steal_pointer (&sdp), error);
+}
+
+/* Sets up DTLS for the remote description @sdp (taken) and starts connecting. */
+static gboolean
+apply_remote (FerryPeerConnection  *self,
+              FerrySdp             *sdp_owned,
+              GError              **error)
+{
+  g_autoptr(FerrySdp) sdp = sdp_owned;
+  g_autoptr(GPtrArray) early = NULL;
+
   self->dtls = ferry_dtls_transport_new (self->ice, self->certificate, self->dtls_role,
                                          sdp->fingerprints, error);
   if (self->dtls == NULL)
@@ -774,13 +788,96 @@ ferry_peer_connection_set_remote_description (FerryPeerConnection  *self,
   for (guint i = 0; early != NULL && i < early->len; i++)
     ferry_peer_connection_add_remote_candidate (self, g_ptr_array_index (early, i), NULL);
   /* Without trickle the description holds every candidate; with it, wait for the end. */
-  if (!self->config->trickle || self->remote->end_of_candidates)
+  if ((!self->config->trickle && !self->paired) || self->remote->end_of_candidates)
     ferry_ice_transport_remote_gathering_done (self->ice);
 
   assign_ids (self);
   set_state (self, FERRY_PEER_CONNECTION_CONNECTING);
   start_dtls_if_ready (self);
   return TRUE;
+}
+
+/* Pairing */
+
+static void
+paired_gathering_done_cb (FerryIceTransport *ice,
+                          GTask             *task)
+{
+  FerryPeerConnection *self = g_task_get_source_object (task);
+
+  g_signal_handlers_disconnect_by_data (ice, task);
+  g_task_return_pointer (task, g_ptr_array_ref (ferry_ice_transport_get_local_candidates (self->ice)),
+                         (GDestroyNotify) g_ptr_array_unref);
+  g_object_unref (task);
+}
+
+void
+ferry_peer_connection_gather_paired (FerryPeerConnection *self,
+                                     const char          *ufrag,
+                                     const char          *pwd,
+                                     gboolean             controlling,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (FERRY_IS_PEER_CONNECTION (self));
+  g_return_if_fail (self->ice == NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ferry_peer_connection_gather_paired);
+  ensure_ice (self, controlling);
+  ferry_ice_transport_set_local_credentials (self->ice, ufrag, pwd);
+  ferry_ice_transport_gather (self->ice);
+  if (ferry_ice_transport_get_gathering_done (self->ice))
+    paired_gathering_done_cb (self->ice, task);
+  else
+    g_signal_connect (self->ice, "gathering-done", G_CALLBACK (paired_gathering_done_cb), task);
+}
+
+GPtrArray *
+ferry_peer_connection_gather_paired_finish (FerryPeerConnection  *self,
+                                            GAsyncResult         *result,
+                                            GError              **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+ferry_peer_connection_start_paired (FerryPeerConnection  *self,
+                                    const char           *remote_ufrag,
+                                    const char           *remote_pwd,
+                                    const char * const   *candidates,
+                                    gboolean              dtls_client,
+                                    GError              **error)
+{
+  g_autoptr(FerrySdp) sdp = ferry_sdp_new ();
+
+  g_return_val_if_fail (FERRY_IS_PEER_CONNECTION (self), FALSE);
+
+  if (self->state >= FERRY_PEER_CONNECTION_FAILED)
+    return invalid_state (error, _("The connection is closed"));
+  if (self->ice == NULL || self->remote != NULL)
+    return invalid_state (error, _("A paired connection starts once, after gathering"));
+
+  /* What a description would say, known to both sides beforehand; no fingerprint: the hello's
+   * MAC proves the certificate. */
+  sdp->ice_ufrag = g_strdup (remote_ufrag);
+  sdp->ice_pwd = g_strdup (remote_pwd);
+  sdp->mid = g_strdup ("0");
+  sdp->has_max_message_size = TRUE;
+  sdp->max_message_size = self->config->max_message_size;
+  for (guint i = 0; candidates != NULL && candidates[i] != NULL; i++)
+    g_ptr_array_add (sdp->candidates, g_strdup (candidates[i]));
+  /* With no candidates (the code's owner), more may come: the reader's checks, or a reply. */
+  sdp->end_of_candidates = candidates != NULL && candidates[0] != NULL;
+  self->dtls_role = dtls_client ? FERRY_DTLS_ROLE_CLIENT : FERRY_DTLS_ROLE_SERVER;
+  self->offered = TRUE;
+  self->paired = TRUE;
+  return apply_remote (self, g_steal_pointer (&sdp), error);
 }
 
 gboolean

@@ -80,6 +80,28 @@ gboolean             ferry_peer_connection_add_remote_candidate (FerryPeerConnec
                                                                  const char          *candidate,
                                                                  GError             **error);
 
+/* Pairing codes (docs/PAIRING.md): no descriptions travel.  First gather with ICE credentials
+ * derived from the code (and the ICE role: the code's reader controls); the result is our
+ * "candidate:…" lines.  Then start with the peer's credentials, its candidates (none for the
+ * code's owner, who learns the reader's address from its checks; more may be added) and our
+ * DTLS role.  The peer's certificate is then accepted as it is: get_remote_fingerprint () gives
+ * it once DTLS is up, and the caller proves it (the hello's MAC). */
+void                 ferry_peer_connection_gather_paired     (FerryPeerConnection  *self,
+                                                              const char           *ufrag,
+                                                              const char           *pwd,
+                                                              gboolean              controlling,
+                                                              GCancellable         *cancellable,
+                                                              GAsyncReadyCallback   callback,
+                                                              gpointer              user_data);
+GPtrArray           *ferry_peer_connection_gather_paired_finish (FerryPeerConnection *self,
+                                                                 GAsyncResult        *result,
+                                                                 GError             **error);
+gboolean             ferry_peer_connection_start_paired      (FerryPeerConnection  *self,
+                                                              const char           *remote_ufrag,
+                                                              const char           *remote_pwd,
+                                                              const char * const   *candidates,
+                                                              gboolean              dtls_client,
+                                                              GError              **error);
 /* Opens a channel; before the connection is up it opens as soon as SCTP is.
  * @init may be %NULL for an ordered, reliable channel. */
 FerryDataChannel    *ferry_peer_connection_create_data_channel (FerryPeerConnection        *self,
