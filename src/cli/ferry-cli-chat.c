@@ -15,6 +15,7 @@
 
 #include "ferry-cli.h"
 #include "ferry-cli-room.h"
+#include "ferry-pairing-code.h"
 
 typedef struct {
   GMainLoop        *loop;
@@ -112,6 +113,13 @@ ferry_cli_chat (int    argc,
       return 2;
     }
 
+  /* A pairing link connects to the one who made it, with no room at all. */
+  if (ferry_pairing_code_is_link (argv[1]))
+    {
+      self.status = ferry_cli_pair_run (&options, argv[1], 0);
+      ferry_cli_room_options_clear (&options);
+      return self.status;
+    }
   if (!(link = ferry_cli_room_parse_link ("chat", &options, argv[1], &self.status)))
     {
       ferry_cli_room_options_clear (&options);

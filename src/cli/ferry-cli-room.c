@@ -223,33 +223,53 @@ ferry_cli_room_parse_link (const char          *command,
   return ferry_room_link_parse_user_input (room, NULL);
 }
 
+gboolean
+ferry_cli_room_prepare (const char           *command,
+                        FerryCliRoomOptions  *options,
+                        FerryIdentity       **identity,
+                        FerryRtcConfig      **config,
+                        int                  *status)
+{
+  g_autoptr(GSettings) settings = ferry_cli_app_settings ();
+  g_autoptr(GError) error = NULL;
+
+  if (options->identity_path == NULL)
+    options->identity_path = ferry_identity_get_default_path ();
+  if (!(*identity = ferry_identity_load_or_create (options->identity_path, &error)))
+    {
+      g_printerr ("ferry-cli %s: %s\n", command, error->message);
+      *status = 1;
+      return FALSE;
+    }
+  if (!(*config = rtc_config_new (options, settings, &error)))
+    {
+      g_printerr ("ferry-cli %s: %s\n", command, error->message);
+      g_clear_object (identity);
+      *status = 2;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+ferry_cli_print_peer_joined (FerryPeer           *peer,
+                             FerryCliRoomOptions *options)
+{
+  peer_joined_cb (NULL, peer, options);
+}
+
 FerryRoom *
 ferry_cli_room_new (const char          *command,
                     FerryCliRoomOptions *options,
                     FerryRoomLink       *link,
                     int                 *status)
 {
-  g_autoptr(GSettings) settings = ferry_cli_app_settings ();
   g_autoptr(FerryIdentity) identity = NULL;
   g_autoptr(FerryRtcConfig) config = NULL;
-  g_autoptr(GError) error = NULL;
   FerryRoom *room;
 
-  if (options->identity_path == NULL)
-    options->identity_path = ferry_identity_get_default_path ();
-  if (!(identity = ferry_identity_load_or_create (options->identity_path, &error)))
-    {
-      g_printerr ("ferry-cli %s: %s\n", command, error->message);
-      *status = 1;
-      return NULL;
-    }
-
-  if (!(config = rtc_config_new (options, settings, &error)))
-    {
-      g_printerr ("ferry-cli %s: %s\n", command, error->message);
-      *status = 2;
-      return NULL;
-    }
+  if (!ferry_cli_room_prepare (command, options, &identity, &config, status))
+    return NULL;
 
   room = ferry_room_new (link, identity, config, (const char * const *) options->trackers, options->name);
   if (ferry_room_get_trackers (room)->len == 0)

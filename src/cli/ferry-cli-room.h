@@ -35,6 +35,16 @@ FerryRoomLink *ferry_cli_room_parse_link (const char           *command,
                                           FerryCliRoomOptions  *options,
                                           const char           *text,
                                           int                  *status);
+/* The identity and the configuration of peer connections from the options, the environment
+ * and the app's settings.  On failure prints "ferry-cli COMMAND: …" and sets @status. */
+gboolean   ferry_cli_room_prepare       (const char           *command,
+                                         FerryCliRoomOptions  *options,
+                                         FerryIdentity       **identity,
+                                         FerryRtcConfig      **config,
+                                         int                  *status);
+/* The "ferry-cli: peer-joined …" line. */
+void       ferry_cli_print_peer_joined  (FerryPeer            *peer,
+                                         FerryCliRoomOptions  *options);
 /* A room for @link with the options, the environment (FERRY_TRACKERS, FERRY_STUN_SERVERS) and
  * the app's settings, in that order.  On failure prints "ferry-cli COMMAND: …" and sets @status
  * (2 for a usage error, 1 otherwise).  Room events are written to stderr as

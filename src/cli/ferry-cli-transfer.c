@@ -145,8 +145,8 @@ print_error (Cli           *self,
     }
 }
 
-static void
-print_qr (const char *text)
+void
+ferry_cli_print_qr (const char *text)
 {
   QRcode *code = QRcode_encodeString8bit (text, 0, QR_ECLEVEL_L);
 
@@ -934,7 +934,7 @@ ferry_cli_send (int    argc,
     else
       {
         g_print (_("Room link, for the others to receive with “ferry-cli receive LINK” or the app:\n%s\n"), text);
-        print_qr (text);
+        ferry_cli_print_qr (text);
       }
   }
 

@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
+#include "ferry-cli-room.h"
+
 /* {"type":"offer","sdp":"…"}, as a browser's RTCSessionDescription serializes. */
 char *ferry_cli_description_to_json   (const char  *type,
                                        const char  *sdp);
@@ -13,12 +15,21 @@ char *ferry_cli_description_from_json (const char  *line,
                                        const char  *expected_type,
                                        GError     **error);
 
+/* @text as a QR code drawn with block characters, for a terminal. */
+void ferry_cli_print_qr (const char *text);
+
 int ferry_cli_bench   (int    argc,
                        char **argv);
 int ferry_cli_chat    (int    argc,
                        char **argv);
 int ferry_cli_connect (int    argc,
                        char **argv);
+int ferry_cli_pair    (int    argc,
+                       char **argv);
+/* `pair` with parsed options: reads @text (a code or link), or makes a code when %NULL. */
+int ferry_cli_pair_run (FerryCliRoomOptions *options,
+                        const char          *text,
+                        guint                lifetime_s);
 int ferry_cli_receive (int    argc,
                        char **argv);
 int ferry_cli_send    (int    argc,

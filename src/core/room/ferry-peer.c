@@ -846,6 +846,32 @@ _ferry_peer_new (const char    *id,
   return self;
 }
 
+FerryPeer *
+ferry_peer_new_direct (FerryPeerConnection *pc,
+                       FerryDataChannel    *channel,
+                       gboolean             we_offered,
+                       FerryIdentity       *identity,
+                       const guint8        *auth_key,
+                       const char          *local_name)
+{
+  guint8 id[FERRY_PEER_ID_LEN], local_id[FERRY_PEER_ID_LEN];
+  g_autofree char *id_hex = NULL;
+  g_autofree char *local_id_hex = NULL;
+  FerryPeer *self;
+
+  g_return_val_if_fail (FERRY_IS_PEER_CONNECTION (pc), NULL);
+  g_return_val_if_fail (auth_key != NULL, NULL);
+
+  /* No tracker names either side: ids of our own, used only in logs and events. */
+  ferry_peer_id_generate (id);
+  ferry_peer_id_generate (local_id);
+  id_hex = ferry_hex_encode (id, sizeof id);
+  local_id_hex = ferry_hex_encode (local_id, sizeof local_id);
+  self = _ferry_peer_new (id_hex, local_id_hex, identity, auth_key, local_name);
+  _ferry_peer_add_connection (self, pc, channel, we_offered);
+  return self;
+}
+
 const char *
 ferry_peer_get_id (FerryPeer *self)
 {

@@ -14,6 +14,8 @@
 #include <glib-object.h>
 
 #include "ferry-data-channel.h"
+#include "ferry-identity.h"
+#include "ferry-peer-connection.h"
 #include "ferry-peer-message.h"
 #include "ferry-webdrop.h"
 
@@ -71,6 +73,16 @@ G_DECLARE_FINAL_TYPE (FerryPeer, ferry_peer, FERRY, PEER, GObject)
  *   ::error (GError)            a connection was refused or broke (e.g. authentication failed)
  *   ::closed ()                 no connection is left */
 GQuark        ferry_peer_error_quark            (void);
+
+/* A peer met without a room (a pairing code): on @pc, with its @channel (%NULL when the peer
+ * opens it), proving its certificate by a hello whose MAC verifies with @auth_key
+ * (FERRY_AUTH_KEY_LEN bytes), exactly as in a secret room. */
+FerryPeer    *ferry_peer_new_direct             (FerryPeerConnection *pc,
+                                                 FerryDataChannel    *channel,
+                                                 gboolean             we_offered,
+                                                 FerryIdentity       *identity,
+                                                 const guint8        *auth_key,
+                                                 const char          *local_name);
 
 /* The tracker peer id, in hex. */
 const char   *ferry_peer_get_id                 (FerryPeer   *self);

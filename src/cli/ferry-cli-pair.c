@@ -1,0 +1,243 @@
+/* ferry-cli-pair.c: connecting with a pairing code, then chatting
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * `ferry-cli pair` makes a code, prints its link on stdout (and its QR code on a terminal) and
+ * waits for the one who reads it; `ferry-cli pair CODE-OR-LINK` (or `chat` with a pairing link)
+ * reads one and connects.  Then, as in `chat`, stdin lines go to the other side and what it
+ * says arrives on stdout as "NAME: text"; events go to stderr as "ferry-cli: EVENT key=value…".
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <unistd.h>
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <gio/gunixinputstream.h>
+
+#include "ferry-cli.h"
+#include "ferry-cli-room.h"
+#include "ferry-pairing.h"
+
+typedef struct {
+  GMainLoop           *loop;
+  FerryPairing        *pairing;
+  GDataInputStream    *input;
+  FerryCliRoomOptions *options;
+  gboolean             joined;
+  int                  status;
+} Pair;
+
+static void
+quit (Pair *self,
+      int   status)
+{
+  self->status = status;
+  g_main_loop_quit (self->loop);
+}
+
+static void
+message_cb (FerryPeer  *peer,
+            const char *text,
+            Pair       *self)
+{
+  g_print ("%s: %s\n", ferry_peer_get_display_name (peer), text);
+  fflush (stdout);
+}
+
+/* The other side is there once its hello's MAC checked out: it read our code, or made it. */
+static void
+verified_cb (FerryPeer  *peer,
+             GParamSpec *pspec,
+             Pair       *self)
+{
+  if (self->joined || !ferry_peer_get_verified (peer))
+    return;
+  self->joined = TRUE;
+  ferry_cli_print_peer_joined (peer, self->options);
+}
+
+static void
+peer_error_cb (FerryPeer    *peer,
+               const GError *error,
+               Pair         *self)
+{
+  g_printerr ("ferry-cli: peer-error id=%s message=\"%s\"\n", ferry_peer_get_id (peer), error->message);
+}
+
+static void
+closed_cb (FerryPeer *peer,
+           Pair      *self)
+{
+  if (self->joined)
+    {
+      g_printerr ("ferry-cli: peer-left id=%s name=\"%s\"\n", ferry_peer_get_id (peer),
+                  ferry_peer_get_display_name (peer));
+      quit (self, 0);
+    }
+  else
+    {
+      g_printerr ("ferry-cli pair: %s\n", _("Could not connect with the pairing code"));
+      quit (self, 1);
+    }
+}
+
+static void
+failed_cb (FerryPairing *pairing,
+           const GError *error,
+           Pair         *self)
+{
+  g_printerr ("ferry-cli pair: %s\n", error->message);
+  quit (self, 1);
+}
+
+static void read_line (Pair *self);
+
+static void
+line_cb (GObject      *stream,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Pair *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (self->input, result, NULL, &error);
+  FerryPeer *peer;
+
+  if (line == NULL)
+    {
+      quit (self, self->status);
+      return;
+    }
+  peer = self->pairing != NULL ? ferry_pairing_get_peer (self->pairing) : NULL;
+  if (*line != '\0' && (peer == NULL || !ferry_peer_send_chat (peer, line, &error)))
+    g_printerr ("ferry-cli: not-sent message=\"%s\"\n",
+                error != NULL ? error->message : _("Nobody is connected yet"));
+  read_line (self);
+}
+
+static void
+read_line (Pair *self)
+{
+  g_data_input_stream_read_line_async (self->input, G_PRIORITY_DEFAULT, NULL, line_cb, self);
+}
+
+static void
+started_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Pair *self = user_data;
+  g_autoptr(GError) error = NULL;
+  FerryPeer *peer;
+
+  self->pairing = g_task_get_source_tag (G_TASK (result)) == ferry_pairing_new_code_async
+                    ? ferry_pairing_new_code_finish (result, &error)
+                    : ferry_pairing_new_reader_finish (result, &error);
+  if (self->pairing == NULL)
+    {
+      g_printerr ("ferry-cli pair: %s\n", error->message);
+      quit (self, 1);
+      return;
+    }
+  if (ferry_pairing_get_link (self->pairing) != NULL)
+    {
+      g_print ("%s\n", ferry_pairing_get_link (self->pairing));
+      if (isatty (STDOUT_FILENO))
+        ferry_cli_print_qr (ferry_pairing_get_link (self->pairing));
+      fflush (stdout);
+    }
+  peer = ferry_pairing_get_peer (self->pairing);
+  g_signal_connect (self->pairing, "failed", G_CALLBACK (failed_cb), self);
+  g_signal_connect (peer, "notify::verified", G_CALLBACK (verified_cb), self);
+  g_signal_connect (peer, "message", G_CALLBACK (message_cb), self);
+  g_signal_connect (peer, "error", G_CALLBACK (peer_error_cb), self);
+  g_signal_connect (peer, "closed", G_CALLBACK (closed_cb), self);
+}
+
+static gboolean
+signal_cb (gpointer user_data)
+{
+  quit (user_data, 1);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+quit_cb (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* @text: the code or link to read, or %NULL to make one good for @lifetime_s seconds. */
+int
+ferry_cli_pair_run (FerryCliRoomOptions *options,
+                    const char          *text,
+                    guint                lifetime_s)
+{
+  g_autoptr(FerryIdentity) identity = NULL;
+  g_autoptr(FerryRtcConfig) config = NULL;
+  g_autoptr(FerryPairingCode) code = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GError) error = NULL;
+  Pair self = { .loop = loop, .options = options };
+
+  if (text != NULL && !(code = ferry_pairing_code_parse (text, g_get_real_time () / G_USEC_PER_SEC, &error)))
+    {
+      g_printerr ("ferry-cli pair: %s\n", error->message);
+      return 2;
+    }
+  if (!ferry_cli_room_prepare ("pair", options, &identity, &config, &self.status))
+    return self.status;
+
+  self.input = g_data_input_stream_new (g_unix_input_stream_new (0, FALSE));
+  g_object_unref (g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (self.input)));
+  g_unix_signal_add (SIGINT, signal_cb, &self);
+  g_unix_signal_add (SIGTERM, signal_cb, &self);
+  options->join_us = g_get_monotonic_time ();
+  if (code != NULL)
+    ferry_pairing_new_reader_async (identity, config, options->name, code, NULL, started_cb, &self);
+  else
+    ferry_pairing_new_code_async (identity, config, options->name, lifetime_s, NULL, started_cb, &self);
+  read_line (&self);
+  g_main_loop_run (loop);
+
+  /* Let the closing of the connection reach the other side. */
+  if (self.pairing != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (ferry_pairing_get_peer (self.pairing), &self);
+      g_signal_handlers_disconnect_by_data (self.pairing, &self);
+      g_clear_object (&self.pairing);
+    }
+  g_timeout_add (300, quit_cb, loop);
+  g_main_loop_run (loop);
+  g_clear_object (&self.input);
+  return self.status;
+}
+
+int
+ferry_cli_pair (int    argc,
+                char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  FerryCliRoomOptions options = { 0 };
+  int lifetime = FERRY_PAIRING_DEFAULT_LIFETIME_S;
+  int status;
+  const GOptionEntry entries[] = {
+    { "lifetime", 0, 0, G_OPTION_ARG_INT, &lifetime, N_("How long a new code is good for, in seconds (default 600)"), N_("SECONDS") },
+    { NULL }
+  };
+
+  context = g_option_context_new (_("[CODE-OR-LINK] — connect with a pairing code: make one, or read one"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  ferry_cli_room_add_options (context, &options);
+  if (!g_option_context_parse (context, &argc, &argv, &error) || argc > 2 || lifetime <= 0)
+    {
+      g_printerr ("ferry-cli pair: %s\n", error ? error->message : _("give at most one code, and a positive lifetime"));
+      ferry_cli_room_options_clear (&options);
+      return 2;
+    }
+  status = ferry_cli_pair_run (&options, argc == 2 ? argv[1] : NULL, lifetime);
+  ferry_cli_room_options_clear (&options);
+  return status;
+}

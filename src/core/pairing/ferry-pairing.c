@@ -1,0 +1,279 @@
+/* ferry-pairing.c: connecting with a pairing code, from either side
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "ferry-crypto.h"
+#include "ferry-pairing.h"
+#include "ferry-peer-connection.h"
+#include "ferry-source.h"
+
+struct _FerryPairing
+{
+  GObject              parent_instance;
+
+  GMainContext        *context;
+  FerryIdentity       *identity;
+  FerryRtcConfig      *config;
+  char                *local_name;
+  FerryPairingCode    *code;
+  FerryPairingKeys     keys;
+  char                *link;
+  FerryPeerConnection *pc;
+  FerryPeer           *peer;
+  GSource             *expiry;
+};
+
+G_DEFINE_FINAL_TYPE (FerryPairing, ferry_pairing, G_TYPE_OBJECT)
+
+enum {
+  FAILED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static FerryPairing *
+pairing_new (FerryIdentity  *identity,
+             FerryRtcConfig *config,
+             const char     *local_name,
+             gboolean        owner,
+             GError        **error)
+{
+  g_autoptr(FerryPairing) self = g_object_new (FERRY_TYPE_PAIRING, NULL);
+
+  self->identity = g_object_ref (identity);
+  self->config = ferry_rtc_config_copy (config);
+  g_set_object (&self->config->certificate, ferry_identity_get_certificate (identity));
+  /* Candidates travel in the code, complete; the owner waits for its reader until the code
+   * expires, not for the usual ICE timeout. */
+  self->config->trickle = FALSE;
+  if (owner)
+    self->config->ice_timeout_ms = 0;
+  self->local_name = g_strdup (local_name);
+  if (!(self->pc = ferry_peer_connection_new (self->config, error)))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+static gboolean
+expired_cb (gpointer user_data)
+{
+  FerryPairing *self = user_data;
+  g_autoptr(GError) error = g_error_new_literal (FERRY_PAIRING_CODE_ERROR, FERRY_PAIRING_CODE_ERROR_EXPIRED,
+                                                 _("The pairing code expired before anyone used it"));
+
+  self->expiry = NULL;
+  if (ferry_peer_get_verified (self->peer))
+    return G_SOURCE_REMOVE;
+  ferry_peer_connection_close (self->pc);
+  g_signal_emit (self, signals[FAILED], 0, error);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+owner_gathered_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FerryPairing *self = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) candidates = NULL;
+  GError *error = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (!(candidates = ferry_peer_connection_gather_paired_finish (self->pc, result, &error)))
+    return g_task_return_error (task, error);
+  /* What fits (UDP, an IP address, eight at most) goes into the code, in the agent's order. */
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      g_autoptr(GError) unfit = NULL;
+
+      if (!ferry_pairing_code_add_candidate (self->code, g_ptr_array_index (candidates, i), &unfit))
+        g_debug ("Pairing: %s", unfit->message);
+    }
+  if (self->code->candidates->len == 0)
+    return g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE,
+                                    _("This computer has no network address to put in a pairing code"));
+  /* The owner answers the reader's checks (ICE-controlled) and is the DTLS server. */
+  if (!ferry_peer_connection_start_paired (self->pc, self->keys.reader_ufrag, self->keys.reader_pwd,
+                                           NULL, FALSE, &error))
+    return g_task_return_error (task, error);
+  self->peer = ferry_peer_new_direct (self->pc, NULL, FALSE, self->identity, self->keys.auth_key,
+                                      self->local_name);
+  self->link = ferry_pairing_code_to_link (self->code);
+  self->expiry = ferry_source_attach (g_timeout_source_new_seconds (MAX (self->code->expires - now, 1)),
+                                      self->context, G_PRIORITY_DEFAULT, expired_cb, self, NULL);
+  g_task_return_pointer (task, g_object_ref (self), g_object_unref);
+}
+
+void
+ferry_pairing_new_code_async (FerryIdentity       *identity,
+                              FerryRtcConfig      *config,
+                              const char          *local_name,
+                              guint                lifetime_s,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(FerryPairing) self = NULL;
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, ferry_pairing_new_code_async);
+  if (!(self = pairing_new (identity, config, local_name, TRUE, &error)))
+    return g_task_return_error (task, error);
+  self->code = ferry_pairing_code_new (FALSE, lifetime_s);
+  ferry_pairing_derive_keys (self->code->secret, &self->keys);
+  g_task_set_task_data (task, g_object_ref (self), g_object_unref);
+  ferry_peer_connection_gather_paired (self->pc, self->keys.owner_ufrag, self->keys.owner_pwd, FALSE,
+                                       cancellable, owner_gathered_cb, g_steal_pointer (&task));
+}
+
+FerryPairing *
+ferry_pairing_new_code_finish (GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+reader_gathered_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FerryPairing *self = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) candidates = NULL;
+  g_autoptr(GPtrArray) remote = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(FerryDataChannel) channel = NULL;
+  g_autofree char *label = NULL;
+  guint8 random[20];
+  GError *error = NULL;
+
+  if (!(candidates = ferry_peer_connection_gather_paired_finish (self->pc, result, &error)))
+    return g_task_return_error (task, error);
+  for (guint i = 0; i < self->code->candidates->len; i++)
+    g_ptr_array_add (remote, ferry_pairing_code_get_candidate_sdp (self->code, i));
+  g_ptr_array_add (remote, NULL);
+
+  /* The reader opens the channel, labelled as P2PT labels its own. */
+  ferry_random_bytes (random, sizeof random);
+  label = ferry_hex_encode (random, sizeof random);
+  if (!(channel = ferry_peer_connection_create_data_channel (self->pc, label, NULL, &error)) ||
+      !ferry_peer_connection_start_paired (self->pc, self->keys.owner_ufrag, self->keys.owner_pwd,
+                                           (const char * const *) remote->pdata,
+                                           !self->code->dtls_client, &error))
+    return g_task_return_error (task, error);
+  self->peer = ferry_peer_new_direct (self->pc, channel, TRUE, self->identity, self->keys.auth_key,
+                                      self->local_name);
+  g_task_return_pointer (task, g_object_ref (self), g_object_unref);
+}
+
+void
+ferry_pairing_new_reader_async (FerryIdentity          *identity,
+                                FerryRtcConfig         *config,
+                                const char             *local_name,
+                                const FerryPairingCode *code,
+                                GCancellable           *cancellable,
+                                GAsyncReadyCallback     callback,
+                                gpointer                user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(FerryPairing) self = NULL;
+  g_autofree char *text = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (code != NULL);
+  g_task_set_source_tag (task, ferry_pairing_new_reader_async);
+
+  if (code->reply)
+    return g_task_return_new_error (task, FERRY_PAIRING_CODE_ERROR, FERRY_PAIRING_CODE_ERROR_NOT_FOR_US,
+                                    _("This is a reply code: enter it on the computer that showed "
+                                      "the pairing code"));
+  if (!(self = pairing_new (identity, config, local_name, FALSE, &error)))
+    return g_task_return_error (task, error);
+  /* A copy of the code, through its text, which the parser has checked already. */
+  text = ferry_pairing_code_to_string (code);
+  self->code = ferry_pairing_code_parse (text, 0, NULL);
+  ferry_pairing_derive_keys (self->code->secret, &self->keys);
+  g_task_set_task_data (task, g_object_ref (self), g_object_unref);
+  ferry_peer_connection_gather_paired (self->pc, self->keys.reader_ufrag, self->keys.reader_pwd, TRUE,
+                                       cancellable, reader_gathered_cb, g_steal_pointer (&task));
+}
+
+FerryPairing *
+ferry_pairing_new_reader_finish (GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+const char *
+ferry_pairing_get_link (FerryPairing *self)
+{
+  g_return_val_if_fail (FERRY_IS_PAIRING (self), NULL);
+
+  return self->link;
+}
+
+FerryPeer *
+ferry_pairing_get_peer (FerryPairing *self)
+{
+  g_return_val_if_fail (FERRY_IS_PAIRING (self), NULL);
+
+  return self->peer;
+}
+
+static void
+ferry_pairing_dispose (GObject *object)
+{
+  FerryPairing *self = FERRY_PAIRING (object);
+
+  g_clear_pointer (&self->expiry, g_source_destroy);
+  g_clear_object (&self->peer);
+  g_clear_object (&self->pc);
+  G_OBJECT_CLASS (ferry_pairing_parent_class)->dispose (object);
+}
+
+static void
+ferry_pairing_finalize (GObject *object)
+{
+  FerryPairing *self = FERRY_PAIRING (object);
+
+  ferry_memzero (&self->keys, sizeof self->keys);
+  g_clear_pointer (&self->code, ferry_pairing_code_free);
+  g_clear_object (&self->identity);
+  g_clear_pointer (&self->config, ferry_rtc_config_unref);
+  g_free (self->local_name);
+  g_free (self->link);
+  g_main_context_unref (self->context);
+  G_OBJECT_CLASS (ferry_pairing_parent_class)->finalize (object);
+}
+
+static void
+ferry_pairing_class_init (FerryPairingClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ferry_pairing_dispose;
+  object_class->finalize = ferry_pairing_finalize;
+
+  signals[FAILED] =
+    g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+ferry_pairing_init (FerryPairing *self)
+{
+  self->context = g_main_context_ref_thread_default ();
+}

@@ -1,0 +1,54 @@
+/* ferry-pairing.h: connecting with a pairing code, from either side
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The owner makes a code (its candidates gathered first) and waits; whoever reads the code
+ * derives the same ICE credentials and MAC key, starts connectivity checks towards the
+ * candidates in it, and opens the channel.  The owner learns the reader's address from those
+ * checks.  On either side the result is a FerryPeer that proves its certificate with the hello's
+ * MAC, as in a secret room: the peer is "verified" once that MAC checked out.  A code serves one
+ * connection; an owner's code is no longer answered once it has expired.
+ *
+ * Signals:
+ *   ::failed (GError)   the code expired unused, or the connection could not be made
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ferry-identity.h"
+#include "ferry-pairing-code.h"
+#include "ferry-peer.h"
+#include "ferry-rtc-config.h"
+
+G_BEGIN_DECLS
+
+#define FERRY_TYPE_PAIRING (ferry_pairing_get_type ())
+G_DECLARE_FINAL_TYPE (FerryPairing, ferry_pairing, FERRY, PAIRING, GObject)
+
+/* The owner's side: gathers, then gives a pairing with its code; the peer is there at once
+ * (connecting when someone reads the code). */
+void          ferry_pairing_new_code_async  (FerryIdentity        *identity,
+                                             FerryRtcConfig       *config,
+                                             const char           *local_name,
+                                             guint                 lifetime_s,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
+FerryPairing *ferry_pairing_new_code_finish (GAsyncResult         *result,
+                                             GError              **error);
+/* The reader's side: connects with @code (parsed, not a reply). */
+void          ferry_pairing_new_reader_async  (FerryIdentity          *identity,
+                                               FerryRtcConfig         *config,
+                                               const char             *local_name,
+                                               const FerryPairingCode *code,
+                                               GCancellable           *cancellable,
+                                               GAsyncReadyCallback     callback,
+                                               gpointer                user_data);
+FerryPairing *ferry_pairing_new_reader_finish (GAsyncResult         *result,
+                                               GError              **error);
+/* The owner's code, as a link. */
+const char   *ferry_pairing_get_link        (FerryPairing         *self);
+FerryPeer    *ferry_pairing_get_peer        (FerryPairing         *self);
+
+G_END_DECLS

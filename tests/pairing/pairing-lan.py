@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+# Pairing codes on a LAN: two network namespaces joined by a cable (a veth pair), `ferry-cli
+# pair` in one making a code, `ferry-cli chat LINK` in the other reading it. One scan is enough:
+# nothing goes back to the owner but the reader's own connectivity checks.
+#
+#   pairing-lan.py FERRY_CLI
+#
+# Steps, each reported as "step NAME: PASS|FAIL (…)":
+#   one-way   the reader connects with the code alone: both print peer-joined verified=yes
+#             (the hello's MAC, keyed from the code's secret, checked out), a chat line each
+#             way arrives; the reader's time from start to joined is printed
+#   refused   a code with one character changed, a code cut short, garbage, and a code that
+#             expired (made with --lifetime 1) are each refused at once with exit status 2 or 1
+#             and a message that says what is wrong
+#
+# Exit: 0 pass, 1 fail, 77 without root or `ip` (a failure when CI=true).
+import os
+import re
+import shutil
+import subprocess
+import sys
+import queue
+import tempfile
+import threading
+import time
+
+CLI = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else sys.exit('usage: pairing-lan.py FERRY_CLI')
+
+
+def skip_or_fail(why):
+    if os.environ.get('CI') == 'true':
+        print(f'pairing-lan FAIL: {why} (CI=true, so this is not skipped)')
+        sys.exit(1)
+    print(f'pairing-lan SKIP: {why}')
+    sys.exit(77)
+
+
+if shutil.which('ip') is None:
+    skip_or_fail("'ip' (iproute2) not found")
+if os.geteuid() != 0:
+    skip_or_fail('network namespaces need root')
+
+tag = f'fp{os.getpid()}'
+NS = [f'{tag}-a', f'{tag}-b']
+ADDR = ['10.77.0.1', '10.77.0.2']
+tmp = tempfile.mkdtemp(prefix='ferry-pairing-')
+procs = []
+
+
+def sh(*args):
+    subprocess.run(args, check=True)
+
+
+def lan_up():
+    for ns in NS:
+        sh('ip', 'netns', 'add', ns)
+        sh('ip', '-n', ns, 'link', 'set', 'lo', 'up')
+    sh('ip', '-n', NS[0], 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', NS[1])
+    for ns, addr in zip(NS, ADDR):
+        sh('ip', '-n', ns, 'addr', 'add', f'{addr}/24', 'dev', 'eth0')
+        sh('ip', '-n', ns, 'link', 'set', 'eth0', 'up')
+    # libnice gathers only on interfaces that are running: wait for the cable's carrier.
+    deadline = time.monotonic() + 5
+    while any('state UP' not in subprocess.run(['ip', '-n', ns, 'link', 'show', 'eth0'], capture_output=True,
+                                               text=True).stdout for ns in NS):
+        assert time.monotonic() < deadline, 'the LAN did not come up'
+        time.sleep(0.05)
+
+
+def lan_down():
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+    for ns in NS:
+        subprocess.run(['ip', 'netns', 'delete', ns], stderr=subprocess.DEVNULL)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+class Proc:
+    """A ferry-cli in a namespace; its stdout and stderr lines collected by threads."""
+
+    def __init__(self, ns, args, name):
+        env = dict(os.environ, FERRY_STUN_SERVERS='', FERRY_TRACKERS='')
+        self.p = subprocess.Popen(['ip', 'netns', 'exec', ns, CLI, *args, '--name', name,
+                                   '--identity', os.path.join(tmp, name + '.pem')],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, env=env, text=True, bufsize=1)
+        procs.append(self.p)
+        self.lines = {'out': queue.Queue(), 'err': queue.Queue()}
+        self.seen = {'out': [], 'err': []}
+        for key, stream in (('out', self.p.stdout), ('err', self.p.stderr)):
+            threading.Thread(target=self._pump, args=(stream, self.lines[key]), daemon=True).start()
+
+    @staticmethod
+    def _pump(stream, q):
+        for line in stream:
+            q.put(line.rstrip('\n'))
+        q.put(None)
+
+    def wait_line(self, key, pattern, timeout):
+        """The first line of stdout ('out') or stderr ('err') that matches, as a match."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines[key].get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                line = None
+            if line is None:
+                raise AssertionError(f'waited for /{pattern}/ in vain; read: {self.seen[key][-5:]}')
+            self.seen[key].append(line)
+            m = re.search(pattern, line)
+            if m:
+                return m
+
+    def say(self, text):
+        self.p.stdin.write(text + '\n')
+        self.p.stdin.flush()
+
+    def finish(self, timeout=10):
+        """Closes stdin and waits: the exit status, and what stderr still had."""
+        self.p.stdin.close()
+        status = self.p.wait(timeout)
+        return status
+
+
+failed = False
+
+
+def step(name, fn):
+    global failed
+    if failed:
+        print(f'step {name}: SKIP (an earlier step failed)')
+        return
+    start = time.monotonic()
+    try:
+        detail = fn()
+        print(f'step {name}: PASS ({time.monotonic() - start:.2f} s{"; " + detail if detail else ""})')
+    except AssertionError as e:
+        failed = True
+        print(f'step {name}: FAIL: {e}')
+
+
+def make_code(lifetime=None):
+    args = ['pair'] + ([f'--lifetime={lifetime}'] if lifetime else [])
+    owner = Proc(NS[0], args, 'Owner')
+    return owner, owner.wait_line('out', r'^(ferry://pair\?v=1#\S+)$', 15).group(1)
+
+
+def one_way():
+    owner, link = make_code()
+    code = link.split('#', 1)[1]
+    reader = Proc(NS[1], ['chat', link], 'Reader')
+    joined_ms = float(reader.wait_line('err', r'peer-joined .*verified=yes.*after-join-ms=([0-9.]+)', 15).group(1))
+    owner.wait_line('err', r'peer-joined .*verified=yes', 15)
+    reader.say('hello from the reader')
+    owner.wait_line('out', r'^Reader: hello from the reader$', 10)
+    owner.say('hello from the owner')
+    reader.wait_line('out', r'^Owner: hello from the owner$', 10)
+    assert reader.finish() == 0, 'the reader did not exit with 0'
+    owner.wait_line('err', r'peer-left', 10)
+    assert owner.finish() == 0, 'the owner did not exit with 0'
+    return f'code {len(code)} characters ({len(link)} as a link); joined {joined_ms:.1f} ms after the reader started'
+
+
+def refused():
+    owner, link = make_code()
+    code = link.split('#', 1)[1]
+    typo = code[:30] + ('B' if code[30] == 'A' else 'A') + code[31:]
+    cases = [(typo, 'mistake'), (code[:-10], 'mistake|missing'), ('hello, world!', 'not a pairing code'),
+             ('ferry://pair?v=1#', 'empty')]
+    for text, message in cases:
+        reader = Proc(NS[1], ['pair', text], 'Reader')
+        m = reader.wait_line('err', r'ferry-cli pair: (.*)', 10)
+        assert re.search(message, m.group(1)), f'{text!r}: {m.group(1)!r}'
+        assert reader.finish() == 2, f'{text!r}: exit {reader.p.returncode}'
+    owner.p.kill()
+    owner.p.wait()
+    short, short_link = make_code(lifetime=1)
+    time.sleep(2.2)
+    reader = Proc(NS[1], ['chat', short_link], 'Reader')
+    m = reader.wait_line('err', r'ferry-cli pair: (.*)', 10)
+    assert 'expired' in m.group(1), f'expired code: {m.group(1)!r}'
+    assert reader.finish() == 2, f'expired code: exit {reader.p.returncode}'
+    short.wait_line('err', r'expired before anyone used it', 10)
+    assert short.finish() == 1, f'the owner of the expired code exited with {short.p.returncode}'
+    return f'{len(cases) + 1} codes refused'
+
+
+try:
+    lan_up()
+    step('one-way', one_way)
+    step('refused', refused)
+finally:
+    lan_down()
+sys.exit(1 if failed else 0)
