@@ -4,8 +4,10 @@
  *
  * `ferry-cli pair` makes a code, prints its link on stdout (and its QR code on a terminal) and
  * waits for the one who reads it; `ferry-cli pair CODE-OR-LINK` (or `chat` with a pairing link)
- * reads one and connects.  Then, as in `chat`, stdin lines go to the other side and what it
- * says arrives on stdout as "NAME: text"; events go to stderr as "ferry-cli: EVENT key=value…".
+ * reads one and connects; when nothing gets through within a few seconds it prints a reply
+ * code (its link, on stdout and in a "reply" event) for the owner, who enters it as a line on
+ * stdin.  Then, as in `chat`, stdin lines go to the other side and what it says arrives on
+ * stdout as "NAME: text"; events go to stderr as "ferry-cli: EVENT key=value…".
  */
 #include "config.h"
 
@@ -91,6 +93,22 @@ failed_cb (FerryPairing *pairing,
   quit (self, 1);
 }
 
+/* The reader got no answer: the owner must enter this. */
+static void
+reply_cb (FerryPairing *pairing,
+          const char   *link,
+          Pair         *self)
+{
+  g_printerr ("ferry-cli: reply link=%s\n", link);
+  g_print ("%s\n", link);
+  if (isatty (STDOUT_FILENO))
+    {
+      g_print ("%s\n", _("Nothing got through yet: enter this reply code on the other computer."));
+      ferry_cli_print_qr (link);
+    }
+  fflush (stdout);
+}
+
 static void read_line (Pair *self);
 
 static void
@@ -109,7 +127,15 @@ line_cb (GObject      *stream,
       return;
     }
   peer = self->pairing != NULL ? ferry_pairing_get_peer (self->pairing) : NULL;
-  if (*line != '\0' && (peer == NULL || !ferry_peer_send_chat (peer, line, &error)))
+  /* The owner, not connected yet, takes the reader's reply code. */
+  if (!self->joined && self->pairing != NULL && ferry_pairing_code_is_link (line))
+    {
+      if (ferry_pairing_add_reply (self->pairing, line, &error))
+        g_printerr ("ferry-cli: reply-accepted\n");
+      else
+        g_printerr ("ferry-cli: reply-refused message=\"%s\"\n", error->message);
+    }
+  else if (*line != '\0' && (peer == NULL || !ferry_peer_send_chat (peer, line, &error)))
     g_printerr ("ferry-cli: not-sent message=\"%s\"\n",
                 error != NULL ? error->message : _("Nobody is connected yet"));
   read_line (self);
@@ -148,6 +174,7 @@ started_cb (GObject      *source,
     }
   peer = ferry_pairing_get_peer (self->pairing);
   g_signal_connect (self->pairing, "failed", G_CALLBACK (failed_cb), self);
+  g_signal_connect (self->pairing, "reply", G_CALLBACK (reply_cb), self);
   g_signal_connect (peer, "notify::verified", G_CALLBACK (verified_cb), self);
   g_signal_connect (peer, "message", G_CALLBACK (message_cb), self);
   g_signal_connect (peer, "error", G_CALLBACK (peer_error_cb), self);

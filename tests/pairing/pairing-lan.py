@@ -19,10 +19,12 @@ import re
 import shutil
 import subprocess
 import sys
-import queue
 import tempfile
-import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ferry_procs  # noqa: E402
+from ferry_procs import step  # noqa: E402
 
 CLI = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else sys.exit('usage: pairing-lan.py FERRY_CLI')
 
@@ -44,7 +46,10 @@ tag = f'fp{os.getpid()}'
 NS = [f'{tag}-a', f'{tag}-b']
 ADDR = ['10.77.0.1', '10.77.0.2']
 tmp = tempfile.mkdtemp(prefix='ferry-pairing-')
-procs = []
+
+
+def Proc(ns, args, name):
+    return ferry_procs.Proc(CLI, tmp, ns, args, name)
 
 
 def sh(*args):
@@ -68,76 +73,10 @@ def lan_up():
 
 
 def lan_down():
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
+    ferry_procs.kill_all()
     for ns in NS:
         subprocess.run(['ip', 'netns', 'delete', ns], stderr=subprocess.DEVNULL)
     shutil.rmtree(tmp, ignore_errors=True)
-
-
-class Proc:
-    """A ferry-cli in a namespace; its stdout and stderr lines collected by threads."""
-
-    def __init__(self, ns, args, name):
-        env = dict(os.environ, FERRY_STUN_SERVERS='', FERRY_TRACKERS='')
-        self.p = subprocess.Popen(['ip', 'netns', 'exec', ns, CLI, *args, '--name', name,
-                                   '--identity', os.path.join(tmp, name + '.pem')],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, env=env, text=True, bufsize=1)
-        procs.append(self.p)
-        self.lines = {'out': queue.Queue(), 'err': queue.Queue()}
-        self.seen = {'out': [], 'err': []}
-        for key, stream in (('out', self.p.stdout), ('err', self.p.stderr)):
-            threading.Thread(target=self._pump, args=(stream, self.lines[key]), daemon=True).start()
-
-    @staticmethod
-    def _pump(stream, q):
-        for line in stream:
-            q.put(line.rstrip('\n'))
-        q.put(None)
-
-    def wait_line(self, key, pattern, timeout):
-        """The first line of stdout ('out') or stderr ('err') that matches, as a match."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                line = self.lines[key].get(timeout=max(0.01, deadline - time.monotonic()))
-            except queue.Empty:
-                line = None
-            if line is None:
-                raise AssertionError(f'waited for /{pattern}/ in vain; read: {self.seen[key][-5:]}')
-            self.seen[key].append(line)
-            m = re.search(pattern, line)
-            if m:
-                return m
-
-    def say(self, text):
-        self.p.stdin.write(text + '\n')
-        self.p.stdin.flush()
-
-    def finish(self, timeout=10):
-        """Closes stdin and waits: the exit status, and what stderr still had."""
-        self.p.stdin.close()
-        status = self.p.wait(timeout)
-        return status
-
-
-failed = False
-
-
-def step(name, fn):
-    global failed
-    if failed:
-        print(f'step {name}: SKIP (an earlier step failed)')
-        return
-    start = time.monotonic()
-    try:
-        detail = fn()
-        print(f'step {name}: PASS ({time.monotonic() - start:.2f} s{"; " + detail if detail else ""})')
-    except AssertionError as e:
-        failed = True
-        print(f'step {name}: FAIL: {e}')
 
 
 def make_code(lifetime=None):
@@ -181,7 +120,7 @@ def refused():
     m = reader.wait_line('err', r'ferry-cli pair: (.*)', 10)
     assert 'expired' in m.group(1), f'expired code: {m.group(1)!r}'
     assert reader.finish() == 2, f'expired code: exit {reader.p.returncode}'
-    short.wait_line('err', r'expired before anyone used it', 10)
+    short.wait_line('err', r'expired before the connection was made', 10)
     assert short.finish() == 1, f'the owner of the expired code exited with {short.p.returncode}'
     return f'{len(cases) + 1} codes refused'
 
@@ -192,4 +131,4 @@ try:
     step('refused', refused)
 finally:
     lan_down()
-sys.exit(1 if failed else 0)
+sys.exit(1 if ferry_procs.failed else 0)

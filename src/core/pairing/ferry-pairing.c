@@ -26,14 +26,20 @@ struct _FerryPairing
   FerryPeerConnection *pc;
   FerryPeer           *peer;
   GSource             *expiry;
+  GSource             *reply_timer;
+  GPtrArray           *local_candidates;  /* the reader's, for a reply */
 };
 
 G_DEFINE_FINAL_TYPE (FerryPairing, ferry_pairing, G_TYPE_OBJECT)
 
 enum {
   FAILED,
+  REPLY,
   N_SIGNALS
 };
+
+/* A reader not connected by then shows a reply code. */
+#define REPLY_AFTER_MS 3000
 
 static guint signals[N_SIGNALS];
 
@@ -49,30 +55,42 @@ pairing_new (FerryIdentity  *identity,
   self->identity = g_object_ref (identity);
   self->config = ferry_rtc_config_copy (config);
   g_set_object (&self->config->certificate, ferry_identity_get_certificate (identity));
-  /* Candidates travel in the code, complete; the owner waits for its reader until the code
-   * expires, not for the usual ICE timeout. */
+  /* Candidates travel in the code, complete; both sides wait for each other until the code
+   * expires (the owner for a reader, the reader for a reply code to be entered), not for the
+   * usual ICE timeout. */
   self->config->trickle = FALSE;
-  if (owner)
-    self->config->ice_timeout_ms = 0;
+  self->config->ice_timeout_ms = 0;
   self->local_name = g_strdup (local_name);
   if (!(self->pc = ferry_peer_connection_new (self->config, error)))
     return NULL;
   return g_steal_pointer (&self);
 }
 
+static gboolean reply_cb (gpointer user_data);
+
 static gboolean
 expired_cb (gpointer user_data)
 {
   FerryPairing *self = user_data;
   g_autoptr(GError) error = g_error_new_literal (FERRY_PAIRING_CODE_ERROR, FERRY_PAIRING_CODE_ERROR_EXPIRED,
-                                                 _("The pairing code expired before anyone used it"));
+                                                 _("The pairing code expired before the connection was made"));
 
   self->expiry = NULL;
   if (ferry_peer_get_verified (self->peer))
     return G_SOURCE_REMOVE;
+  g_clear_pointer (&self->reply_timer, g_source_destroy);
   ferry_peer_connection_close (self->pc);
   g_signal_emit (self, signals[FAILED], 0, error);
   return G_SOURCE_REMOVE;
+}
+
+static void
+watch_expiry (FerryPairing *self)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  self->expiry = ferry_source_attach (g_timeout_source_new_seconds (MAX (self->code->expires - now, 1)),
+                                      self->context, G_PRIORITY_DEFAULT, expired_cb, self, NULL);
 }
 
 static void
@@ -84,7 +102,6 @@ owner_gathered_cb (GObject      *source,
   FerryPairing *self = g_task_get_task_data (task);
   g_autoptr(GPtrArray) candidates = NULL;
   GError *error = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
 
   if (!(candidates = ferry_peer_connection_gather_paired_finish (self->pc, result, &error)))
     return g_task_return_error (task, error);
@@ -106,8 +123,7 @@ owner_gathered_cb (GObject      *source,
   self->peer = ferry_peer_new_direct (self->pc, NULL, FALSE, self->identity, self->keys.auth_key,
                                       self->local_name);
   self->link = ferry_pairing_code_to_link (self->code);
-  self->expiry = ferry_source_attach (g_timeout_source_new_seconds (MAX (self->code->expires - now, 1)),
-                                      self->context, G_PRIORITY_DEFAULT, expired_cb, self, NULL);
+  watch_expiry (self);
   g_task_return_pointer (task, g_object_ref (self), g_object_unref);
 }
 
@@ -143,6 +159,52 @@ ferry_pairing_new_code_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* Nothing got through: the owner cannot be reached from here (its NAT filters our checks).
+ * The reply code tells it our candidates, server-reflexive and relayed ones included, so that
+ * its own checks open the way. */
+static gboolean
+reply_cb (gpointer user_data)
+{
+  FerryPairing *self = user_data;
+  g_autoptr(FerryPairingCode) reply = NULL;
+  g_autofree char *link = NULL;
+
+  self->reply_timer = NULL;
+  if (ferry_peer_get_connected (self->peer))
+    return G_SOURCE_REMOVE;
+  reply = ferry_pairing_code_new (TRUE, 0);
+  reply->expires = self->code->expires;
+  reply->dtls_client = !self->code->dtls_client;
+  for (guint i = 0; i < self->local_candidates->len; i++)
+    ferry_pairing_code_add_candidate (reply, g_ptr_array_index (self->local_candidates, i), NULL);
+  ferry_pairing_code_sign_reply (reply, self->code->secret);
+  link = ferry_pairing_code_to_link (reply);
+  g_signal_emit (self, signals[REPLY], 0, link);
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+ferry_pairing_add_reply (FerryPairing  *self,
+                         const char    *text,
+                         GError       **error)
+{
+  g_autoptr(FerryPairingCode) reply = NULL;
+
+  g_return_val_if_fail (FERRY_IS_PAIRING (self), FALSE);
+
+  if (!(reply = ferry_pairing_code_parse (text, g_get_real_time () / G_USEC_PER_SEC, error)) ||
+      !ferry_pairing_code_verify_reply (reply, self->code->secret, error))
+    return FALSE;
+  for (guint i = 0; i < reply->candidates->len; i++)
+    {
+      g_autofree char *candidate = ferry_pairing_code_get_candidate_sdp (reply, i);
+
+      if (!ferry_peer_connection_add_remote_candidate (self->pc, candidate, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 reader_gathered_cb (GObject      *source,
                     GAsyncResult *result,
@@ -173,6 +235,10 @@ reader_gathered_cb (GObject      *source,
     return g_task_return_error (task, error);
   self->peer = ferry_peer_new_direct (self->pc, channel, TRUE, self->identity, self->keys.auth_key,
                                       self->local_name);
+  self->local_candidates = g_steal_pointer (&candidates);
+  self->reply_timer = ferry_source_attach (g_timeout_source_new (REPLY_AFTER_MS), self->context,
+                                           G_PRIORITY_DEFAULT, reply_cb, self, NULL);
+  watch_expiry (self);
   g_task_return_pointer (task, g_object_ref (self), g_object_unref);
 }
 
@@ -239,6 +305,8 @@ ferry_pairing_dispose (GObject *object)
   FerryPairing *self = FERRY_PAIRING (object);
 
   g_clear_pointer (&self->expiry, g_source_destroy);
+  g_clear_pointer (&self->reply_timer, g_source_destroy);
+  g_clear_pointer (&self->local_candidates, g_ptr_array_unref);
   g_clear_object (&self->peer);
   g_clear_object (&self->pc);
   G_OBJECT_CLASS (ferry_pairing_parent_class)->dispose (object);
@@ -270,6 +338,9 @@ ferry_pairing_class_init (FerryPairingClass *klass)
   signals[FAILED] =
     g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_ERROR);
+  signals[REPLY] =
+    g_signal_new ("reply", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void

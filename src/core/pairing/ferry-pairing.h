@@ -9,8 +9,13 @@
  * MAC, as in a secret room: the peer is "verified" once that MAC checked out.  A code serves one
  * connection; an owner's code is no longer answered once it has expired.
  *
+ * When nothing gets through within a few seconds (the owner's NAT filters the reader's checks),
+ * the reader makes a reply code for the owner to enter: it carries the reader's candidates and a
+ * tag that only someone who read the code can make; the owner's own checks then open the way.
+ *
  * Signals:
- *   ::failed (GError)   the code expired unused, or the connection could not be made
+ *   ::failed (GError)   the code expired before the connection was made
+ *   ::reply (link)      the reader's reply code, as a link, for the owner to enter
  */
 #pragma once
 
@@ -47,6 +52,11 @@ void          ferry_pairing_new_reader_async  (FerryIdentity          *identity,
                                                gpointer                user_data);
 FerryPairing *ferry_pairing_new_reader_finish (GAsyncResult         *result,
                                                GError              **error);
+/* The owner takes the reader's reply code (or its link); refused when it does not answer our
+ * code (FERRY_PAIRING_CODE_ERROR_FORGED) or is damaged. */
+gboolean      ferry_pairing_add_reply       (FerryPairing         *self,
+                                             const char           *text,
+                                             GError              **error);
 /* The owner's code, as a link. */
 const char   *ferry_pairing_get_link        (FerryPairing         *self);
 FerryPeer    *ferry_pairing_get_peer        (FerryPairing         *self);

@@ -872,8 +872,9 @@ ferry_peer_connection_start_paired (FerryPeerConnection  *self,
   sdp->max_message_size = self->config->max_message_size;
   for (guint i = 0; candidates != NULL && candidates[i] != NULL; i++)
     g_ptr_array_add (sdp->candidates, g_strdup (candidates[i]));
-  /* With no candidates (the code's owner), more may come: the reader's checks, or a reply. */
-  sdp->end_of_candidates = candidates != NULL && candidates[0] != NULL;
+  /* More may come on either side, so the checks never run out: the reader's checks (the
+   * owner learns its address from them), the owner's in answer to a reply code. */
+  sdp->end_of_candidates = FALSE;
   self->dtls_role = dtls_client ? FERRY_DTLS_ROLE_CLIENT : FERRY_DTLS_ROLE_SERVER;
   self->offered = TRUE;
   self->paired = TRUE;

@@ -83,7 +83,8 @@ gboolean             ferry_peer_connection_add_remote_candidate (FerryPeerConnec
 /* Pairing codes (docs/PAIRING.md): no descriptions travel.  First gather with ICE credentials
  * derived from the code (and the ICE role: the code's reader controls); the result is our
  * "candidate:…" lines.  Then start with the peer's credentials, its candidates (none for the
- * code's owner, who learns the reader's address from its checks; more may be added) and our
+ * code's owner, who learns the reader's address from its checks; more may be added, and ICE
+ * does not give up for lack of them: the configuration's ICE timeout bounds the wait) and our
  * DTLS role.  The peer's certificate is then accepted as it is: get_remote_fingerprint () gives
  * it once DTLS is up, and the caller proves it (the hello's MAC). */
 void                 ferry_peer_connection_gather_paired     (FerryPeerConnection  *self,

@@ -1,0 +1,80 @@
+# Shared by the pairing tests: ferry-cli processes in network namespaces, and named steps.
+import os
+import queue
+import re
+import subprocess
+import threading
+import time
+
+procs = []
+
+
+class Proc:
+    """A ferry-cli in a namespace; its stdout and stderr lines collected by threads."""
+
+    def __init__(self, cli, tmp, ns, args, name, env=None):
+        env = dict(os.environ, FERRY_STUN_SERVERS='', FERRY_TRACKERS='', **(env or {}))
+        self.p = subprocess.Popen(['ip', 'netns', 'exec', ns, cli, *args, '--name', name,
+                                   '--identity', os.path.join(tmp, name + '.pem')],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, env=env, text=True, bufsize=1)
+        procs.append(self.p)
+        self.lines = {'out': queue.Queue(), 'err': queue.Queue()}
+        self.seen = {'out': [], 'err': []}
+        for key, stream in (('out', self.p.stdout), ('err', self.p.stderr)):
+            threading.Thread(target=self._pump, args=(stream, self.lines[key]), daemon=True).start()
+
+    @staticmethod
+    def _pump(stream, q):
+        for line in stream:
+            q.put(line.rstrip('\n'))
+        q.put(None)
+
+    def wait_line(self, key, pattern, timeout):
+        """The first line of stdout ('out') or stderr ('err') that matches, as a match."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines[key].get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                line = None
+            if line is None:
+                raise AssertionError(f'waited for /{pattern}/ in vain; read: {self.seen[key][-5:]}')
+            self.seen[key].append(line)
+            m = re.search(pattern, line)
+            if m:
+                return m
+
+    def say(self, text):
+        self.p.stdin.write(text + '\n')
+        self.p.stdin.flush()
+
+    def finish(self, timeout=10):
+        """Closes stdin and waits: the exit status, and what stderr still had."""
+        self.p.stdin.close()
+        status = self.p.wait(timeout)
+        return status
+
+
+failed = False
+
+
+def step(name, fn):
+    """Runs @fn, prints "step NAME: PASS (…)" or "FAIL: …"; after a failure the rest are skipped."""
+    global failed
+    if failed:
+        print(f'step {name}: SKIP (an earlier step failed)')
+        return
+    start = time.monotonic()
+    try:
+        detail = fn()
+        print(f'step {name}: PASS ({time.monotonic() - start:.2f} s{"; " + detail if detail else ""})')
+    except AssertionError as e:
+        failed = True
+        print(f'step {name}: FAIL: {e}')
+
+
+def kill_all():
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
