@@ -78,3 +78,30 @@ def kill_all():
     for p in procs:
         if p.poll() is None:
             p.kill()
+
+
+def lan_up(names, addresses):
+    """Network namespaces @names joined by one cable (a veth pair: two namespaces only), each
+    with its address of @addresses on eth0 (/24)."""
+    def sh(*args):
+        subprocess.run(args, check=True)
+
+    for ns in names:
+        sh('ip', 'netns', 'add', ns)
+        sh('ip', '-n', ns, 'link', 'set', 'lo', 'up')
+    sh('ip', '-n', names[0], 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', names[1])
+    for ns, addr in zip(names, addresses):
+        sh('ip', '-n', ns, 'addr', 'add', f'{addr}/24', 'dev', 'eth0')
+        sh('ip', '-n', ns, 'link', 'set', 'eth0', 'up')
+    # libnice gathers only on interfaces that are running: wait for the cable's carrier.
+    deadline = time.monotonic() + 5
+    while any('state UP' not in subprocess.run(['ip', '-n', ns, 'link', 'show', 'eth0'], capture_output=True,
+                                               text=True).stdout for ns in names):
+        assert time.monotonic() < deadline, 'the LAN did not come up'
+        time.sleep(0.05)
+
+
+def lan_down(names):
+    kill_all()
+    for ns in names:
+        subprocess.run(['ip', 'netns', 'delete', ns], stderr=subprocess.DEVNULL)

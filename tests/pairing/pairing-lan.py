@@ -17,7 +17,6 @@
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -52,30 +51,12 @@ def Proc(ns, args, name):
     return ferry_procs.Proc(CLI, tmp, ns, args, name)
 
 
-def sh(*args):
-    subprocess.run(args, check=True)
-
-
 def lan_up():
-    for ns in NS:
-        sh('ip', 'netns', 'add', ns)
-        sh('ip', '-n', ns, 'link', 'set', 'lo', 'up')
-    sh('ip', '-n', NS[0], 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', NS[1])
-    for ns, addr in zip(NS, ADDR):
-        sh('ip', '-n', ns, 'addr', 'add', f'{addr}/24', 'dev', 'eth0')
-        sh('ip', '-n', ns, 'link', 'set', 'eth0', 'up')
-    # libnice gathers only on interfaces that are running: wait for the cable's carrier.
-    deadline = time.monotonic() + 5
-    while any('state UP' not in subprocess.run(['ip', '-n', ns, 'link', 'show', 'eth0'], capture_output=True,
-                                               text=True).stdout for ns in NS):
-        assert time.monotonic() < deadline, 'the LAN did not come up'
-        time.sleep(0.05)
+    ferry_procs.lan_up(NS, ADDR)
 
 
 def lan_down():
-    ferry_procs.kill_all()
-    for ns in NS:
-        subprocess.run(['ip', 'netns', 'delete', ns], stderr=subprocess.DEVNULL)
+    ferry_procs.lan_down(NS)
     shutil.rmtree(tmp, ignore_errors=True)
 
 
