@@ -1354,6 +1354,13 @@ _ferry_transfer_handle_webdrop (FerryTransfer             *self,
 
   if (message->type == FERRY_WEBDROP_MESSAGE_START_SENDING && sending (self))
     {
+      File *file = file_at (self, index);
+
+      /* A second startSending while the first connection is still being made is the same
+       * request (WebDrop asks again for a share it was told about twice): one connection.
+       * Once that connection is up, it asks because it lost it: a new one. */
+      if (file->webdrop != NULL && !ferry_webdrop_file_is_open (file->webdrop))
+        return TRUE;
       g_clear_pointer (&self->webdrop_idle, g_source_destroy);
       webdrop_start_file (self, index);
       if (self->state == FERRY_TRANSFER_STATE_OFFERED || self->state == FERRY_TRANSFER_STATE_WAITING)

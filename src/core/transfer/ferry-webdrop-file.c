@@ -54,6 +54,7 @@ struct _FerryWebdropFile
   GFile                *result;
 
   /* Sending */
+  gboolean              opened;      /* the channel opened: reading began */
   GInputStream         *input;
   guint64               read_pos;
   gboolean              reading;
@@ -780,13 +781,32 @@ channel_message_cb (FerryDataChannel *channel,
     }
 }
 
+#define START_DELAY_MS 200
+
+static gboolean
+start_reading_cb (gpointer user_data)
+{
+  FerryWebdropFile *self = user_data;
+
+  self->timeout = NULL;
+  g_file_read_async (self->file, G_PRIORITY_DEFAULT, self->cancellable, opened_cb, g_object_ref (self));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 channel_open_cb (FerryDataChannel *channel,
                  FerryWebdropFile *self)
 {
   g_clear_pointer (&self->timeout, g_source_destroy);
-  if (self->sending)
-    g_file_read_async (self->file, G_PRIORITY_DEFAULT, self->cancellable, opened_cb, g_object_ref (self));
+  /* WebDrop's own sender starts on simple-peer's "connect", which comes a poll of the
+   * connection's statistics after the channel opened, and so do its receivers: data sent at once
+   * lost a chunk at the receiver now and then.  So the header waits as long. */
+  if (self->sending && !self->opened)
+    {
+      self->opened = TRUE;
+      self->timeout = ferry_source_attach (g_timeout_source_new (START_DELAY_MS), self->context,
+                                           G_PRIORITY_DEFAULT, start_reading_cb, self, NULL);
+    }
 }
 
 /* The connection went away.  A sender that has sent everything takes it as done: WebDrop's
@@ -993,6 +1013,14 @@ ferry_webdrop_file_cancel (FerryWebdropFile *self)
   send_header (self, FERRY_WEBDROP_FILE_CANCEL);
   close_all (self, TRUE);
   g_clear_object (&self->output);
+}
+
+gboolean
+ferry_webdrop_file_is_open (FerryWebdropFile *self)
+{
+  g_return_val_if_fail (FERRY_IS_WEBDROP_FILE (self), FALSE);
+
+  return self->channel != NULL && ferry_data_channel_get_state (self->channel) == FERRY_DATA_CHANNEL_OPEN;
 }
 
 guint64

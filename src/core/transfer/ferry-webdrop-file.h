@@ -66,6 +66,8 @@ void              ferry_webdrop_file_set_paused    (FerryWebdropFile *self,
 /* Tells the peer (TRANSFER_CANCEL) and closes; ::finished is not emitted. */
 void              ferry_webdrop_file_cancel        (FerryWebdropFile *self);
 guint64           ferry_webdrop_file_get_bytes     (FerryWebdropFile *self);
+/* Whether the file's channel is open (the connection is up). */
+gboolean          ferry_webdrop_file_is_open       (FerryWebdropFile *self);
 /* File bytes this attempt moved (sent, or received), not counting the offset. */
 guint64           ferry_webdrop_file_get_carried   (FerryWebdropFile *self);
 /* Once finished without an error: the SHA-256 in hex, and (receiving) where the file landed. */
