@@ -5,9 +5,16 @@
 // local reference tracker. Run it inside tests/netns-run.sh: nothing may reach a real network
 // (every WebRTC connection here has no ICE server at all).
 //
-//   webdrop-files.mjs --ferry-cli=PATH [--steps=a,b,…] [--timeout=150] [--verbose]
-//   webdrop-files.mjs --self-check [--steps=…]   two WebDrop peers instead (no Ferry): proves
-//                                                the WebDrop peer and its shims
+//   webdrop-files.mjs --ferry-cli=PATH [--peer=node|chromium|firefox] [--mdns=hide|show]
+//                     [--steps=a,b,…] [--timeout=150] [--verbose]
+//   webdrop-files.mjs --self-check [--peer=…] [--steps=…]   two WebDrop peers instead (no
+//                     Ferry): proves the WebDrop peer and its shims
+//
+// --peer: webdrop-peer.mjs in Node (the default), or the same logic in pages of one headless
+// Chromium or Firefox ESR (lib/webdrop-browser.mjs), where simple-peer-files has the browser's
+// own File, Blob and FileReader and simple-peer 9 the browser's WebRTC. A page's shared files
+// come from the runner over loopback HTTP; what it receives is hashed in the page, not written.
+// --mdns: with a browser, host candidates as mDNS .local names (the browsers' default) or not.
 //
 // Every step starts its own WebDrop peer(s) and ferry-cli, in room webdrop:CODE (CODE with upper
 // and lower case and a digit), and ends them. Each step is reported as "step NAME: PASS|FAIL (…)".
@@ -42,24 +49,27 @@
 // three files each way at once), wd-pause-resume, wd-interrupt, wd-cancel (receiver cancels,
 // then sender cancels).
 //
-// Exit: 0 pass, 1 fail, 77 when node's packages are missing (a failure when CI=true).
+// Exit: 0 pass, 1 fail, 77 when node's packages or the browser are missing (a failure when CI=true).
 
 import { createHash, randomBytes } from 'node:crypto'
 import { accessSync, constants as fsc, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { join, relative, resolve, sep } from 'node:path'
-import { check, finish, skipOrFail, spawnTracked, stepRunner, tempDir } from './lib/harness.mjs'
+import { check, findBrowser, finish, skipOrFail, spawnTracked, stepRunner, tail, tempDir } from './lib/harness.mjs'
+import { flagsToParams, startBrowserHost } from './lib/webdrop-browser.mjs'
 import { abbrev, JS_DIR, missingPackage, parseFerryEvent, reporter, secs, startTracker, writeLine } from './lib/room-procs.mjs'
 
 // --- options -----------------------------------------------------------------------------------
 
 const FERRY_STEPS = ['to-ferry', 'to-webdrop', 'three-at-once', 'folder', 'pause-resume', 'interrupt', 'cancel', 'hostile']
 const SELF_STEPS = ['wd-transfer', 'wd-pause-resume', 'wd-interrupt', 'wd-cancel']
-const opts = { ferryCli: null, selfCheck: false, steps: null, timeout: 150, verbose: false }
+const opts = { ferryCli: null, selfCheck: false, peer: 'node', mdns: 'hide', steps: null, timeout: 150, verbose: false }
 for (const arg of process.argv.slice(2)) {
   const [, name, v] = /^--([a-z0-9-]+)(?:=(.*))?$/s.exec(arg) ?? []
   if (name === 'ferry-cli') opts.ferryCli = v
   else if (name === 'self-check') opts.selfCheck = true
+  else if (name === 'peer') opts.peer = v
+  else if (name === 'mdns') opts.mdns = v
   else if (name === 'steps') opts.steps = v.split(',').filter(Boolean)
   else if (name === 'timeout') opts.timeout = Number(v)
   else if (name === 'verbose') opts.verbose = true
@@ -67,6 +77,8 @@ for (const arg of process.argv.slice(2)) {
 }
 if (!opts.ferryCli && !opts.selfCheck) die('--ferry-cli=PATH (or --self-check) is required')
 if (!(opts.timeout > 0)) die('--timeout needs a number of seconds')
+if (!['node', 'chromium', 'firefox'].includes(opts.peer)) die('--peer must be node, chromium or firefox')
+if (!['hide', 'show'].includes(opts.mdns)) die('--mdns must be hide or show')
 const ALL = opts.selfCheck ? SELF_STEPS : FERRY_STEPS
 opts.steps ??= ALL
 for (const s of opts.steps) if (!ALL.includes(s)) die(`unknown step ${s} (${ALL.join(', ')})`)
@@ -76,7 +88,8 @@ function die (msg) {
   process.exit(2)
 }
 
-const label = `webdrop-files ${opts.selfCheck ? 'self-check' : 'ferry'}`
+const browser = opts.peer !== 'node'
+const label = `webdrop-files ${opts.selfCheck ? 'self-check' : 'ferry'} peer=${opts.peer}${browser ? ` mdns=${opts.mdns}` : ''}`
 const CODE = 'Qd4n' // mixed case and a digit; not the chat test's
 const ROOM = `webdrop:${CODE}`
 const MiB = 1024 * 1024
@@ -126,9 +139,20 @@ const inside = (dir, p) => { const r = relative(dir, resolve(p)); return r !== '
 // --- processes ---------------------------------------------------------------------------------
 
 let tracker
+let host = null // the browser of a --peer=chromium|firefox run
 
-/** webdrop-peer.mjs in control mode: { events, command(cmd), end(), exited, id: Promise<hex> }. */
-function startWebDrop (tag, { downloadDir = null, extra = [] } = {}) {
+/**
+ * webdrop-peer.mjs in control mode, or the same in a page of the browser:
+ * { events, command(cmd), stop(), exited, id: Promise<hex> }.
+ */
+async function startWebDrop (tag, { downloadDir = null, extra = [] } = {}) {
+  if (browser) {
+    const params = [['tracker', tracker.url], ['room', CODE], ['name', `${tag} Chrome120`], ['timeout', String(opts.timeout)], ...flagsToParams(extra)]
+    const p = await host.startPeer({ tag, params })
+    const id = p.events.wait(e => e.event === 'ready', 15000, 'ready').then(e => e.peer_id)
+    id.catch(() => {})
+    return { ...p, id }
+  }
   const args = [join(JS_DIR, 'webdrop-peer.mjs'), `--tracker=${tracker.url}`, `--room=${CODE}`,
     `--name=${tag} Chrome120`, '--control', `--timeout=${opts.timeout}`, ...extra]
   if (downloadDir) args.push(`--download-dir=${downloadDir}`)
@@ -227,12 +251,13 @@ async function toFerry () {
     const empty = makeFile(src, 'empty.bin', 0)
     const dir = join(tempDir('wdf-dl'), 'in')
     mkdirSync(dir)
-    const w = startWebDrop('W'); procs.push(w)
+    const w = await startWebDrop('W'); procs.push(w)
     await w.id
     const f = startFerry('ferry-receive', 'receive', { dir }); procs.push(f)
     await userOf(w, await f.id)
-    await w.command({ cmd: 'share', path: big.path })
-    await w.command({ cmd: 'share', path: empty.path })
+    // Together: ferry-cli receive exits once nothing it accepted is running (a page takes a
+    // moment to load each file it shares).
+    await Promise.all([big, empty].map(file => w.command({ cmd: 'share', path: file.path })))
     const ex = await ferryExit(f, 40000)
     const offers = f.lines('offer')
     for (const file of [big, empty]) {
@@ -258,7 +283,7 @@ async function toWebDrop () {
     const src = tempDir('wdf-src')
     const big = makeFile(src, 'big-out.bin', 10 * MiB)
     const empty = makeFile(src, 'empty-out.bin', 0)
-    const w = startWebDrop('W', { downloadDir: tempDir('wdf-wd') }); procs.push(w)
+    const w = await startWebDrop('W', { downloadDir: tempDir('wdf-wd') }); procs.push(w)
     await w.id
     const f = startFerry('ferry-send', 'send', { paths: [big.path, empty.path] }); procs.push(f)
     for (const file of [big, empty]) {
@@ -285,12 +310,13 @@ async function threeAtOnce () {
     const outs = [1, 2, 3].map(i => makeFile(join(src, 'out'), `out-${i}.bin`, 4 * MiB + 10 + i))
     const dir = join(tempDir('wdf-dl'), 'in')
     mkdirSync(dir)
-    const w = startWebDrop('W', { downloadDir: tempDir('wdf-wd') }); procs.push(w)
+    const w = await startWebDrop('W', { downloadDir: tempDir('wdf-wd') }); procs.push(w)
     await w.id
     const fr = startFerry('ferry-receive', 'receive', { dir }); procs.push(fr)
     const frId = await fr.id
     await userOf(w, frId)
-    for (const file of ins) await w.command({ cmd: 'share', path: file.path, peer: frId })
+    // All at once: ferry-cli receive exits once nothing it accepted is running.
+    await Promise.all(ins.map(file => w.command({ cmd: 'share', path: file.path, peer: frId })))
     const exR = await ferryExit(fr, 30000)
     for (const file of ins) {
       const offer = fr.lines('offer').find(o => JSON.stringify(o.paths) === JSON.stringify([file.name]))
@@ -319,7 +345,7 @@ async function folder () {
     const x = makeFile(a, 'x.txt', 0, Buffer.from('x marks the spot\n'))
     const y = makeFile(join(a, 'b'), 'y.bin', 300000)
     mkdirSync(join(a, 'c'))
-    const w = startWebDrop('W', { downloadDir: tempDir('wdf-wd') }); procs.push(w)
+    const w = await startWebDrop('W', { downloadDir: tempDir('wdf-wd') }); procs.push(w)
     await w.id
     const f = startFerry('ferry-send', 'send', { paths: [a] }); procs.push(f)
     for (const file of [x, y]) {
@@ -338,7 +364,7 @@ async function folder () {
 /** WebDrop receiving 10 MiB from ferry-cli send, with `arm` armed first. */
 async function ferryToWebDrop (procs, name, arm) {
   const file = makeFile(tempDir('wdf-src'), name, 10 * MiB)
-  const w = startWebDrop('W', { downloadDir: tempDir('wdf-wd') }); procs.push(w)
+  const w = await startWebDrop('W', { downloadDir: tempDir('wdf-wd') }); procs.push(w)
   await w.id
   await w.command(arm)
   const f = startFerry('ferry-send', 'send', { paths: [file.path] }); procs.push(f)
@@ -400,7 +426,7 @@ async function cancel () {
     const file = makeFile(tempDir('wdf-src'), 'big-cancel.bin', 32 * MiB)
     const dir = join(tempDir('wdf-dl'), 'in')
     mkdirSync(dir)
-    const w = startWebDrop('W'); procs.push(w)
+    const w = await startWebDrop('W'); procs.push(w)
     await w.id
     const f = startFerry('ferry-receive', 'receive', { dir }); procs.push(f)
     await userOf(w, await f.id)
@@ -429,14 +455,18 @@ async function hostile () {
     const names = ['../../escape.txt', '/etc/passwd-ferry', 'a\u0000b', 'CON', 'é'.repeat(300), '.', '']
     const files = names.map((n, i) => ({ ...makeFile(src, `h${i}.bin`, 100 + i), as: n }))
     const liar = makeFile(src, 'liar.bin', 5000)
-    const w = startWebDrop('W'); procs.push(w)
+    const w = await startWebDrop('W'); procs.push(w)
     await w.id
     const f = startFerry('ferry-receive', 'receive', { dir }); procs.push(f)
     await userOf(w, await f.id)
-    // The liar first: ferry-cli receive exits once nothing it accepted is running, so every
-    // share must be out before the first one ends.
-    await w.command({ cmd: 'share', path: liar.path, name: 'lie.bin', size: 1000 })
-    for (const file of files) await w.command({ cmd: 'share', path: file.path, name: file.as })
+    // The liar first, and all at once: ferry-cli receive exits once nothing it accepted is
+    // running, so every share must be out before the first one ends (the peer runs commands in
+    // order, and loads the bytes of queued shares meanwhile).
+    const acks = await Promise.all([
+      w.command({ cmd: 'share', path: liar.path, name: 'lie.bin', size: 1000 }),
+      ...files.map(file => w.command({ cmd: 'share', path: file.path, name: file.as })),
+    ])
+    check(acks.every(a => a.users === 1), `shares announced to ${acks.map(a => a.users).join(', ')} users (ferry-cli receive left too early)`)
     const ex = await ferryExit(f, 40000)
     const outside = filesUnder(root).filter(p => !inside(dir, p))
     check(outside.length === 0, `files outside Ferry's folder: ${outside.join(', ')}`)
@@ -459,9 +489,9 @@ async function hostile () {
 // --- self-check steps: WebDrop W1 ↔ WebDrop W2 -------------------------------------------------
 
 async function pair (procs, w2extra = {}) {
-  const w1 = startWebDrop('W1', { downloadDir: tempDir('wdf-w1') }); procs.push(w1)
+  const w1 = await startWebDrop('W1', { downloadDir: tempDir('wdf-w1') }); procs.push(w1)
   const id1 = await w1.id
-  const w2 = startWebDrop('W2', { downloadDir: tempDir('wdf-w2'), ...w2extra }); procs.push(w2)
+  const w2 = await startWebDrop('W2', { downloadDir: tempDir('wdf-w2'), ...w2extra }); procs.push(w2)
   const id2 = await w2.id
   await userOf(w1, id2)
   await userOf(w2, id1)
@@ -478,7 +508,7 @@ async function wdTransfer () {
     await w1.command({ cmd: 'share', path: empty.path })
     const gotBig = await receivedAs(w2, 'big.bin', 30000)
     check(gotBig.sha256 === big.sha256 && gotBig.webdropDone, `big.bin: ${abbrev(gotBig, 200)}`)
-    check(readFileSync(gotBig.path).equals(readFileSync(big.path)), 'big.bin on disk differs')
+    if (gotBig.path) check(readFileSync(gotBig.path).equals(readFileSync(big.path)), 'big.bin on disk differs')
     const gotEmpty = await receivedAs(w2, 'empty.bin', 10000)
     check(gotEmpty.size === 0 && gotEmpty.zeroByte && !gotEmpty.webdropDone, `empty.bin: ${abbrev(gotEmpty, 200)}`)
     await w1.events.wait(e => e.event === 'file-sent' && e.bytes === big.size, 10000, 'FILE_END of big.bin')
@@ -588,11 +618,15 @@ const STEPS = {
 }
 
 async function main () {
-  const missing = missingPackage(['@roamhq/wrtc', 'p2pt', 'bittorrent-tracker', 'simple-peer', 'simple-peer-files'])
+  const missing = missingPackage(browser
+    ? ['p2pt', 'bittorrent-tracker', 'simple-peer', 'simple-peer-files', 'esbuild', 'buffer']
+    : ['@roamhq/wrtc', 'p2pt', 'bittorrent-tracker', 'simple-peer', 'simple-peer-files'])
   if (missing) return skipOrFail(label, `npm package ${missing} is missing (run npm ci in tests/js)`)
+  if (browser && !findBrowser(opts.peer)) return skipOrFail(label, `${opts.peer} is not installed`)
   if (!opts.selfCheck) try { accessSync(opts.ferryCli, fsc.X_OK) } catch { die(`${opts.ferryCli} is not executable`) }
   setTimeout(() => { console.log(`${label} FAIL: timed out after ${opts.timeout} s`); finish(1) }, opts.timeout * 1000).unref()
   tracker = await startTracker({ log: opts.verbose ? log : null })
+  if (browser) host = await startBrowserHost(opts.peer, { log, mdns: opts.mdns, verbose: opts.verbose })
   // Steps are independent (each has its own processes): a failure does not skip the others.
   const results = []
   for (const name of opts.steps) {
@@ -601,6 +635,8 @@ async function main () {
     results.push(...r.results)
   }
   const failed = results.filter(r => r.status !== 'PASS')
+  if (failed.length && host) { note(`--- ${opts.peer} log ---`); process.stderr.write(tail(host.logPath, 20) + '\n') }
+  await host?.close()
   console.log(`${label} ${failed.length ? 'FAIL' : 'PASS'}: ${results.length - failed.length}/${results.length} steps passed` +
     (failed.length ? ` (failed: ${failed.map(r => r.name).join(', ')})` : ''))
   return finish(failed.length ? 1 : 0)

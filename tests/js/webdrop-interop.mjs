@@ -4,11 +4,14 @@
 // @roamhq/wrtc) meet through a local reference tracker and talk. Files are not covered here.
 // Run it inside tests/netns-run.sh: nothing may reach a real network.
 //
-//   webdrop-interop.mjs --ferry-cli=PATH [--peer=node] [--first=ferry|webdrop]
-//                       [--room-form=code|link] [--timeout=100] [--verbose]
+//   webdrop-interop.mjs --ferry-cli=PATH [--peer=node|chromium|firefox] [--first=ferry|webdrop]
+//                       [--room-form=code|link] [--mdns=hide|show] [--timeout=100] [--verbose]
 //
-// --peer: what runs the WebDrop side; only node for now (a browser would run the same logic in
-//   a page, as p2pt-interop.mjs does for P2PT: see `PEERS` below).
+// --peer: what runs the WebDrop side: webdrop-peer.mjs in Node (libwebrtc through @roamhq/wrtc),
+//   or the same logic (lib/webdrop-logic.mjs) in pages of one headless Chromium or Firefox ESR
+//   (lib/webdrop-browser.mjs: each peer an iframe of its own site, driven over loopback HTTP).
+// --mdns: with a browser, whether it hides its host addresses behind mDNS .local names (its
+//   default, and what WebDrop's users have) or shows them.
 // --first: who joins first (the other starts once the tracker has seen it announce: the
 //   reference tracker splits a swarm whose first two announces come in the same tick); the one
 //   joining second makes the offers, so the two orders cover both WebRTC roles.
@@ -59,24 +62,26 @@
 //                anything of Ferry's
 //   exit         ferry-cli exits 0 at stdin EOF
 //
-// Exit: 0 pass, 1 fail, 77 when node's packages are missing (a failure when CI=true).
+// Exit: 0 pass, 1 fail, 77 when node's packages or the browser are missing (a failure when CI=true).
 
 import { createHash } from 'node:crypto'
 import { accessSync, constants as fsc } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { join } from 'node:path'
-import { check, finish, skipOrFail, spawnTracked, stepRunner } from './lib/harness.mjs'
+import { check, findBrowser, finish, skipOrFail, spawnTracked, stepRunner, tail } from './lib/harness.mjs'
+import { flagsToParams, startBrowserHost } from './lib/webdrop-browser.mjs'
 import { abbrev, JS_DIR, missingPackage, reporter, secs, startFerryChat, startTracker, writeLine } from './lib/room-procs.mjs'
 
 // --- options -----------------------------------------------------------------------------------
 
-const opts = { peer: 'node', ferryCli: null, first: 'ferry', roomForm: 'code', timeout: 100, verbose: false }
+const opts = { peer: 'node', ferryCli: null, first: 'ferry', roomForm: 'code', mdns: 'hide', timeout: 100, verbose: false }
 for (const arg of process.argv.slice(2)) {
   const [, name, v] = /^--([a-z0-9-]+)(?:=(.*))?$/s.exec(arg) ?? []
   if (name === 'peer') opts.peer = v
   else if (name === 'ferry-cli') opts.ferryCli = v
   else if (name === 'first') opts.first = v
   else if (name === 'room-form') opts.roomForm = v
+  else if (name === 'mdns') opts.mdns = v
   else if (name === 'timeout') opts.timeout = Number(v)
   else if (name === 'verbose') opts.verbose = true
   else die(`unknown argument '${arg}'`)
@@ -84,6 +89,7 @@ for (const arg of process.argv.slice(2)) {
 if (!opts.ferryCli) die('--ferry-cli=PATH is required')
 if (!['ferry', 'webdrop'].includes(opts.first)) die('--first must be ferry or webdrop')
 if (!['code', 'link'].includes(opts.roomForm)) die('--room-form must be code or link')
+if (!['hide', 'show'].includes(opts.mdns)) die('--mdns must be hide or show')
 if (!(opts.timeout > 0)) die('--timeout needs a number of seconds')
 
 function die (msg) {
@@ -91,7 +97,7 @@ function die (msg) {
   process.exit(2)
 }
 
-const label = `webdrop-interop peer=${opts.peer} first=${opts.first} room-form=${opts.roomForm}`
+const label = `webdrop-interop peer=${opts.peer} first=${opts.first} room-form=${opts.roomForm}${opts.peer === 'node' ? '' : ` mdns=${opts.mdns}`}`
 const CODE = 'Fe7q' // mixed case and a digit: WebDrop neither folds case nor checks more than the length
 const IDENTIFIER = 'webdrop' + CODE
 const FERRY_ROOM = opts.roomForm === 'link' ? `https://WebDrop.Space/#/?room=${CODE}` : `webdrop:${CODE}`
@@ -173,10 +179,20 @@ function startWebDropNode ({ tag, trackers, name, extra = [] }) {
   return { tag, events, stderr, command, exited, end: () => proc.stdin.end() }
 }
 
-// What can play WebDrop. A browser entry would serve WebDrop's logic in a page and bridge its
-// events and commands over HTTP, as p2pt-interop.mjs does for P2PT.
+/** The same peer in a page of the one browser of this run (started at the first peer). */
+let host = null
+async function startWebDropBrowser ({ tag, trackers, name, extra = [] }) {
+  host ??= await startBrowserHost(opts.peer, { log, mdns: opts.mdns, verbose: opts.verbose })
+  const params = [...trackers.map(u => ['tracker', u]), ['room', CODE], ['name', name], ['timeout', String(opts.timeout)], ...flagsToParams(extra)]
+  return host.startPeer({ tag, params })
+}
+
+// What can play WebDrop.
+const BROWSER_PACKAGES = ['p2pt', 'bittorrent-tracker', 'esbuild', 'simple-peer', 'simple-peer-files', 'buffer']
 const PEERS = {
   node: { packages: ['@roamhq/wrtc', 'p2pt', 'bittorrent-tracker'], start: startWebDropNode },
+  chromium: { packages: BROWSER_PACKAGES, start: startWebDropBrowser, browser: true },
+  firefox: { packages: BROWSER_PACKAGES, start: startWebDropBrowser, browser: true },
 }
 
 // --- main --------------------------------------------------------------------------------------
@@ -186,6 +202,7 @@ async function main () {
   if (!kind) die(`--peer=${opts.peer} is not supported yet (only ${Object.keys(PEERS).join(', ')})`)
   const missing = missingPackage(kind.packages)
   if (missing) return skipOrFail(label, `npm package ${missing} is missing (run npm ci in tests/js)`)
+  if (kind.browser && !findBrowser(opts.peer)) return skipOrFail(label, `${opts.peer} is not installed`)
   try { accessSync(opts.ferryCli, fsc.X_OK) } catch { die(`${opts.ferryCli} is not executable`) }
   setTimeout(() => { console.log(`${label} FAIL: timed out after ${opts.timeout} s`); finish(1) }, opts.timeout * 1000).unref()
 
@@ -228,7 +245,7 @@ async function main () {
   }
   /** Start a WebDrop peer and wait until the tracker has seen it (the reference tracker's race). */
   const startPeer = async (key, name, extra = []) => {
-    const p = kind.start({ tag: key, trackers: [tracker.url], name, extra })
+    const p = await kind.start({ tag: key, trackers: [tracker.url], name, extra })
     const ready = await p.events.wait(e => e.event === 'ready', 20000, 'ready report')
     p.id = ready.peer_id
     check(ready.info_hash === expectHash, `${key}'s info_hash ${ready.info_hash} is not SHA-1("${IDENTIFIER}")`)
@@ -502,8 +519,10 @@ async function main () {
     for (const [key, p] of Object.entries(peers)) {
       if (p.stderr.length) { note(`--- ${key} stderr ---`); process.stderr.write(p.stderr.slice(-20).join('\n') + '\n') }
     }
+    if (host) { note(`--- ${opts.peer} log ---`); process.stderr.write(tail(host.logPath, 20) + '\n') }
   }
   for (const p of Object.values(peers)) p.end()
+  await host?.close()
   await tracker.stop()
   const passed = steps.results.filter(r => r.status === 'PASS').length
   console.log(`${label} ${steps.failed ? 'FAIL' : 'PASS'} (${passed}/${steps.results.length} steps, ${secs()} s)`)

@@ -22,13 +22,15 @@
 //   catches it), so no file would ever connect. `controlChannel(peer)` is what is handed to
 //   simple-peer-files instead of the P2PT peer: send() goes to peer.send() unchanged (the
 //   same text message on the wire), and each 'data' listener gets UTF-8-decoded text where
-//   the peer delivered bytes. Nothing on the wire changes.
+//   the peer delivered bytes. Nothing on the wire changes. (The bridge is in webdrop-logic.mjs:
+//   the browser page needs it just the same.)
 
 import { readFileSync } from 'node:fs'
 import { Blob, File } from 'node:buffer'
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import vm from 'node:vm'
+import { controlChannel } from './webdrop-logic.mjs'
 
 /** filereader-stream's use of the browser's FileReader, over Node's Blob. */
 class FileReader {
@@ -86,39 +88,4 @@ export function loadSimplePeerFiles ({ onFilePeer = () => {} } = {}) {
   preload(spfRequire, 'simple-peer-files/dist/PeerFileReceive.js', { window: { File } })
   const SimplePeerFiles = spfRequire('simple-peer-files').default
   return { SimplePeerFiles, File, Blob, controlChannel }
-}
-
-const bridges = new WeakMap() // P2PT peer → its control channel for simple-peer-files
-const decoder = new TextDecoder()
-
-/**
- * The P2PT connection `peer` as simple-peer-files' control channel: see the comment at the
- * top. onSend(text) sees each text sent (for reports).
- */
-function controlChannel (peer, onSend = () => {}) {
-  let c = bridges.get(peer)
-  if (c) return c
-  const wrapped = new Map() // listener of simple-peer-files → the listener on the peer
-  c = {
-    get connected () { return peer.connected },
-    send (text) {
-      onSend(text)
-      peer.send(text)
-    },
-    on (event, listener) {
-      const w = event === 'data'
-        ? data => listener(typeof data === 'string' ? data : decoder.decode(data))
-        : listener
-      wrapped.set(listener, w)
-      peer.on(event, w)
-      return c
-    },
-    removeListener (event, listener) {
-      peer.removeListener(event, wrapped.get(listener) ?? listener)
-      wrapped.delete(listener)
-      return c
-    },
-  }
-  bridges.set(peer, c)
-  return c
 }
