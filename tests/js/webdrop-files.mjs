@@ -45,6 +45,11 @@
 //                  ".", "" and one lying size (announced 1000, 5000 bytes sent): no file appears
 //                  outside Ferry's folder, every `file-done` is inside it, the liar ends with an
 //                  `error` line and no file under its name
+//   lax-duplicate  WebDrop announces its share a second time (as it does when asked for its
+//                  shares again): Ferry makes one offer and receives the file once; exit 0
+//   lax-file-end   WebDrop, receiving from `ferry-cli send`, tears its file connection down
+//                  without its FILE_END getting out (WebDrop closes right after sending it, so
+//                  it can be lost): Ferry, which sent every byte, counts the file done; exit 0
 // Self-check steps (--self-check, WebDrop W1 ↔ WebDrop W2): wd-transfer (10 MiB + empty, and
 // three files each way at once), wd-pause-resume, wd-interrupt, wd-cancel (receiver cancels,
 // then sender cancels).
@@ -61,7 +66,8 @@ import { abbrev, JS_DIR, missingPackage, parseFerryEvent, reporter, secs, startT
 
 // --- options -----------------------------------------------------------------------------------
 
-const FERRY_STEPS = ['to-ferry', 'to-webdrop', 'three-at-once', 'folder', 'pause-resume', 'interrupt', 'cancel', 'hostile']
+const FERRY_STEPS = ['to-ferry', 'to-webdrop', 'three-at-once', 'folder', 'pause-resume', 'interrupt', 'cancel', 'hostile',
+  'lax-duplicate', 'lax-file-end']
 const SELF_STEPS = ['wd-transfer', 'wd-pause-resume', 'wd-interrupt', 'wd-cancel']
 const opts = { ferryCli: null, selfCheck: false, peer: 'node', mdns: 'hide', steps: null, timeout: 150, verbose: false }
 for (const arg of process.argv.slice(2)) {
@@ -486,6 +492,43 @@ async function hostile () {
   })
 }
 
+async function laxDuplicate () {
+  return withProcs(async procs => {
+    const file = makeFile(tempDir('wdf-src'), 'twice.bin', MiB)
+    const dir = join(tempDir('wdf-dl'), 'in')
+    mkdirSync(dir)
+    const w = await startWebDrop('W'); procs.push(w)
+    await w.id
+    const f = startFerry('ferry-receive', 'receive', { dir }); procs.push(f)
+    const fid = await f.id
+    await userOf(w, fid)
+    const ack = await w.command({ cmd: 'share', path: file.path, peer: fid })
+    await w.command({ cmd: 'raw', peer: fid, msg: { type: 'newShare', shareID: ack.shareID, name: file.name, size: file.size, paused: false } })
+    const ex = await ferryExit(f, 30000)
+    check(f.lines('offer').length === 1, `${f.lines('offer').length} offers for one share`)
+    const done = f.lines('file-done')
+    check(done.length === 1 && done[0].sha256 === file.sha256, `file-done: ${abbrev(done, 300)}`)
+    check(JSON.stringify(readdirSync(dir)) === JSON.stringify([file.name]), `the folder holds ${readdirSync(dir).join(', ')}`)
+    check(ex.code === 0, `ferry-cli receive exited ${exitText(ex)} (errors: ${errorsOf(f).join('; ') || 'none'})`)
+    return 'one offer, one file'
+  })
+}
+
+async function laxFileEnd () {
+  return withProcs(async procs => {
+    const file = makeFile(tempDir('wdf-src'), 'last-word.bin', MiB)
+    const w = await startWebDrop('W', { downloadDir: tempDir('wdf-wd') }); procs.push(w)
+    await w.id
+    await w.command({ cmd: 'lose-file-end' })
+    const f = startFerry('ferry-send', 'send', { paths: [file.path] }); procs.push(f)
+    await w.events.wait(e => e.event === 'file-end-lost', 30000, 'the FILE_END to be lost')
+    const ex = await ferryExit(f, 20000)
+    check(f.lines('file-done').length === 1, `file-done: ${abbrev(f.lines('file-done'), 200)}`)
+    check(ex.code === 0, `ferry-cli send exited ${exitText(ex)} (errors: ${errorsOf(f).join('; ') || 'none'})`)
+    return 'done without FILE_END'
+  })
+}
+
 // --- self-check steps: WebDrop W1 ↔ WebDrop W2 -------------------------------------------------
 
 async function pair (procs, w2extra = {}) {
@@ -611,6 +654,8 @@ const STEPS = {
   interrupt,
   cancel,
   hostile,
+  'lax-duplicate': laxDuplicate,
+  'lax-file-end': laxFileEnd,
   'wd-transfer': wdTransfer,
   'wd-pause-resume': wdPauseResume,
   'wd-interrupt': wdInterrupt,

@@ -114,6 +114,9 @@
 //                                            interruption (start = the bytes held)
 //   {"cmd":"pause"|"resume"|"cancel","shareID":X}  Shares.vue's Pause, Resume and Remove
 //                                            buttons, for a share of mine or theirs
+//   {"cmd":"lose-file-end"}                  the next FILE_END this peer would send as a receiver
+//                                            is not sent; the file connection is destroyed instead
+//                                            (event file-end-lost)
 //   {"cmd":"interrupt","shareID":X[,"dir":"receive"|"send"]}  destroy that file connection only,
 //                                            as if the page lost it; the bytes stay held
 //   pause, cancel and interrupt with "atBytes":N (shareID optional, "dir" default receive):

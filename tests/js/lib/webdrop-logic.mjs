@@ -270,10 +270,27 @@ export function runWebDrop ({ P2PT, o, out, env }) {
   const filePeers = new Map()
   const fileKey = (shareID, dir) => `${dir}:${shareID}`
 
+  // `lose-file-end`: the receiving side's next FILE_END (0x03) is not sent, and its file
+  // connection is destroyed at once instead: what a WebDrop receiver that tears the connection
+  // down right after FILE_END looks like when that last message is lost with it.
+  let loseFileEnd = false
+
   /** Watch one simple-peer 9 file peer: its errors (a page would only log them) and close. */
   function watchFilePeer (shareID, dir, peerId, filePeer) {
     if (!filePeer) return
     filePeers.set(fileKey(shareID, dir), { peer: peerId, dir, filePeer })
+    if (dir === 'receive') {
+      const send = filePeer.send.bind(filePeer)
+      filePeer.send = data => {
+        if (loseFileEnd && data?.length === 1 && data[0] === 0x03) {
+          loseFileEnd = false
+          out({ event: 'file-end-lost', shareID, peer: peerId })
+          filePeer.destroy()
+          return
+        }
+        send(data)
+      }
+    }
     filePeer.on('error', err => out({ event: 'file-error', shareID, dir, peer: peerId, error: errText(err), code: err?.code ?? null }))
     filePeer.on('close', () => out({ event: 'file-closed', shareID, dir, peer: peerId }))
   }
@@ -593,6 +610,9 @@ export function runWebDrop ({ P2PT, o, out, env }) {
         if (cmd.cmd === 'pause') return ack({ transfers: pauseShare(cmd.shareID) })
         if (cmd.cmd === 'cancel') return ack({ transfers: removeShare(cmd.shareID) })
         return ack(interrupt(cmd.shareID, cmd.dir))
+      case 'lose-file-end':
+        loseFileEnd = true
+        return ack({})
       case 'resume':
         return ack({ transfers: resumeShare(cmd.shareID) })
       default:
