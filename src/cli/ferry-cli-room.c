@@ -55,6 +55,9 @@ ferry_cli_room_add_options (GOptionContext      *context,
   const GOptionEntry entries[] = {
     { "tracker", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->trackers, N_("Tracker to use instead of the defaults (repeatable)"), N_("URL") },
     { "stun", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->stun, N_("STUN server instead of the default"), N_("URL") },
+    { "turn", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->turn, N_("TURN server (turn:host:port[?transport=udp|tcp], repeatable)"), N_("URL") },
+    { "turn-user", 0, 0, G_OPTION_ARG_STRING, &options->turn_user, N_("TURN user name"), N_("USER") },
+    { "turn-password", 0, 0, G_OPTION_ARG_STRING, &options->turn_password, N_("TURN password"), N_("PASSWORD") },
     { "name", 0, 0, G_OPTION_ARG_STRING, &options->name, N_("Name shown to the others"), N_("NAME") },
     { "identity", 0, 0, G_OPTION_ARG_FILENAME, &options->identity_path, N_("Identity file (default in the user data folder)"), N_("PATH") },
     { NULL }
@@ -68,6 +71,9 @@ ferry_cli_room_options_clear (FerryCliRoomOptions *options)
 {
   g_clear_pointer (&options->trackers, g_strfreev);
   g_clear_pointer (&options->stun, g_strfreev);
+  g_clear_pointer (&options->turn, g_strfreev);
+  g_clear_pointer (&options->turn_user, g_free);
+  g_clear_pointer (&options->turn_password, g_free);
   g_clear_pointer (&options->name, g_free);
   g_clear_pointer (&options->identity_path, g_free);
 }
@@ -144,6 +150,9 @@ rtc_config_new (FerryCliRoomOptions  *options,
                 GSettings            *settings,
                 GError              **error)
 {
+  g_autoptr(GVariantBuilder) turn = g_variant_builder_new (G_VARIANT_TYPE ("a(sss)"));
+  g_autoptr(GVariant) turn_servers = NULL;
+
   if (options->trackers == NULL)
     options->trackers = configured_list ("FERRY_TRACKERS", settings, "trackers",
                                          (const char * const[]) FERRY_DEFAULT_TRACKERS);
@@ -154,7 +163,11 @@ rtc_config_new (FerryCliRoomOptions  *options,
     options->name = g_settings_get_string (settings, "display-name");
   if (options->name != NULL && *options->name == '\0')
     g_clear_pointer (&options->name, g_free);
-  return ferry_session_rtc_config_new ((const char * const *) options->stun, NULL, FALSE, error);
+  for (guint i = 0; options->turn != NULL && options->turn[i] != NULL; i++)
+    g_variant_builder_add (turn, "(sss)", options->turn[i], options->turn_user ? options->turn_user : "",
+                           options->turn_password ? options->turn_password : "");
+  turn_servers = g_variant_ref_sink (g_variant_builder_end (turn));
+  return ferry_session_rtc_config_new ((const char * const *) options->stun, turn_servers, FALSE, error);
 }
 
 static void

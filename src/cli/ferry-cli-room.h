@@ -13,12 +13,16 @@ G_BEGIN_DECLS
 typedef struct {
   char   **trackers;
   char   **stun;
+  char   **turn;
+  char    *turn_user;
+  char    *turn_password;
   char    *name;
   char    *identity_path;
   gint64   join_us;   /* when the room was joined, for the event lines */
 } FerryCliRoomOptions;
 
-/* --tracker, --stun, --name and --identity, filling @options. */
+/* --tracker, --stun, --turn (with --turn-user and --turn-password), --name and --identity,
+ * filling @options. */
 void       ferry_cli_room_add_options   (GOptionContext       *context,
                                          FerryCliRoomOptions  *options);
 void       ferry_cli_room_options_clear (FerryCliRoomOptions  *options);

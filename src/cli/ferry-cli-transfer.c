@@ -59,6 +59,8 @@ typedef struct {
   GFile                *dir;
   GDataInputStream     *input;
   GQueue                questions;   /* FerryTransfer waiting for a yes or no */
+  int                   min_offers;  /* --offers: stay until this many offers came */
+  int                   offers;      /* offers that came, refused ones included */
   gboolean              asking;
   gboolean              declined;
 
@@ -384,7 +386,7 @@ check_exit (Cli *self)
         }
     }
 
-  if (running > 0 || (!sending && self->asking))
+  if (running > 0 || (!sending && (self->asking || self->offers < self->min_offers)))
     return;
   if (sending)
     {
@@ -712,6 +714,7 @@ transfer_added_cb (FerryTransferManager *manager,
 {
   if (ferry_transfer_get_direction (transfer) != FERRY_TRANSFER_DIRECTION_RECEIVE)
     return;
+  self->offers++;
   print_offer (self, transfer, FALSE);
   if (self->yes)
     answer (self, transfer, TRUE);
@@ -740,7 +743,9 @@ offer_refused_cb (FerryTransferManager *manager,
                   const GError         *error,
                   Cli                  *self)
 {
+  self->offers++;
   print_error (self, NULL, error->message);
+  check_exit (self);
 }
 
 /* Common */
@@ -966,6 +971,7 @@ ferry_cli_receive (int    argc,
   GListModel *transfers;
   const GOptionEntry entries[] = {
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, N_("Folder to save the files in (default: the app’s download folder)"), N_("DIR") },
+    { "offers", 0, 0, G_OPTION_ARG_INT, &self.min_offers, N_("Stay until this many offers came (refused ones count), then until they ended"), N_("N") },
     { "yes", 0, 0, G_OPTION_ARG_NONE, &self.yes, N_("Accept every offer without asking"), NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &self.json, N_("One JSON object per line on stdout"), NULL },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state, N_("Where unfinished transfers are kept"), N_("DIR") },

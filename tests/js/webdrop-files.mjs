@@ -192,12 +192,12 @@ async function startWebDrop (tag, { downloadDir = null, extra = [] } = {}) {
  * ferry-cli send/receive with --json --yes: { json (stdout objects), events (stderr status
  * lines), stderr, exited, id: Promise<hex peer id>, command(line) (stdin), stop() }.
  */
-function startFerry (tag, mode, { dir = null, paths = [], name = `Ferry ${tag}` } = {}) {
+function startFerry (tag, mode, { dir = null, paths = [], name = `Ferry ${tag}`, extra = [] } = {}) {
   const base = tempDir('ferry-files')
   const common = ['--yes', '--json', '--state-dir', join(base, 'state'), '--tracker', tracker.url,
     '--name', name, '--identity', join(base, 'identity')]
   const args = mode === 'receive'
-    ? ['receive', ROOM, '--dir', dir, ...common]
+    ? ['receive', ROOM, '--dir', dir, ...common, ...extra]
     : ['send', '--room', ROOM, ...common, ...paths]
   const json = reporter(`${tag} json`, log)
   const events = reporter(`${tag}`, log)
@@ -259,7 +259,7 @@ async function toFerry () {
     mkdirSync(dir)
     const w = await startWebDrop('W'); procs.push(w)
     await w.id
-    const f = startFerry('ferry-receive', 'receive', { dir }); procs.push(f)
+    const f = startFerry('ferry-receive', 'receive', { dir, extra: ['--offers', '2'] }); procs.push(f)
     await userOf(w, await f.id)
     // Together: ferry-cli receive exits once nothing it accepted is running (a page takes a
     // moment to load each file it shares).
@@ -318,7 +318,7 @@ async function threeAtOnce () {
     mkdirSync(dir)
     const w = await startWebDrop('W', { downloadDir: tempDir('wdf-wd') }); procs.push(w)
     await w.id
-    const fr = startFerry('ferry-receive', 'receive', { dir }); procs.push(fr)
+    const fr = startFerry('ferry-receive', 'receive', { dir, extra: ['--offers', '3'] }); procs.push(fr)
     const frId = await fr.id
     await userOf(w, frId)
     // All at once: ferry-cli receive exits once nothing it accepted is running.
@@ -463,11 +463,10 @@ async function hostile () {
     const liar = makeFile(src, 'liar.bin', 5000)
     const w = await startWebDrop('W'); procs.push(w)
     await w.id
-    const f = startFerry('ferry-receive', 'receive', { dir }); procs.push(f)
+    // ferry-cli receive would exit once nothing it accepted is running: a page loads the bytes of
+    // each share before announcing it, so it stays for all eight offers (two are refused).
+    const f = startFerry('ferry-receive', 'receive', { dir, extra: ['--offers', String(files.length + 1)] }); procs.push(f)
     await userOf(w, await f.id)
-    // The liar first, and all at once: ferry-cli receive exits once nothing it accepted is
-    // running, so every share must be out before the first one ends (the peer runs commands in
-    // order, and loads the bytes of queued shares meanwhile).
     const acks = await Promise.all([
       w.command({ cmd: 'share', path: liar.path, name: 'lie.bin', size: 1000 }),
       ...files.map(file => w.command({ cmd: 'share', path: file.path, name: file.as })),

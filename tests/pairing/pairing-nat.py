@@ -5,6 +5,10 @@
 # reader prints a reply code, the owner enters it, its own checks open the way, and they connect.
 #
 #   nat-lab.sh --a=cone --b=cone -- pairing-nat.py FERRY_CLI
+#   nat-lab.sh --a=symmetric --b=symmetric -- pairing-nat.py FERRY_CLI --turn
+#
+# With --turn (two symmetric NATs, where no server-reflexive address can be reached) both sides
+# have coturn as TURN server too, and the reply connects through relays.
 #
 # Steps: "reply" (as above: a reply link appears on the reader, the owner accepts it, both print
 # peer-joined verified=yes through server-reflexive addresses, chat both ways) and "forged" (a
@@ -22,7 +26,12 @@ for var in ('NAT_NS_A', 'NAT_NS_B', 'NAT_STUN_URL'):
     if var not in os.environ:
         sys.exit(f'pairing-nat: {var} is not set: run me inside tests/nat/nat-lab.sh')
 tmp = tempfile.mkdtemp(prefix='ferry-pairing-nat-')
+# With --turn both sides also get a TURN server (for two symmetric NATs: only relays meet).
+TURN = '--turn' in sys.argv
 STUN = ['--stun', os.environ['NAT_STUN_URL']]
+if TURN:
+    STUN += ['--turn', os.environ['NAT_TURN_URL'], '--turn-user', os.environ['NAT_TURN_USER'],
+             '--turn-password', os.environ['NAT_TURN_PASSWORD']]
 
 
 def Proc(ns, args, name):
@@ -68,7 +77,8 @@ def forged():
 
 try:
     step('reply', reply)
-    step('forged', forged)
+    if not TURN:
+        step('forged', forged)
 finally:
     ferry_procs.kill_all()
 sys.exit(1 if ferry_procs.failed else 0)
