@@ -18,6 +18,7 @@
 
 #include "ferry-cli.h"
 #include "ferry-cli-room.h"
+#include "ferry-pairing.h"
 #include "ferry-session.h"
 #include "ferry-text.h"
 #include "ferry-transfer-enums.h"
@@ -44,6 +45,9 @@ typedef struct {
 typedef struct {
   GMainLoop            *loop;
   FerryRoom            *room;
+  FerryCliRoomOptions  *options;
+  FerryPairing         *pairing;     /* instead of a room: a pairing code's one peer */
+  gboolean              paired;      /* that peer proved it has the code */
   FerryTransferManager *manager;
   gboolean              json;
   gboolean              yes;
@@ -770,7 +774,16 @@ command_cb (GObject      *stream,
     if (g_str_equal (ferry_transfer_get_id (((Followed *) g_ptr_array_index (self->followed, i))->transfer),
                      words[1]))
       transfer = ((Followed *) g_ptr_array_index (self->followed, i))->transfer;
-  if (transfer == NULL)
+  /* The owner of a pairing code takes the reader's reply code. */
+  if (self->pairing != NULL && words[0] != NULL && g_str_equal (words[0], "reply") && words[1] != NULL)
+    {
+      if (!ferry_pairing_add_reply (self->pairing, words[1], &error))
+        print_error (self, NULL, error->message);
+      else
+        print_line (self, "note", NULL, _("Reply code accepted"));
+      g_clear_error (&error);
+    }
+  else if (transfer == NULL)
     print_error (self, NULL, _("Commands are “pause ID”, “resume ID” and “cancel ID”, with the id of a transfer"));
   else if (g_str_equal (words[0], "pause"))
     ferry_transfer_pause (transfer, &error);
@@ -803,9 +816,140 @@ quit_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Pairing codes: the one peer, once it proved it has the code, is like a room's member. */
+
+static void
+paired_verified_cb (FerryPeer  *peer,
+                    GParamSpec *pspec,
+                    Cli        *self)
+{
+  if (self->paired || !ferry_peer_get_verified (peer))
+    return;
+  self->paired = TRUE;
+  ferry_cli_print_peer_joined (peer, self->options);
+  ferry_transfer_manager_add_peer (self->manager, peer);
+  if (self->sources == NULL)
+    return;
+  /* Its hello says it takes files right after it proved the code. */
+  g_signal_connect (peer, "notify::kind", G_CALLBACK (peer_changed_cb), self);
+  offer_to (self, peer);
+}
+
+static void
+paired_closed_cb (FerryPeer *peer,
+                  Cli       *self)
+{
+  if (self->paired)
+    return;
+  print_error (self, NULL, _("Could not connect with the pairing code"));
+  quit (self, EXIT_FAILED);
+}
+
+static void
+pairing_failed_cb (FerryPairing *pairing,
+                   const GError *error,
+                   Cli          *self)
+{
+  print_error (self, NULL, error->message);
+  quit (self, EXIT_FAILED);
+}
+
+/* A link to show: our code ("pairing"), or our reply to the owner's ("reply"). */
+static void
+print_pairing_link (Cli        *self,
+                    const char *type,
+                    const char *link)
+{
+  if (self->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_event (type, NULL);
+
+      json_builder_set_member_name (builder, "link");
+      json_builder_add_string_value (builder, link);
+      print_json (self, builder);
+      return;
+    }
+  g_print ("%s\n%s\n", g_str_equal (type, "pairing")
+                            ? _("Pairing code, for the other computer (“ferry-cli receive LINK” or the app):")
+                            : _("Nothing got through yet: enter this reply code on the other computer:"),
+           link);
+  if (self->tty)
+    ferry_cli_print_qr (link);
+  fflush (stdout);
+}
+
+static void
+pairing_reply_cb (FerryPairing *pairing,
+                  const char   *link,
+                  Cli          *self)
+{
+  print_pairing_link (self, "reply", link);
+}
+
+static void
+pairing_started_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Cli *self = user_data;
+  g_autoptr(GError) error = NULL;
+  FerryPeer *peer;
+
+  self->pairing = g_task_get_source_tag (G_TASK (result)) == ferry_pairing_new_code_async
+                    ? ferry_pairing_new_code_finish (result, &error)
+                    : ferry_pairing_new_reader_finish (result, &error);
+  if (self->pairing == NULL)
+    {
+      print_error (self, NULL, error->message);
+      quit (self, EXIT_FAILED);
+      return;
+    }
+  if (ferry_pairing_get_link (self->pairing) != NULL)
+    print_pairing_link (self, "pairing", ferry_pairing_get_link (self->pairing));
+  peer = ferry_pairing_get_peer (self->pairing);
+  g_signal_connect (self->pairing, "failed", G_CALLBACK (pairing_failed_cb), self);
+  g_signal_connect (self->pairing, "reply", G_CALLBACK (pairing_reply_cb), self);
+  g_signal_connect (peer, "notify::verified", G_CALLBACK (paired_verified_cb), self);
+  g_signal_connect (peer, "closed", G_CALLBACK (paired_closed_cb), self);
+}
+
+/* @code: a pairing code to read, or "" to make one. */
+static gboolean
+start_pairing (Cli                 *self,
+               FerryCliRoomOptions *options,
+               const char          *code_text,
+               const char          *command,
+               int                 *status)
+{
+  g_autoptr(FerryIdentity) identity = NULL;
+  g_autoptr(FerryRtcConfig) config = NULL;
+  g_autoptr(FerryPairingCode) code = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (*code_text != '\0' &&
+      !(code = ferry_pairing_code_parse (code_text, g_get_real_time () / G_USEC_PER_SEC, &error)))
+    {
+      g_printerr ("ferry-cli %s: %s\n", command, error->message);
+      *status = EXIT_USAGE;
+      return FALSE;
+    }
+  if (!ferry_cli_room_prepare (command, options, &identity, &config, status))
+    return FALSE;
+  options->join_us = g_get_monotonic_time ();
+  if (code != NULL)
+    ferry_pairing_new_reader_async (identity, config, options->name, code, NULL, pairing_started_cb, self);
+  else
+    ferry_pairing_new_code_async (identity, config, options->name, FERRY_PAIRING_DEFAULT_LIFETIME_S,
+                                  NULL, pairing_started_cb, self);
+  return TRUE;
+}
+
+/* In the room of @link, or, with @pairing (a code to read, or "" to make one), with the one peer
+ * of a pairing code. */
 static int
 run (Cli                 *self,
      FerryRoomLink       *link,
+     const char          *pairing,
      FerryCliRoomOptions *options,
      const char          *command)
 {
@@ -813,18 +957,24 @@ run (Cli                 *self,
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   int status = 0;
 
-  if (!(room = ferry_cli_room_new (command, options, link, &status)))
-    return status;
-
   self->loop = loop;
-  self->room = room;
-  self->followed = g_ptr_array_new_with_free_func (followed_free);
+  self->options = options;
   self->tty = isatty (STDOUT_FILENO);
   self->json = self->json || !self->tty;
-  ferry_transfer_manager_add_room (self->manager, room);
-  /* Offers go to each peer as it joins. */
-  if (self->sources != NULL)
-    g_signal_connect (room, "peer-joined", G_CALLBACK (send_peer_joined_cb), self);
+  if (pairing == NULL && !(room = ferry_cli_room_new (command, options, link, &status)))
+    return status;
+  if (pairing != NULL && !start_pairing (self, options, pairing, command, &status))
+    return status;
+
+  self->room = room;
+  self->followed = g_ptr_array_new_with_free_func (followed_free);
+  if (room != NULL)
+    {
+      ferry_transfer_manager_add_room (self->manager, room);
+      /* Offers go to each peer as it joins. */
+      if (self->sources != NULL)
+        g_signal_connect (room, "peer-joined", G_CALLBACK (send_peer_joined_cb), self);
+    }
   self->tick = g_timeout_add (TICK_MS, tick_cb, self);
   g_unix_signal_add (SIGINT, signal_cb, self);
   g_unix_signal_add (SIGTERM, signal_cb, self);
@@ -839,17 +989,26 @@ run (Cli                 *self,
       g_data_input_stream_read_line_async (self->input, G_PRIORITY_DEFAULT, NULL, command_cb, self);
     }
 
-  ferry_cli_room_join (room, options);
+  if (room != NULL)
+    ferry_cli_room_join (room, options);
   g_main_loop_run (loop);
 
   clear_bar (self);
   g_source_remove (self->tick);
   /* Let the last messages, "stopped" and the closing of connections reach the others. */
-  ferry_room_leave (room);
+  if (room != NULL)
+    ferry_room_leave (room);
+  if (self->pairing != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (ferry_pairing_get_peer (self->pairing), self);
+      g_signal_handlers_disconnect_by_data (self->pairing, self);
+    }
   g_timeout_add (300, quit_cb, loop);
   g_main_loop_run (loop);
 
-  ferry_transfer_manager_remove_room (self->manager, room);
+  if (room != NULL)
+    ferry_transfer_manager_remove_room (self->manager, room);
+  g_clear_object (&self->pairing);
   g_ptr_array_unref (self->followed);
   return self->status;
 }
@@ -871,11 +1030,13 @@ ferry_cli_send (int    argc,
   g_autofree char *room = NULL;
   g_autofree char *state = NULL;
   g_autoptr(GFile) state_dir = NULL;
+  gboolean pair = FALSE;
   FerryCliRoomOptions options = { 0 };
   Cli self = { 0 };
   int status;
   const GOptionEntry entries[] = {
     { "room", 0, 0, G_OPTION_ARG_STRING, &room, N_("Room or link to offer the files in (default: a new secret room)"), N_("ROOM-OR-LINK") },
+    { "pair", 0, 0, G_OPTION_ARG_NONE, &pair, N_("Make a pairing code instead, and send to whoever reads it (no server)"), NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &self.json, N_("One JSON object per line on stdout"), NULL },
     { "yes", 0, 0, G_OPTION_ARG_NONE, &self.yes, N_("Do not ask anything"), NULL },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state, N_("Where unfinished transfers are kept"), N_("DIR") },
@@ -912,6 +1073,14 @@ ferry_cli_send (int    argc,
         room = g_strdup (ferry_transfer_get_room_link (earlier));
     }
 
+  self.offered = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  /* With a pairing code, made here or given as the room, there is no room at all. */
+  if (pair || (room != NULL && ferry_pairing_code_is_link (room)))
+    {
+      status = run (&self, NULL, pair ? "" : room, &options, "send");
+      goto out;
+    }
+
   status = EXIT_USAGE;
   if (room != NULL)
     link = ferry_cli_room_parse_link ("send", &options, room, &status);
@@ -919,6 +1088,7 @@ ferry_cli_send (int    argc,
     g_printerr ("ferry-cli send: %s\n", error->message);
   if (link == NULL)
     {
+      g_hash_table_unref (self.offered);
       g_clear_object (&self.sources);
       g_clear_object (&self.manager);
       ferry_cli_room_options_clear (&options);
@@ -943,9 +1113,9 @@ ferry_cli_send (int    argc,
       }
   }
 
-  self.offered = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
-  status = run (&self, link, &options, "send");
+  status = run (&self, link, NULL, &options, "send");
 
+out:
   g_clear_object (&self.input);
   g_hash_table_unref (self.offered);
   g_clear_object (&self.sources);
@@ -965,12 +1135,15 @@ ferry_cli_receive (int    argc,
   g_autofree char *dir = NULL;
   g_autofree char *state = NULL;
   g_autoptr(GFile) state_dir = NULL;
+  gboolean pair = FALSE;
+  const char *pairing = NULL;
   FerryCliRoomOptions options = { 0 };
   Cli self = { 0 };
   int status;
   GListModel *transfers;
   const GOptionEntry entries[] = {
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, N_("Folder to save the files in (default: the app’s download folder)"), N_("DIR") },
+    { "pair", 0, 0, G_OPTION_ARG_NONE, &pair, N_("Make a pairing code instead of joining a room, and receive from whoever reads it"), NULL },
     { "offers", 0, 0, G_OPTION_ARG_INT, &self.min_offers, N_("Stay until this many offers came (refused ones count), then until they ended"), N_("N") },
     { "yes", 0, 0, G_OPTION_ARG_NONE, &self.yes, N_("Accept every offer without asking"), NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &self.json, N_("One JSON object per line on stdout"), NULL },
@@ -981,13 +1154,17 @@ ferry_cli_receive (int    argc,
   context = g_option_context_new (_("ROOM-OR-LINK — receive files offered in a room"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   ferry_cli_room_add_options (context, &options);
-  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 2)
+  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != (pair ? 1 : 2))
     {
-      g_printerr ("ferry-cli receive: %s\n", error ? error->message : _("name one room or link"));
+      g_printerr ("ferry-cli receive: %s\n", error ? error->message
+                                                   : pair ? _("--pair takes no room")
+                                                          : _("name one room or link"));
       ferry_cli_room_options_clear (&options);
       return EXIT_USAGE;
     }
-  if (!(link = ferry_cli_room_parse_link ("receive", &options, argv[1], &status)))
+  if (pair || ferry_pairing_code_is_link (argv[1]))
+    pairing = pair ? "" : argv[1];
+  else if (!(link = ferry_cli_room_parse_link ("receive", &options, argv[1], &status)))
     {
       ferry_cli_room_options_clear (&options);
       return status;
@@ -1014,7 +1191,7 @@ ferry_cli_receive (int    argc,
         g_signal_connect (transfer, "notify::peer", G_CALLBACK (resumed_peer_cb), &self);
     }
 
-  status = run (&self, link, &options, "receive");
+  status = run (&self, link, pairing, &options, "receive");
 
   for (guint i = 0; i < g_list_model_get_n_items (transfers); i++)
     {

@@ -9,6 +9,8 @@
 #   one-way   the reader connects with the code alone: both print peer-joined verified=yes
 #             (the hello's MAC, keyed from the code's secret, checked out), a chat line each
 #             way arrives; the reader's time from start to joined is printed
+#   file      `ferry-cli receive --pair` makes a code, `ferry-cli send --room LINK FILE` reads it:
+#             the file arrives with the same SHA-256, both exit 0
 #   refused   a code with one character changed, a code cut short, garbage, and a code that
 #             expired (made with --lifetime 1) are each refused at once with exit status 2 or 1
 #             and a message that says what is wrong
@@ -82,6 +84,29 @@ def one_way():
     return f'code {len(code)} characters ({len(link)} as a link); joined {joined_ms:.1f} ms after the reader started'
 
 
+def file():
+    import hashlib
+    src = os.path.join(tmp, 'paired.bin')
+    with open(src, 'wb') as f:
+        f.write(os.urandom(3 * 1024 * 1024 + 17))
+    digest = hashlib.sha256(open(src, 'rb').read()).hexdigest()
+    inbox = os.path.join(tmp, 'inbox')
+    common = ['--yes', '--json', '--state-dir']
+    owner = Proc(NS[0], ['receive', '--pair', '--dir', inbox] + common + [os.path.join(tmp, 'state-owner')], 'Owner')
+    link = owner.wait_line('out', r'"type":"pairing","link":"([^"]+)"', 15).group(1)
+    reader = Proc(NS[1], ['send', '--room', link] + common + [os.path.join(tmp, 'state-reader'), src], 'Reader')
+    try:
+        done = owner.wait_line('out', r'"type":"file-done".*"sha256":"([0-9a-f]+)"', 30)
+    except AssertionError:
+        reader.p.kill()
+        raise AssertionError(f"owner err: {list(owner.lines['err'].queue)[-6:]} reader out: {list(reader.lines['out'].queue)[-4:]} err: {list(reader.lines['err'].queue)[-6:]}")
+    assert done.group(1) == digest, f'sha256 {done.group(1)} instead of {digest}'
+    assert hashlib.sha256(open(os.path.join(inbox, 'paired.bin'), 'rb').read()).hexdigest() == digest, 'the file on disk differs'
+    assert owner.p.wait(20) == 0, f'receive --pair exited {owner.p.returncode}'
+    assert reader.p.wait(20) == 0, f'send exited {reader.p.returncode}'
+    return '3 MiB through the pairing code, same SHA-256'
+
+
 def refused():
     owner, link = make_code()
     code = link.split('#', 1)[1]
@@ -109,6 +134,7 @@ def refused():
 try:
     lan_up()
     step('one-way', one_way)
+    step('file', file)
     step('refused', refused)
 finally:
     lan_down()
