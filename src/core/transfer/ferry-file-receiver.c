@@ -25,8 +25,6 @@
 #define MAX_TEXT 1024
 /* Reading back a .part in a worker thread. */
 #define READ_BACK_CHUNK (1024 * 1024)
-/* Attempts at a free final name when another program takes the one chosen. */
-#define MOVE_ATTEMPTS 8
 
 typedef struct {
   gnutls_hash_hd_t whole;
@@ -502,30 +500,12 @@ finish_thread (GTask        *task,
       return;
     }
 
-  /* The name is free when chosen; if something takes it before the rename, choose again. */
-  for (guint attempt = 0; ; attempt++)
+  if (!(data->final = ferry_transfer_path_move_to_free_name (data->part, parent, base, cancellable, &error)))
     {
-      g_autoptr(GFile) final = ferry_transfer_path_unique_child (parent, base, &error);
-
-      if (final == NULL)
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-      if (g_file_move (data->part, final, G_FILE_COPY_NOFOLLOW_SYMLINKS, cancellable, NULL,
-                       NULL, &error))
-        {
-          data->final = g_steal_pointer (&final);
-          g_task_return_boolean (task, TRUE);
-          return;
-        }
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS) || attempt + 1 >= MOVE_ATTEMPTS)
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-      g_clear_error (&error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
     }
+  g_task_return_boolean (task, TRUE);
 }
 
 /* Keeping the hasher up to date */

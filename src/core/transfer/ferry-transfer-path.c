@@ -580,3 +580,31 @@ ferry_transfer_path_part_name (const char *safe_relative)
   return g_strdup_printf ("%.*s%.*s~%.8s%s", (int) (name - safe_relative), safe_relative,
                           (int) keep, name, digest, FERRY_TRANSFER_PATH_PART_SUFFIX);
 }
+
+/* Something may take the free name between choosing it and the rename: choose again, a few
+ * times. */
+#define MOVE_ATTEMPTS 8
+
+GFile *
+ferry_transfer_path_move_to_free_name (GFile         *part,
+                                       GFile         *parent,
+                                       const char    *name,
+                                       GCancellable  *cancellable,
+                                       GError       **error)
+{
+  for (guint attempt = 0; ; attempt++)
+    {
+      g_autoptr(GFile) final = ferry_transfer_path_unique_child (parent, name, error);
+      g_autoptr(GError) local = NULL;
+
+      if (final == NULL)
+        return NULL;
+      if (g_file_move (part, final, G_FILE_COPY_NOFOLLOW_SYMLINKS, cancellable, NULL, NULL, &local))
+        return g_steal_pointer (&final);
+      if (!g_error_matches (local, G_IO_ERROR, G_IO_ERROR_EXISTS) || attempt + 1 >= MOVE_ATTEMPTS)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return NULL;
+        }
+    }
+}

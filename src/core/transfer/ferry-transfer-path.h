@@ -110,6 +110,15 @@ GFile    *ferry_transfer_path_resolve       (GFile               *root,
                                              const char          *safe_relative,
                                              GError             **error);
 
+/* Renames @part to a free name for @name (a safe file name) in @parent, chosen as
+ * ferry_transfer_path_unique_child () does, choosing again when the name is taken meanwhile.
+ * Returns where it landed.  Blocking I/O, like ferry_transfer_path_unique_child (). */
+GFile    *ferry_transfer_path_move_to_free_name (GFile        *part,
+                                                 GFile        *parent,
+                                                 const char   *name,
+                                                 GCancellable *cancellable,
+                                                 GError      **error);
+
 #define FERRY_TRANSFER_PATH_PART_SUFFIX ".part"
 
 /* Where an unfinished @safe_relative is written: "NAME.part" next to it, or, when the name is

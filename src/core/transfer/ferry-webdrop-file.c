@@ -554,21 +554,9 @@ complete_thread (GTask        *task,
     }
   data->sha256 = g_strdup (g_checksum_get_string (data->sum));
 
-  for (guint attempt = 0; ; attempt++)
-    {
-      g_autoptr(GFile) final = ferry_transfer_path_unique_child (parent, data->name, &error);
-
-      if (final == NULL)
-        return g_task_return_error (task, error);
-      if (g_file_move (data->part, final, G_FILE_COPY_NOFOLLOW_SYMLINKS, NULL, NULL, NULL, &error))
-        {
-          data->result = g_steal_pointer (&final);
-          return g_task_return_boolean (task, TRUE);
-        }
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS) || attempt > 8)
-        return g_task_return_error (task, error);
-      g_clear_error (&error);
-    }
+  if (!(data->result = ferry_transfer_path_move_to_free_name (data->part, parent, data->name, NULL, &error)))
+    return g_task_return_error (task, error);
+  g_task_return_boolean (task, TRUE);
 }
 
 static void
