@@ -156,9 +156,7 @@ started_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   FerryPeer *peer;
 
-  self->pairing = g_task_get_source_tag (G_TASK (result)) == ferry_pairing_new_code_async
-                    ? ferry_pairing_new_code_finish (result, &error)
-                    : ferry_pairing_new_reader_finish (result, &error);
+  self->pairing = ferry_pairing_new_finish (result, &error);
   if (self->pairing == NULL)
     {
       g_printerr ("ferry-cli pair: %s\n", error->message);
@@ -195,36 +193,52 @@ quit_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* @text: the code or link to read, or %NULL to make one good for @lifetime_s seconds. */
+gboolean
+ferry_cli_pair_start (const char          *command,
+                      FerryCliRoomOptions *options,
+                      const char          *text,
+                      guint                lifetime_s,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data,
+                      int                 *status)
+{
+  g_autoptr(FerryIdentity) identity = NULL;
+  g_autoptr(FerryRtcConfig) config = NULL;
+  g_autoptr(FerryPairingCode) code = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (text != NULL && *text != '\0' &&
+      !(code = ferry_pairing_code_parse (text, g_get_real_time () / G_USEC_PER_SEC, &error)))
+    {
+      g_printerr ("ferry-cli %s: %s\n", command, error->message);
+      *status = 2;
+      return FALSE;
+    }
+  if (!ferry_cli_room_prepare (command, options, &identity, &config, status))
+    return FALSE;
+  options->join_us = g_get_monotonic_time ();
+  if (code != NULL)
+    ferry_pairing_new_reader_async (identity, config, options->name, code, NULL, callback, user_data);
+  else
+    ferry_pairing_new_code_async (identity, config, options->name, lifetime_s, NULL, callback, user_data);
+  return TRUE;
+}
+
 int
 ferry_cli_pair_run (FerryCliRoomOptions *options,
                     const char          *text,
                     guint                lifetime_s)
 {
-  g_autoptr(FerryIdentity) identity = NULL;
-  g_autoptr(FerryRtcConfig) config = NULL;
-  g_autoptr(FerryPairingCode) code = NULL;
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  g_autoptr(GError) error = NULL;
   Pair self = { .loop = loop, .options = options };
 
-  if (text != NULL && !(code = ferry_pairing_code_parse (text, g_get_real_time () / G_USEC_PER_SEC, &error)))
-    {
-      g_printerr ("ferry-cli pair: %s\n", error->message);
-      return 2;
-    }
-  if (!ferry_cli_room_prepare ("pair", options, &identity, &config, &self.status))
+  if (!ferry_cli_pair_start ("pair", options, text, lifetime_s, started_cb, &self, &self.status))
     return self.status;
 
   self.input = g_data_input_stream_new (g_unix_input_stream_new (0, FALSE));
   g_object_unref (g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (self.input)));
   g_unix_signal_add (SIGINT, signal_cb, &self);
   g_unix_signal_add (SIGTERM, signal_cb, &self);
-  options->join_us = g_get_monotonic_time ();
-  if (code != NULL)
-    ferry_pairing_new_reader_async (identity, config, options->name, code, NULL, started_cb, &self);
-  else
-    ferry_pairing_new_code_async (identity, config, options->name, lifetime_s, NULL, started_cb, &self);
   read_line (&self);
   g_main_loop_run (loop);
 

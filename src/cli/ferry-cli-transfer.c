@@ -895,9 +895,7 @@ pairing_started_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   FerryPeer *peer;
 
-  self->pairing = g_task_get_source_tag (G_TASK (result)) == ferry_pairing_new_code_async
-                    ? ferry_pairing_new_code_finish (result, &error)
-                    : ferry_pairing_new_reader_finish (result, &error);
+  self->pairing = ferry_pairing_new_finish (result, &error);
   if (self->pairing == NULL)
     {
       print_error (self, NULL, error->message);
@@ -911,37 +909,6 @@ pairing_started_cb (GObject      *source,
   g_signal_connect (self->pairing, "reply", G_CALLBACK (pairing_reply_cb), self);
   g_signal_connect (peer, "notify::verified", G_CALLBACK (paired_verified_cb), self);
   g_signal_connect (peer, "closed", G_CALLBACK (paired_closed_cb), self);
-}
-
-/* @code: a pairing code to read, or "" to make one. */
-static gboolean
-start_pairing (Cli                 *self,
-               FerryCliRoomOptions *options,
-               const char          *code_text,
-               const char          *command,
-               int                 *status)
-{
-  g_autoptr(FerryIdentity) identity = NULL;
-  g_autoptr(FerryRtcConfig) config = NULL;
-  g_autoptr(FerryPairingCode) code = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (*code_text != '\0' &&
-      !(code = ferry_pairing_code_parse (code_text, g_get_real_time () / G_USEC_PER_SEC, &error)))
-    {
-      g_printerr ("ferry-cli %s: %s\n", command, error->message);
-      *status = EXIT_USAGE;
-      return FALSE;
-    }
-  if (!ferry_cli_room_prepare (command, options, &identity, &config, status))
-    return FALSE;
-  options->join_us = g_get_monotonic_time ();
-  if (code != NULL)
-    ferry_pairing_new_reader_async (identity, config, options->name, code, NULL, pairing_started_cb, self);
-  else
-    ferry_pairing_new_code_async (identity, config, options->name, FERRY_PAIRING_DEFAULT_LIFETIME_S,
-                                  NULL, pairing_started_cb, self);
-  return TRUE;
 }
 
 /* In the room of @link, or, with @pairing (a code to read, or "" to make one), with the one peer
@@ -963,7 +930,9 @@ run (Cli                 *self,
   self->json = self->json || !self->tty;
   if (pairing == NULL && !(room = ferry_cli_room_new (command, options, link, &status)))
     return status;
-  if (pairing != NULL && !start_pairing (self, options, pairing, command, &status))
+  if (pairing != NULL &&
+      !ferry_cli_pair_start (command, options, pairing, FERRY_PAIRING_DEFAULT_LIFETIME_S,
+                             pairing_started_cb, self, &status))
     return status;
 
   self->room = room;

@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "ferry-cli-room.h"
 
@@ -26,6 +26,17 @@ int ferry_cli_connect (int    argc,
                        char **argv);
 int ferry_cli_pair    (int    argc,
                        char **argv);
+/* Parses @text (a pairing code or link; %NULL or "" to make a code good for @lifetime_s
+ * seconds), loads the identity and configuration, and starts the pairing; @callback gets its
+ * result (ferry_pairing_new_finish ()).  On failure prints "ferry-cli COMMAND: …" and sets
+ * @status. */
+gboolean ferry_cli_pair_start (const char          *command,
+                               FerryCliRoomOptions *options,
+                               const char          *text,
+                               guint                lifetime_s,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data,
+                               int                 *status);
 /* `pair` with parsed options: reads @text (a code or link), or makes a code when %NULL. */
 int ferry_cli_pair_run (FerryCliRoomOptions *options,
                         const char          *text,

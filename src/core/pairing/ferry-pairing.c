@@ -150,15 +150,6 @@ ferry_pairing_new_code_async (FerryIdentity       *identity,
                                        cancellable, owner_gathered_cb, g_steal_pointer (&task));
 }
 
-FerryPairing *
-ferry_pairing_new_code_finish (GAsyncResult  *result,
-                               GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 /* Nothing got through: the owner cannot be reached from here (its NAT filters our checks).
  * The reply code tells it our candidates, server-reflexive and relayed ones included, so that
  * its own checks open the way. */
@@ -275,8 +266,8 @@ ferry_pairing_new_reader_async (FerryIdentity          *identity,
 }
 
 FerryPairing *
-ferry_pairing_new_reader_finish (GAsyncResult  *result,
-                                 GError       **error)
+ferry_pairing_new_finish (GAsyncResult  *result,
+                          GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
 

@@ -40,8 +40,6 @@ void          ferry_pairing_new_code_async  (FerryIdentity        *identity,
                                              GCancellable         *cancellable,
                                              GAsyncReadyCallback   callback,
                                              gpointer              user_data);
-FerryPairing *ferry_pairing_new_code_finish (GAsyncResult         *result,
-                                             GError              **error);
 /* The reader's side: connects with @code (parsed, not a reply). */
 void          ferry_pairing_new_reader_async  (FerryIdentity          *identity,
                                                FerryRtcConfig         *config,
@@ -50,8 +48,9 @@ void          ferry_pairing_new_reader_async  (FerryIdentity          *identity,
                                                GCancellable           *cancellable,
                                                GAsyncReadyCallback     callback,
                                                gpointer                user_data);
-FerryPairing *ferry_pairing_new_reader_finish (GAsyncResult         *result,
-                                               GError              **error);
+/* Either side's pairing, from either call above. */
+FerryPairing *ferry_pairing_new_finish      (GAsyncResult         *result,
+                                             GError              **error);
 /* The owner takes the reader's reply code (or its link); refused when it does not answer our
  * code (FERRY_PAIRING_CODE_ERROR_FORGED) or is damaged. */
 gboolean      ferry_pairing_add_reply       (FerryPairing         *self,
