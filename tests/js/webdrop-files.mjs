@@ -62,7 +62,7 @@ import { createInterface } from 'node:readline'
 import { join, relative, resolve, sep } from 'node:path'
 import { check, findBrowser, finish, skipOrFail, spawnTracked, stepRunner, tail, tempDir } from './lib/harness.mjs'
 import { flagsToParams, startBrowserHost } from './lib/webdrop-browser.mjs'
-import { abbrev, JS_DIR, missingPackage, parseFerryEvent, reporter, secs, startTracker, writeLine } from './lib/room-procs.mjs'
+import { abbrev, missingPackage, parseFerryEvent, reporter, secs, startControlled, startTracker, writeLine } from './lib/room-procs.mjs'
 
 // --- options -----------------------------------------------------------------------------------
 
@@ -159,33 +159,14 @@ async function startWebDrop (tag, { downloadDir = null, extra = [] } = {}) {
     id.catch(() => {})
     return { ...p, id }
   }
-  const args = [join(JS_DIR, 'webdrop-peer.mjs'), `--tracker=${tracker.url}`, `--room=${CODE}`,
-    `--name=${tag} Chrome120`, '--control', `--timeout=${opts.timeout}`, ...extra]
+  const args = [`--tracker=${tracker.url}`, `--room=${CODE}`, `--name=${tag} Chrome120`, '--control',
+    `--timeout=${opts.timeout}`, ...extra]
   if (downloadDir) args.push(`--download-dir=${downloadDir}`)
-  const events = reporter(tag, log)
-  const stderr = []
-  const proc = spawnTracked(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] })
-  proc.stdin.on('error', () => {})
-  createInterface({ input: proc.stdout, crlfDelay: Infinity })
-    .on('line', line => { try { events.push(JSON.parse(line)) } catch { events.push({ event: 'output', line }) } })
-  createInterface({ input: proc.stderr, crlfDelay: Infinity })
-    .on('line', line => { stderr.push(line); log(`${tag} stderr`, { event: 'stderr', line }) })
-  const exited = new Promise(resolve => {
-    proc.on('exit', (code, signal) => { events.push({ event: 'exit', code, signal }); resolve({ code, signal }) })
-  })
-  let seq = 0
-  const command = async (cmd, ms = 15000) => {
-    const s = ++seq
-    await writeLine(proc, JSON.stringify({ ...cmd, seq: s }))
-    const ev = await events.wait(e => (e.event === 'ack' && e.seq === s) || e.event === 'exit', ms, `ack of ${cmd.cmd}`)
-    if (ev.event === 'exit') throw new Error(`${tag} died (exit ${ev.code ?? ev.signal}): ${stderr.slice(-3).join(' | ')}`)
-    if (ev.error) throw new Error(`${tag}: ${cmd.cmd} failed: ${ev.error}`)
-    return ev
-  }
-  const id = events.wait(e => e.event === 'ready', 15000, 'ready').then(e => e.peer_id)
+  const p = startControlled('webdrop-peer.mjs', args, { tag, log, ackMs: 15000 })
+  const id = p.events.wait(e => e.event === 'ready', 15000, 'ready').then(e => e.peer_id)
   id.catch(() => {})
-  const stop = async () => { proc.stdin.end(); await within(exited, 5000, `${tag} to exit`).catch(() => proc.kill('SIGKILL')) }
-  return { tag, events, command, exited, id, stop, proc }
+  const stop = async () => { p.end(); await within(p.exited, 5000, `${tag} to exit`).catch(() => p.proc.kill('SIGKILL')) }
+  return { ...p, id, stop }
 }
 
 /**

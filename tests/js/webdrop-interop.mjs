@@ -66,11 +66,10 @@
 
 import { createHash } from 'node:crypto'
 import { accessSync, constants as fsc } from 'node:fs'
-import { createInterface } from 'node:readline'
 import { join } from 'node:path'
-import { check, findBrowser, finish, skipOrFail, spawnTracked, stepRunner, tail } from './lib/harness.mjs'
+import { check, findBrowser, finish, skipOrFail, stepRunner, tail } from './lib/harness.mjs'
 import { flagsToParams, startBrowserHost } from './lib/webdrop-browser.mjs'
-import { abbrev, JS_DIR, missingPackage, reporter, secs, startFerryChat, startTracker, writeLine } from './lib/room-procs.mjs'
+import { abbrev, missingPackage, secs, startControlled, startFerryChat, startTracker, writeLine } from './lib/room-procs.mjs'
 
 // --- options -----------------------------------------------------------------------------------
 
@@ -148,35 +147,10 @@ const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
 
 // --- the WebDrop side --------------------------------------------------------------------------
 
-/**
- * webdrop-peer.mjs in Node, in control mode. Returns { events, stderr, command(cmd, ms), end(),
- * exited }: command() resolves with the ack (rejects if it carries an error or the peer died).
- */
+/** webdrop-peer.mjs in Node, in control mode (startControlled () in lib/room-procs.mjs). */
 function startWebDropNode ({ tag, trackers, name, extra = [] }) {
-  const args = [join(JS_DIR, 'webdrop-peer.mjs'), ...trackers.map(u => `--tracker=${u}`), `--room=${CODE}`,
-    `--name=${name}`, '--control', `--timeout=${opts.timeout}`, ...extra]
-  const events = reporter(tag, log)
-  const stderr = []
-  const proc = spawnTracked(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] })
-  proc.stdin.on('error', () => {})
-  createInterface({ input: proc.stdout, crlfDelay: Infinity })
-    .on('line', line => { try { events.push(JSON.parse(line)) } catch { events.push({ event: 'output', line }) } })
-  createInterface({ input: proc.stderr, crlfDelay: Infinity })
-    .on('line', line => { stderr.push(line); log(`${tag} stderr`, { event: 'stderr', line }) })
-  const exited = new Promise(resolve => {
-    proc.on('exit', (code, signal) => { events.push({ event: 'exit', code, signal }); resolve({ code, signal }) })
-    proc.on('error', err => { events.push({ event: 'exit', code: null, error: err.message }); resolve({ code: null, error: err.message }) })
-  })
-  let seq = 0
-  const command = async (cmd, ms = 10000) => {
-    const s = ++seq
-    await writeLine(proc, JSON.stringify({ ...cmd, seq: s }))
-    const ev = await events.wait(e => (e.event === 'ack' && e.seq === s) || e.event === 'exit', ms, `ack of ${cmd.cmd}`)
-    if (ev.event === 'exit') throw new Error(`${tag} died (exit ${ev.code ?? ev.signal}): ${stderr.find(l => /Error/.test(l)) ?? stderr.slice(-1)[0] ?? ''}`)
-    if (ev.error) throw new Error(`${tag}: ${cmd.cmd} failed: ${ev.error}`)
-    return ev
-  }
-  return { tag, events, stderr, command, exited, end: () => proc.stdin.end() }
+  return startControlled('webdrop-peer.mjs', [...trackers.map(u => `--tracker=${u}`), `--room=${CODE}`,
+    `--name=${name}`, '--control', `--timeout=${opts.timeout}`, ...extra], { tag, log })
 }
 
 /** The same peer in a page of the one browser of this run (started at the first peer). */

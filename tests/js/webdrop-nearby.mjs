@@ -24,10 +24,8 @@
 // Exit: 0 pass, 1 fail, 77 when node's packages are missing (a failure when CI=true).
 
 import { createRequire } from 'node:module'
-import { createInterface } from 'node:readline'
-import { join } from 'node:path'
-import { check, finish, skipOrFail, spawnTracked, stepRunner } from './lib/harness.mjs'
-import { JS_DIR, missingPackage, reporter, startFerryChat, writeLine } from './lib/room-procs.mjs'
+import { check, finish, skipOrFail, stepRunner } from './lib/harness.mjs'
+import { missingPackage, startControlled, startFerryChat, writeLine } from './lib/room-procs.mjs'
 
 const opts = { ferryCli: null, verbose: false, timeout: 60 }
 for (const arg of process.argv.slice(2)) {
@@ -53,33 +51,12 @@ const log = opts.verbose ? (tag, ev) => process.stderr.write(`${tag}: ${JSON.str
 const inNs = ns => ['ip', 'netns', 'exec', ns]
 setTimeout(() => { process.stderr.write(`webdrop-nearby: timed out after ${opts.timeout} s\n`); finish(1) }, opts.timeout * 1000).unref()
 
-/** A process in a namespace printing one JSON object a line. */
-function startJsonLines (tag, ns, args) {
-  const events = reporter(tag, log)
-  const proc = spawnTracked(inNs(ns)[0], [...inNs(ns).slice(1), process.execPath, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
-  proc.stdin.on('error', () => {})
-  createInterface({ input: proc.stdout }).on('line', line => {
-    try { events.push(JSON.parse(line)) } catch { events.push({ event: 'output', line }) }
-  })
-  createInterface({ input: proc.stderr }).on('line', line => log?.(`${tag} stderr`, { line }))
-  proc.on('exit', (code, signal) => events.push({ event: 'exit', code, signal }))
-  return { proc, events }
-}
+/** webdrop-peer.mjs in namespace @ns, in control mode. */
+const startWebDrop = (tag, ns, tracker, code) => startControlled('webdrop-peer.mjs',
+  [`--tracker=${tracker}`, `--room=${code}`, `--name=${tag} Chrome120`, '--control'], { tag, log, wrap: inNs(ns) })
 
-function startWebDrop (tag, ns, tracker, code) {
-  const w = startJsonLines(tag, ns, [join(JS_DIR, 'webdrop-peer.mjs'), `--tracker=${tracker}`,
-    `--room=${code}`, `--name=${tag} Chrome120`, '--control'])
-  let seq = 0
-  w.command = async cmd => {
-    const s = ++seq
-    await writeLine(w.proc, JSON.stringify({ ...cmd, seq: s }))
-    return w.events.wait(e => e.event === 'ack' && e.seq === s, 10000, `ack of ${cmd.cmd}`)
-  }
-  return w
-}
-
-const tracker = startJsonLines('tracker', env.NAT_NS_SERVER,
-  [join(JS_DIR, 'tracker-server.mjs'), `--host=${env.NAT_SERVER_IP}`])
+const tracker = startControlled('tracker-server.mjs', [`--host=${env.NAT_SERVER_IP}`],
+  { tag: 'tracker', log, wrap: inNs(env.NAT_NS_SERVER) })
 const { port } = await tracker.events.wait(e => 'port' in e, 10000, 'the tracker to listen')
 const trackerUrl = `ws://${env.NAT_SERVER_IP}:${port}`
 

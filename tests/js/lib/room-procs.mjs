@@ -142,25 +142,33 @@ export function startFerryChat (ferryCli, room, { trackers, name = 'Ferry', log 
 }
 
 /**
- * p2pt-peer.mjs in control mode (plus extra flags). Returns { proc, exited, events, command }:
- * command(obj) sends one command and resolves with its ack.
+ * A peer script of tests/js in control mode: JSON commands on its stdin, each acked with its
+ * "seq", JSON events on its stdout. Returns { tag, proc, exited, events, stderr, command(cmd,
+ * ms), end() }: command() resolves with the ack, and rejects when the ack carries an error or the
+ * peer died. `wrap`: a command that runs node (e.g. ['ip', 'netns', 'exec', NS]).
  */
-export function startP2ptNode ({ trackers, identifier, log = null, tag = 'p2pt', extra = [] }) {
-  const args = [join(JS_DIR, 'p2pt-peer.mjs'), ...trackers.map(t => `--tracker=${t}`),
-    `--identifier=${identifier}`, '--control', ...extra]
+export function startControlled (script, args, { tag, log = null, wrap = [], ackMs = 10000 }) {
   const events = reporter(tag, log)
   const stderr = []
-  const { proc, exited } = spawnLines(process.execPath, args, {},
+  const node = [...wrap, process.execPath]
+  const { proc, exited } = spawnLines(node[0], [...node.slice(1), join(JS_DIR, script), ...args], {},
     line => { try { events.push(JSON.parse(line)) } catch { events.push({ event: 'output', line }) } },
-    line => { stderr.push(line); log?.(`${tag} stderr`, { line }) })
-  exited.then(({ code, signal }) => events.push({ event: 'exit', code, signal }))
+    line => { stderr.push(line); log?.(`${tag} stderr`, { event: 'stderr', line }) })
+  exited.then(({ code, signal, error }) => events.push({ event: 'exit', code, signal, error }))
   let seq = 0
-  const command = async (cmd, ms = 10000) => {
+  const command = async (cmd, ms = ackMs) => {
     const s = ++seq
     await writeLine(proc, JSON.stringify({ ...cmd, seq: s }))
     const ev = await events.wait(e => (e.event === 'ack' && e.seq === s) || e.event === 'exit', ms, `ack of ${cmd.cmd}`)
-    if (ev.event === 'exit') throw new Error(`the P2PT peer died (exit ${ev.code ?? ev.signal}): ${stderr.find(l => /Error/.test(l)) ?? stderr.slice(-1)[0] ?? ''}`)
+    if (ev.event === 'exit') throw new Error(`${tag} died (exit ${ev.code ?? ev.signal}): ${stderr.find(l => /Error/.test(l)) ?? stderr.slice(-3).join(' | ')}`)
+    if (ev.error) throw new Error(`${tag}: ${cmd.cmd} failed: ${ev.error}`)
     return ev
   }
-  return { proc, exited, events, stderr, command, end: () => proc.stdin.end() }
+  return { tag, proc, exited, events, stderr, command, end: () => proc.stdin.end() }
+}
+
+/** p2pt-peer.mjs in control mode (plus extra flags), as startControlled () gives it. */
+export function startP2ptNode ({ trackers, identifier, log = null, tag = 'p2pt', extra = [] }) {
+  return startControlled('p2pt-peer.mjs', [...trackers.map(t => `--tracker=${t}`), `--identifier=${identifier}`,
+    '--control', ...extra], { tag, log })
 }
