@@ -85,13 +85,6 @@ signal_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-quit_cb (gpointer user_data)
-{
-  g_main_loop_quit (user_data);
-  return G_SOURCE_REMOVE;
-}
-
 int
 ferry_cli_chat (int    argc,
                 char **argv)
@@ -148,8 +141,7 @@ ferry_cli_chat (int    argc,
 
   /* Let "stopped" and the closing of connections reach the others. */
   ferry_room_leave (room);
-  g_timeout_add (300, quit_cb, loop);
-  g_main_loop_run (loop);
+  ferry_cli_drain (loop);
 
   g_clear_object (&self.input);
   ferry_cli_room_options_clear (&options);

@@ -186,13 +186,6 @@ signal_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-quit_cb (gpointer user_data)
-{
-  g_main_loop_quit (user_data);
-  return G_SOURCE_REMOVE;
-}
-
 gboolean
 ferry_cli_pair_start (const char          *command,
                       FerryCliRoomOptions *options,
@@ -249,8 +242,7 @@ ferry_cli_pair_run (FerryCliRoomOptions *options,
       g_signal_handlers_disconnect_by_data (self.pairing, &self);
       g_clear_object (&self.pairing);
     }
-  g_timeout_add (300, quit_cb, loop);
-  g_main_loop_run (loop);
+  ferry_cli_drain (loop);
   g_clear_object (&self.input);
   return self.status;
 }

@@ -809,13 +809,6 @@ signal_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-quit_cb (gpointer user_data)
-{
-  g_main_loop_quit (user_data);
-  return G_SOURCE_REMOVE;
-}
-
 /* Pairing codes: the one peer, once it proved it has the code, is like a room's member. */
 
 static void
@@ -972,8 +965,7 @@ run (Cli                 *self,
       g_signal_handlers_disconnect_by_data (ferry_pairing_get_peer (self->pairing), self);
       g_signal_handlers_disconnect_by_data (self->pairing, self);
     }
-  g_timeout_add (300, quit_cb, loop);
-  g_main_loop_run (loop);
+  ferry_cli_drain (loop);
 
   if (room != NULL)
     ferry_transfer_manager_remove_room (self->manager, room);

@@ -12,6 +12,7 @@
 
 #include "ferry-cli.h"
 #include "ferry-room-link.h"
+#include "ferry-sctp-transport.h"
 
 /* Offers and answers travel as one line of JSON, the shape browsers use. */
 
@@ -91,6 +92,34 @@ usage (void)
                 "  send PATH…         offer files and folders in a room\n"
                 "\n"
                 "Run “ferry-cli COMMAND --help” for a command’s options.\n"));
+}
+
+typedef struct {
+  GMainLoop *loop;
+  gint64     start;
+} Drain;
+
+static gboolean
+drain_cb (gpointer user_data)
+{
+  Drain *drain = user_data;
+  gint64 elapsed_ms = (g_get_monotonic_time () - drain->start) / 1000;
+
+  if ((elapsed_ms >= 300 && ferry_sctp_transports_delivered ()) || elapsed_ms >= 3000)
+    {
+      g_main_loop_quit (drain->loop);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+void
+ferry_cli_drain (GMainLoop *loop)
+{
+  Drain drain = { loop, g_get_monotonic_time () };
+
+  g_timeout_add (50, drain_cb, &drain);
+  g_main_loop_run (loop);
 }
 
 int

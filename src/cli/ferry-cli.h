@@ -15,6 +15,11 @@ char *ferry_cli_description_from_json (const char  *line,
                                        const char  *expected_type,
                                        GError     **error);
 
+/* Runs @loop for 300 ms and then until what every connection sent has been acknowledged, for at
+ * most 3 s: the last messages (a cancel, "stopped") and the closing of connections reach the
+ * others even when a packet was lost on the way and has to be sent again. */
+void ferry_cli_drain (GMainLoop *loop);
+
 /* @text as a QR code drawn with block characters, for a terminal. */
 void ferry_cli_print_qr (const char *text);
 

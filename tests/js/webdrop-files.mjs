@@ -223,8 +223,13 @@ const exitText = e => e.code ?? e.signal ?? e.error
 const ferryExit = (f, ms) => within(f.exited, ms, `${f.tag} to exit`)
 const errorsOf = f => f.lines('error').map(e => e.message)
 
-/** W got an init from that peer id (it is a user: newShare goes to it). */
-const userOf = (w, id, ms = 20000) => w.events.wait(e => e.event === 'init' && e.peer === id, ms, `init from ${id}`)
+/** W got an init from that peer id (it is a user: newShare goes to it) and P2PT reported the
+ *  connection: simple-peer delivers data before its 'connect', so the init can come first, and a
+ *  share aimed at the peer before peerconnect fails with "not connected". */
+const userOf = (w, id, ms = 20000) => Promise.all([
+  w.events.wait(e => e.event === 'init' && e.peer === id, ms, `init from ${id}`),
+  w.events.wait(e => e.event === 'peerconnect' && e.peer === id, ms, `peerconnect of ${id}`),
+])
 
 /** The file-received of W for a share announced under `name`. */
 const receivedAs = (w, name, ms) => w.events.wait(e => e.event === 'file-received' && e.name === name, ms, `file-received ${name}`)

@@ -81,7 +81,9 @@ await step('address', async () => {
 await step('meet', async () => {
   await ferry.events.wait(e => e.event === 'peer-updated' && e.id === homeId && e.kind === 'webdrop' &&
     e.name === 'Home Chrome120', 20000, 'Home as a WebDrop peer')
-  await home.events.wait(e => e.event === 'init' && /Ferry/.test(e.msg?.name ?? ''), 10000, "Ferry's init")
+  const init = await home.events.wait(e => e.event === 'init' && /Ferry/.test(e.msg?.name ?? ''), 10000, "Ferry's init")
+  // simple-peer can deliver the init before its 'connect'; "say" goes to connected peers only.
+  await home.events.wait(e => e.event === 'peerconnect' && e.peer === init.peer, 10000, "Home's peerconnect of Ferry")
 })
 
 await step('chat', async () => {

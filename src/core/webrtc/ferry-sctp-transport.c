@@ -1212,6 +1212,31 @@ ferry_sctp_transport_get_rtt_ms (FerrySctpTransport *self)
   return (int) MIN (status.sstat_primary.spinfo_srtt, G_MAXINT);
 }
 
+gboolean
+ferry_sctp_transports_delivered (void)
+{
+  GHashTableIter iter;
+  FerrySctpTransport *self;
+
+  if (live_transports == NULL)
+    return TRUE;
+  g_hash_table_iter_init (&iter, live_transports);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &self, NULL))
+    {
+      struct sctp_status status = { 0 };
+      socklen_t len = sizeof status;
+
+      if (self->sock == NULL || self->state != FERRY_SCTP_STATE_CONNECTED)
+        continue;
+      if (!g_queue_is_empty (&self->queue))
+        return FALSE;
+      if (usrsctp_getsockopt (self->sock, IPPROTO_SCTP, SCTP_STATUS, &status, &len) == 0 &&
+          (status.sstat_unackdata > 0 || status.sstat_penddata > 0))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 guint64
 ferry_sctp_transport_get_max_send_size (FerrySctpTransport *self)
 {

@@ -63,6 +63,10 @@ guint64             ferry_sctp_transport_get_max_send_size (FerrySctpTransport *
 /* The association's smoothed round-trip time in whole milliseconds (SCTP's own measurement,
  * from its acknowledgements and heartbeats; 0 on a loopback), or -1 while not connected. */
 int                 ferry_sctp_transport_get_rtt_ms (FerrySctpTransport *self);
+/* Whether every connected association of the process has had all it sent acknowledged (nothing
+ * queued, nothing in flight): a program about to exit waits for it, or a message lost on the way
+ * (retransmitted after an RTO of a second or more) would never arrive. */
+gboolean            ferry_sctp_transports_delivered (void);
 
 /* Queues one message (empty messages use their PPID with a single zero byte).  Fails only for a
  * message that is too large or a transport that is not connected. */
