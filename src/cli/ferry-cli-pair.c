@@ -71,17 +71,12 @@ static void
 closed_cb (FerryPeer *peer,
            Pair      *self)
 {
-  if (self->joined)
-    {
-      g_printerr ("ferry-cli: peer-left id=%s name=\"%s\"\n", ferry_peer_get_id (peer),
-                  ferry_peer_get_display_name (peer));
-      quit (self, 0);
-    }
-  else
-    {
-      g_printerr ("ferry-cli pair: %s\n", _("Could not connect with the pairing code"));
-      quit (self, 1);
-    }
+  /* Before it joined, the pairing says why (::failed). */
+  if (!self->joined)
+    return;
+  g_printerr ("ferry-cli: peer-left id=%s name=\"%s\"\n", ferry_peer_get_id (peer),
+              ferry_peer_get_display_name (peer));
+  quit (self, 0);
 }
 
 static void
@@ -127,8 +122,8 @@ line_cb (GObject      *stream,
       return;
     }
   peer = self->pairing != NULL ? ferry_pairing_get_peer (self->pairing) : NULL;
-  /* The owner, not connected yet, takes the reader's reply code. */
-  if (!self->joined && self->pairing != NULL && ferry_pairing_code_is_link (line))
+  /* The owner takes the reader's reply code (and refuses one once its code was used). */
+  if (self->pairing != NULL && ferry_pairing_code_is_link (line))
     {
       if (ferry_pairing_add_reply (self->pairing, line, &error))
         g_printerr ("ferry-cli: reply-accepted\n");

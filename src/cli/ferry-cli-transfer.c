@@ -829,16 +829,6 @@ paired_verified_cb (FerryPeer  *peer,
 }
 
 static void
-paired_closed_cb (FerryPeer *peer,
-                  Cli       *self)
-{
-  if (self->paired)
-    return;
-  print_error (self, NULL, _("Could not connect with the pairing code"));
-  quit (self, EXIT_FAILED);
-}
-
-static void
 pairing_failed_cb (FerryPairing *pairing,
                    const GError *error,
                    Cli          *self)
@@ -901,7 +891,6 @@ pairing_started_cb (GObject      *source,
   g_signal_connect (self->pairing, "failed", G_CALLBACK (pairing_failed_cb), self);
   g_signal_connect (self->pairing, "reply", G_CALLBACK (pairing_reply_cb), self);
   g_signal_connect (peer, "notify::verified", G_CALLBACK (paired_verified_cb), self);
-  g_signal_connect (peer, "closed", G_CALLBACK (paired_closed_cb), self);
 }
 
 /* In the room of @link, or, with @pairing (a code to read, or "" to make one), with the one peer

@@ -11,6 +11,9 @@
 #             way arrives; the reader's time from start to joined is printed
 #   file      `ferry-cli receive --pair` makes a code, `ferry-cli send --room LINK FILE` reads it:
 #             the file arrives with the same SHA-256, both exit 0
+#   used-twice  a second reader of a code that connected someone is told at once that the code
+#             was used (the owner answers its checks but takes no second connection), and the
+#             first pair still chats both ways
 #   refused   a code with one character changed, a code cut short, garbage, and a code that
 #             expired (made with --lifetime 1) are each refused at once with exit status 2 or 1
 #             and a message that says what is wrong
@@ -107,11 +110,33 @@ def file():
     return '3 MiB through the pairing code, same SHA-256'
 
 
+def used_twice():
+    owner, link = make_code()
+    first = Proc(NS[1], ['chat', link], 'First')
+    first.wait_line('err', r'peer-joined .*verified=yes', 15)
+    owner.wait_line('err', r'peer-joined .*verified=yes', 15)
+    start = time.monotonic()
+    second = Proc(NS[1], ['chat', link], 'Second')
+    m = second.wait_line('err', r'ferry-cli pair: (.*)', 25)
+    took = time.monotonic() - start
+    assert 'used already' in m.group(1), f'second reader: {m.group(1)!r}'
+    assert second.finish() == 1, f'second reader: exit {second.p.returncode}'
+    assert not any('reply link' in (line or '') for line in list(second.lines['err'].queue)), 'the second reader showed a reply code'
+    first.say('still here')
+    owner.wait_line('out', r'^First: still here$', 10)
+    owner.say('so am I')
+    first.wait_line('out', r'^Owner: so am I$', 10)
+    assert first.finish() == 0, 'the first reader did not exit with 0'
+    owner.p.kill()
+    owner.p.wait()
+    return f'the second reader was told in {took:.1f} s; the first pair still chats'
+
+
 def refused():
     owner, link = make_code()
     code = link.split('#', 1)[1]
     typo = code[:30] + ('B' if code[30] == 'A' else 'A') + code[31:]
-    cases = [(typo, 'mistake'), (code[:-10], 'mistake|missing'), ('hello, world!', 'not a pairing code'),
+    cases = [(typo, 'mistake'), (code[:-10], 'mistake|missing|incomplete'), ('hello, world!', 'not a pairing code'),
              ('ferry://pair?v=1#', 'empty')]
     for text, message in cases:
         reader = Proc(NS[1], ['pair', text], 'Reader')
@@ -135,6 +160,7 @@ try:
     lan_up()
     step('one-way', one_way)
     step('file', file)
+    step('used-twice', used_twice)
     step('refused', refused)
 finally:
     lan_down()

@@ -11,7 +11,9 @@
 # have coturn as TURN server too, and the reply connects through relays.
 #
 # Steps: "reply" (as above: a reply link appears on the reader, the owner accepts it, both print
-# peer-joined verified=yes through server-reflexive addresses, chat both ways) and "forged" (a
+# peer-joined verified=yes through server-reflexive addresses, chat both ways; then a second
+# reader of the same code is refused as "used already" (its reply by the owner, or at once when
+# it reaches the owner) and the pair still chats) and "forged" (a
 # reply code made for another code is refused by the owner with its message).
 import os
 import sys
@@ -56,6 +58,20 @@ def reply():
     owner.wait_line('out', r'^Reader: hello across two NATs$', 10)
     owner.say('hello back')
     reader.wait_line('out', r'^Owner: hello back$', 10)
+    # The code was used: a second reader that reaches the owner (through the owner's relay, whose
+    # permission covers the TURN server's address) is told so; one that does not shows a reply,
+    # which the owner refuses. Either way the pair goes on.
+    second = Proc('NAT_NS_B', ['chat', link], 'Second')
+    told = second.wait_line('err', r'ferry-cli: reply link=(\S+)|ferry-cli pair: (.*)', 20)
+    if told.group(1):
+        owner.say(told.group(1))
+        used = owner.wait_line('err', r'ferry-cli: reply-refused message="(.*)"', 5).group(1)
+    else:
+        used = told.group(2)
+    assert 'used already' in used, used
+    second.p.kill()
+    reader.say('still here')
+    owner.wait_line('out', r'^Reader: still here$', 10)
     assert reader.finish() == 0, 'the reader did not exit with 0'
     owner.finish()
     return f'reply code {len(answer)} characters; joined {float(joined.group(1)) / 1000:.1f} s after the reader started'

@@ -310,6 +310,8 @@ read_candidates (FerryPairingCode  *code,
   return TRUE;
 }
 
+#define BASE64URL_ALPHABET "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
 FerryPairingCode *
 ferry_pairing_code_parse (const char  *text,
                           gint64       now,
@@ -331,6 +333,12 @@ ferry_pairing_code_parse (const char  *text,
       g_string_append_c (compact, *p);
   if (compact->len == 0)
     return (fail (error, FERRY_PAIRING_CODE_ERROR_INVALID, _("The pairing code is empty")), NULL);
+  /* Unpadded base64 never leaves one character over: a code cut short (or with one too many)
+   * is the likely mistake when the characters are all right. */
+  if (compact->len % 4 == 1 && strspn (compact->str, BASE64URL_ALPHABET) == compact->len)
+    return (fail (error, FERRY_PAIRING_CODE_ERROR_CHECKSUM,
+                  _("This pairing code is incomplete or has a character too many: check that all "
+                    "of it was copied")), NULL);
   if (compact->len > (MAX_LEN * 4 + 2) / 3 || !(bytes = ferry_base64url_decode (compact->str, &len)))
     return (fail (error, FERRY_PAIRING_CODE_ERROR_INVALID,
                   _("This is not a pairing code: it has characters or a length a code cannot have")), NULL);

@@ -36,6 +36,7 @@ typedef enum {
   FERRY_PAIRING_CODE_ERROR_EXPIRED,
   FERRY_PAIRING_CODE_ERROR_NOT_FOR_US, /* a reply where a code was expected, or the other way */
   FERRY_PAIRING_CODE_ERROR_FORGED,     /* a reply not made by someone who read our code */
+  FERRY_PAIRING_CODE_ERROR_USED,       /* the code connected someone already */
 } FerryPairingCodeError;
 
 typedef enum {

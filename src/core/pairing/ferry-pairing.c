@@ -27,7 +27,10 @@ struct _FerryPairing
   FerryPeer           *peer;
   GSource             *expiry;
   GSource             *reply_timer;
+  GSource             *proof_timer;       /* the reader's, from ICE connected to the hello */
   GPtrArray           *local_candidates;  /* the reader's, for a reply */
+  gboolean             reached;           /* ICE connected: the other side answered */
+  gboolean             over;              /* failed (or expired): said once */
 };
 
 G_DEFINE_FINAL_TYPE (FerryPairing, ferry_pairing, G_TYPE_OBJECT)
@@ -40,6 +43,9 @@ enum {
 
 /* A reader not connected by then shows a reply code. */
 #define REPLY_AFTER_MS 3000
+/* Once the owner answered its checks, the reader expects the encrypted connection and the hello
+ * within this long (a few round trips; seconds even through a relay on a bad path). */
+#define PROOF_WITHIN_S 10
 
 static guint signals[N_SIGNALS];
 
@@ -68,20 +74,91 @@ pairing_new (FerryIdentity  *identity,
 
 static gboolean reply_cb (gpointer user_data);
 
+/* The pairing is over without a connection: said once, whatever came first. */
+static void
+fail (FerryPairing *self,
+      GError       *error)
+{
+  g_autoptr(GError) owned = error;
+
+  if (self->over)
+    return;
+  self->over = TRUE;
+  g_clear_pointer (&self->expiry, g_source_destroy);
+  g_clear_pointer (&self->reply_timer, g_source_destroy);
+  g_clear_pointer (&self->proof_timer, g_source_destroy);
+  ferry_peer_connection_close (self->pc);
+  g_signal_emit (self, signals[FAILED], 0, error);
+}
+
 static gboolean
 expired_cb (gpointer user_data)
 {
   FerryPairing *self = user_data;
-  g_autoptr(GError) error = g_error_new_literal (FERRY_PAIRING_CODE_ERROR, FERRY_PAIRING_CODE_ERROR_EXPIRED,
-                                                 _("The pairing code expired before the connection was made"));
 
   self->expiry = NULL;
-  if (ferry_peer_get_verified (self->peer))
-    return G_SOURCE_REMOVE;
-  g_clear_pointer (&self->reply_timer, g_source_destroy);
-  ferry_peer_connection_close (self->pc);
-  g_signal_emit (self, signals[FAILED], 0, error);
+  if (!ferry_peer_get_verified (self->peer))
+    fail (self, g_error_new_literal (FERRY_PAIRING_CODE_ERROR, FERRY_PAIRING_CODE_ERROR_EXPIRED,
+                                     _("The pairing code expired before the connection was made")));
   return G_SOURCE_REMOVE;
+}
+
+/* The owner answered the reader's checks but the encrypted connection or the hello did not
+ * follow: it is busy with whoever used the code first (it answers the checks of everyone who
+ * holds the code's credentials, and takes one). */
+static void
+fail_used (FerryPairing *self)
+{
+  fail (self, g_error_new_literal (FERRY_PAIRING_CODE_ERROR, FERRY_PAIRING_CODE_ERROR_USED,
+                                   _("The other computer answered but did not take the connection: "
+                                     "this code was probably used already. Ask for a new one.")));
+}
+
+static gboolean
+proof_timeout_cb (gpointer user_data)
+{
+  FerryPairing *self = user_data;
+
+  self->proof_timer = NULL;
+  if (!ferry_peer_get_verified (self->peer))
+    fail_used (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+ice_state_cb (FerryPeerConnection *pc,
+              GParamSpec          *pspec,
+              FerryPairing        *self)
+{
+  FerryIceState state = ferry_peer_connection_get_ice_state (pc);
+
+  if (self->reached || (state != FERRY_ICE_STATE_CONNECTED && state != FERRY_ICE_STATE_COMPLETED))
+    return;
+  self->reached = TRUE;
+  if (self->link == NULL)
+    self->proof_timer = ferry_source_attach (g_timeout_source_new_seconds (PROOF_WITHIN_S), self->context,
+                                             G_PRIORITY_DEFAULT, proof_timeout_cb, self, NULL);
+}
+
+/* The peer went before it proved the code. */
+static void
+peer_closed_cb (FerryPeer    *peer,
+                FerryPairing *self)
+{
+  if (ferry_peer_get_verified (peer))
+    return;
+  if (self->reached && self->link == NULL)
+    fail_used (self);
+  else
+    fail (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED,
+                                     _("Could not connect with the pairing code")));
+}
+
+static void
+watch_peer (FerryPairing *self)
+{
+  g_signal_connect_object (self->pc, "notify::ice-state", G_CALLBACK (ice_state_cb), self, 0);
+  g_signal_connect_object (self->peer, "closed", G_CALLBACK (peer_closed_cb), self, 0);
 }
 
 static void
@@ -123,6 +200,7 @@ owner_gathered_cb (GObject      *source,
   self->peer = ferry_peer_new_direct (self->pc, NULL, FALSE, self->identity, self->keys.auth_key,
                                       self->local_name);
   self->link = ferry_pairing_code_to_link (self->code);
+  watch_peer (self);
   watch_expiry (self);
   g_task_return_pointer (task, g_object_ref (self), g_object_unref);
 }
@@ -161,7 +239,8 @@ reply_cb (gpointer user_data)
   g_autofree char *link = NULL;
 
   self->reply_timer = NULL;
-  if (ferry_peer_get_connected (self->peer))
+  /* An owner that answered our checks needs no reply. */
+  if (self->reached || ferry_peer_get_connected (self->peer))
     return G_SOURCE_REMOVE;
   reply = ferry_pairing_code_new (TRUE, 0);
   reply->expires = self->code->expires;
@@ -183,6 +262,14 @@ ferry_pairing_add_reply (FerryPairing  *self,
 
   g_return_val_if_fail (FERRY_IS_PAIRING (self), FALSE);
 
+  /* A code connects one computer: the reply code of a second reader is refused. */
+  if (ferry_peer_get_verified (self->peer))
+    {
+      g_set_error (error, FERRY_PAIRING_CODE_ERROR, FERRY_PAIRING_CODE_ERROR_USED,
+                   _("This pairing code was used already, by %s; make a new code to connect "
+                     "another computer"), ferry_peer_get_display_name (self->peer));
+      return FALSE;
+    }
   if (!(reply = ferry_pairing_code_parse (text, g_get_real_time () / G_USEC_PER_SEC, error)) ||
       !ferry_pairing_code_verify_reply (reply, self->code->secret, error))
     return FALSE;
@@ -227,6 +314,7 @@ reader_gathered_cb (GObject      *source,
   self->peer = ferry_peer_new_direct (self->pc, channel, TRUE, self->identity, self->keys.auth_key,
                                       self->local_name);
   self->local_candidates = g_steal_pointer (&candidates);
+  watch_peer (self);
   self->reply_timer = ferry_source_attach (g_timeout_source_new (REPLY_AFTER_MS), self->context,
                                            G_PRIORITY_DEFAULT, reply_cb, self, NULL);
   watch_expiry (self);
@@ -297,6 +385,7 @@ ferry_pairing_dispose (GObject *object)
 
   g_clear_pointer (&self->expiry, g_source_destroy);
   g_clear_pointer (&self->reply_timer, g_source_destroy);
+  g_clear_pointer (&self->proof_timer, g_source_destroy);
   g_clear_pointer (&self->local_candidates, g_ptr_array_unref);
   g_clear_object (&self->peer);
   g_clear_object (&self->pc);

@@ -14,7 +14,9 @@
  * tag that only someone who read the code can make; the owner's own checks then open the way.
  *
  * Signals:
- *   ::failed (GError)   the code expired before the connection was made
+ *   ::failed (GError)   no connection: the code expired first (FERRY_PAIRING_CODE_ERROR_EXPIRED),
+ *                       the owner answered but took someone else (…_USED, on the reader's side),
+ *                       or the connection broke before the other side proved the code
  *   ::reply (link)      the reader's reply code, as a link, for the owner to enter
  */
 #pragma once
@@ -52,7 +54,8 @@ void          ferry_pairing_new_reader_async  (FerryIdentity          *identity,
 FerryPairing *ferry_pairing_new_finish      (GAsyncResult         *result,
                                              GError              **error);
 /* The owner takes the reader's reply code (or its link); refused when it does not answer our
- * code (FERRY_PAIRING_CODE_ERROR_FORGED) or is damaged. */
+ * code (FERRY_PAIRING_CODE_ERROR_FORGED), is damaged, or comes after the code was used
+ * (FERRY_PAIRING_CODE_ERROR_USED). */
 gboolean      ferry_pairing_add_reply       (FerryPairing         *self,
                                              const char           *text,
                                              GError              **error);
