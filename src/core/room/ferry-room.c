@@ -410,6 +410,9 @@ peer_closed_cb (FerryPeer *peer,
     }
 }
 
+static void watch_peer (FerryRoom *self,
+                        FerryPeer *peer);
+
 static FerryPeer *
 ensure_peer (FerryRoom  *self,
              const char *id)
@@ -421,7 +424,16 @@ ensure_peer (FerryRoom  *self,
 
   peer = _ferry_peer_new (id, self->peer_id_hex, self->identity, self->secret ? self->auth_key : NULL,
                           self->display_name);
-  g_hash_table_insert (self->peers, g_strdup (id), peer);
+  watch_peer (self, peer);
+  return peer;
+}
+
+/* Takes @peer (a reference) into the room's table and follows it. */
+static void
+watch_peer (FerryRoom *self,
+            FerryPeer *peer)
+{
+  g_hash_table_insert (self->peers, g_strdup (ferry_peer_get_id (peer)), peer);
   g_signal_connect (peer, "notify::connected", G_CALLBACK (peer_connected_cb), self);
   g_signal_connect (peer, "notify::kind", G_CALLBACK (peer_kind_cb), self);
   g_signal_connect (peer, "chat-message", G_CALLBACK (peer_chat_cb), self);
@@ -434,7 +446,18 @@ ensure_peer (FerryRoom  *self,
       g_signal_connect (peer, "webdrop-message", G_CALLBACK (peer_webdrop_message_cb), self);
       g_signal_connect (peer, "history-message", G_CALLBACK (peer_history_cb), self);
     }
-  return peer;
+}
+
+void
+ferry_room_add_peer (FerryRoom *self,
+                     FerryPeer *peer)
+{
+  g_return_if_fail (FERRY_IS_ROOM (self));
+  g_return_if_fail (FERRY_IS_PEER (peer));
+  g_return_if_fail (!g_hash_table_contains (self->peers, ferry_peer_get_id (peer)));
+
+  watch_peer (self, g_object_ref (peer));
+  peer_connected_cb (peer, NULL, self);
 }
 
 /* Offers */

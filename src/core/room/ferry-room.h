@@ -66,6 +66,12 @@ char               *ferry_room_send_chat_full   (FerryRoom            *self,
                                                  gint64               *time,
                                                  GError              **error);
 
+/* Adds a peer met without the room's trackers (a pairing code, a nearby device), connected or
+ * not: it joins the room's chat, history and transfers like any other.  A room whose link has
+ * no tracker and that is given none holds only such peers. */
+void                ferry_room_add_peer         (FerryRoom            *self,
+                                                 FerryPeer            *peer);
+
 FerryRoomLink      *ferry_room_get_link         (FerryRoom            *self);
 /* The configuration of the room's connections (with the identity's certificate). */
 FerryRtcConfig     *ferry_room_get_rtc_config   (FerryRoom            *self);
