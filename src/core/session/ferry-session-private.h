@@ -9,6 +9,7 @@
 
 #include "ferry-chat-message.h"
 #include "ferry-session.h"
+#include "ferry-session-pairing.h"
 #include "ferry-session-peer.h"
 #include "ferry-session-room.h"
 #include "ferry-session-transfer.h"
@@ -116,6 +117,35 @@ void               _ferry_session_room_update_tracker (FerrySessionRoom         
 void               _ferry_session_room_detach        (FerrySessionRoom           *self);
 /* After the list of friends changed. */
 void               _ferry_session_room_update_trust  (FerrySessionRoom           *self);
+
+/* A direct room (a pairing code's): no tracker, one peer. */
+void               _ferry_session_room_set_direct    (FerrySessionRoom           *self,
+                                                      gboolean                    direct);
+
+/* @handle names the pairing, and then its direct room, between the GUI and the network thread. */
+FerrySessionPairing *_ferry_session_pairing_new       (FerrySession              *session,
+                                                       guint                      handle,
+                                                       gboolean                   reader);
+guint              _ferry_session_pairing_get_handle  (FerrySessionPairing       *self);
+void               _ferry_session_pairing_set_link    (FerrySessionPairing       *self,
+                                                       const char                *link);
+void               _ferry_session_pairing_set_reply_link (FerrySessionPairing    *self,
+                                                          const char             *link);
+void               _ferry_session_pairing_refuse_reply (FerrySessionPairing      *self,
+                                                        const GError             *error);
+/* Over: no more calls go to the session.  fail and connect also emit their signal. */
+void               _ferry_session_pairing_detach      (FerrySessionPairing       *self);
+void               _ferry_session_pairing_fail        (FerrySessionPairing       *self,
+                                                       const GError              *error);
+void               _ferry_session_pairing_connect     (FerrySessionPairing       *self,
+                                                       FerrySessionRoom          *room);
+
+/* Called by FerrySessionPairing for the GUI. */
+void               _ferry_session_add_pairing_reply  (FerrySession               *self,
+                                                      FerrySessionPairing        *pairing,
+                                                      const char                 *text);
+void               _ferry_session_cancel_pairing     (FerrySession               *self,
+                                                      FerrySessionPairing        *pairing);
 
 /* Called by FerrySessionRoom for the GUI. */
 void               _ferry_session_send_chat          (FerrySession               *self,

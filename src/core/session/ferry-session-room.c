@@ -146,6 +146,7 @@ struct _FerrySessionRoom
   guint                  handle;
   FerryRoomLink         *link;
   FerrySessionRoomState  state;
+  gboolean               direct;           /* a pairing code's room */
 
   GListStore            *peers;            /* FerrySessionPeer */
   GHashTable            *peers_by_id;      /* id → FerrySessionPeer in peers */
@@ -162,6 +163,7 @@ enum {
   PROP_TITLE,
   PROP_KIND,
   PROP_STATE,
+  PROP_DIRECT,
   N_PROPS
 };
 
@@ -224,6 +226,9 @@ ferry_session_room_get_property (GObject    *object,
     case PROP_STATE:
       g_value_set_enum (value, self->state);
       break;
+    case PROP_DIRECT:
+      g_value_set_boolean (value, self->direct);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -245,6 +250,7 @@ ferry_session_room_class_init (FerrySessionRoomClass *klass)
                                              FERRY_ROOM_KIND_PLAIN, flags);
   properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, FERRY_TYPE_SESSION_ROOM_STATE,
                                               FERRY_SESSION_ROOM_JOINING, flags);
+  properties[PROP_DIRECT] = g_param_spec_boolean ("direct", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[ERROR] =
@@ -273,6 +279,18 @@ _ferry_session_room_new (FerrySession  *session,
   self->handle = handle;
   self->link = g_object_ref (link);
   return self;
+}
+
+void
+_ferry_session_room_set_direct (FerrySessionRoom *self,
+                                gboolean          direct)
+{
+  g_return_if_fail (FERRY_IS_SESSION_ROOM (self));
+
+  if (self->direct == !!direct)
+    return;
+  self->direct = !!direct;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIRECT]);
 }
 
 guint
@@ -473,6 +491,14 @@ ferry_session_room_get_kind (FerrySessionRoom *self)
   g_return_val_if_fail (FERRY_IS_SESSION_ROOM (self), FERRY_ROOM_KIND_PLAIN);
 
   return ferry_room_link_get_kind (self->link);
+}
+
+gboolean
+ferry_session_room_get_direct (FerrySessionRoom *self)
+{
+  g_return_val_if_fail (FERRY_IS_SESSION_ROOM (self), FALSE);
+
+  return self->direct;
 }
 
 FerrySessionRoomState

@@ -19,6 +19,9 @@
  *   title   string          the label of a secret room, the identifier of a plain one
  *   kind    FerryRoomKind   secret or plain
  *   state   FerrySessionRoomState
+ *   direct  boolean         a pairing code's room (ferry_session_pair ()): no tracker, only the
+ *                           one computer that proved the code; in JOINED while it is connected,
+ *                           OFFLINE once it is gone
  * Signals:
  *   ::error (const GError *)  something of the room failed: a message that could not be sent,
  *                             a connection that failed authentication (it may be intercepted),
@@ -58,6 +61,7 @@ FerryRoomLink         *ferry_session_room_get_link     (FerrySessionRoom *self);
 const char            *ferry_session_room_get_title    (FerrySessionRoom *self);
 FerryRoomKind          ferry_session_room_get_kind     (FerrySessionRoom *self);
 FerrySessionRoomState  ferry_session_room_get_state    (FerrySessionRoom *self);
+gboolean               ferry_session_room_get_direct   (FerrySessionRoom *self);
 /* (element-type FerrySessionPeer): the connected peers (and those reconnecting). */
 GListModel            *ferry_session_room_get_peers    (FerrySessionRoom *self);
 /* (element-type FerryChatMessage): oldest first, at most the latest

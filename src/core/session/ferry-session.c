@@ -23,6 +23,7 @@
 #include "ferry-crypto.h"
 #include "ferry-defaults.h"
 #include "ferry-identity.h"
+#include "ferry-pairing.h"
 #include "ferry-room.h"
 #include "ferry-session-private.h"
 #include "ferry-source.h"
@@ -70,6 +71,7 @@ struct _Core
   GHashTable           *transfers;        /* handle → NetTransfer */
   guint                 last_transfer;    /* the last transfer handle given */
   GHashTable           *rooms;            /* handle → NetRoom */
+  GHashTable           *pairings;         /* handle → NetPairing, until connected or over */
   GPtrArray            *leaving;          /* FerryRoom left less than LEAVE_GRACE_MS ago */
 };
 
@@ -81,7 +83,8 @@ struct _FerrySession
   GThread     *thread;            /* %NULL once shut down */
   GListStore  *rooms;             /* FerrySessionRoom */
   GHashTable  *rooms_by_handle;   /* handle → FerrySessionRoom in rooms */
-  guint        last_handle;
+  guint        last_handle;       /* of rooms and pairings: a pairing's room takes its handle */
+  GHashTable  *pairings_by_handle; /* handle → FerrySessionPairing (a reference), until over */
   GListStore  *transfers;         /* FerrySessionTransfer */
   GHashTable  *transfers_by_handle; /* handle → FerrySessionTransfer in transfers */
 
@@ -253,6 +256,7 @@ typedef struct {
   gint64                 time;
   gboolean               outgoing;
   FerrySessionTransferInfo *transfer;
+  char                  *link;        /* a pairing's code, reply code or room: holds a secret */
 } Report;
 
 static Report *
@@ -276,6 +280,9 @@ report_free (Report *report)
   g_free (report->text);
   g_free (report->message_id);
   g_clear_pointer (&report->transfer, _ferry_session_transfer_info_free);
+  if (report->link != NULL)
+    ferry_memzero (report->link, strlen (report->link));
+  g_free (report->link);
   g_free (report);
 }
 
@@ -422,6 +429,90 @@ apply_transfer_error (Core     *core,
 
   if (transfer != NULL)
     _ferry_session_transfer_report_error (transfer, report->error);
+}
+
+/* The pairing a report is about, on the GUI thread, or %NULL when it is over or cancelled. */
+static FerrySessionPairing *
+gui_pairing (Core   *core,
+             Report *report)
+{
+  if (core->session == NULL)
+    return NULL;
+  return g_hash_table_lookup (core->session->pairings_by_handle, GUINT_TO_POINTER (report->handle));
+}
+
+static void
+apply_pairing_link (Core     *core,
+                    gpointer  data)
+{
+  Report *report = data;
+  FerrySessionPairing *pairing = gui_pairing (core, report);
+
+  if (pairing != NULL)
+    _ferry_session_pairing_set_link (pairing, report->link);
+}
+
+static void
+apply_pairing_reply (Core     *core,
+                     gpointer  data)
+{
+  Report *report = data;
+  FerrySessionPairing *pairing = gui_pairing (core, report);
+
+  if (pairing != NULL)
+    _ferry_session_pairing_set_reply_link (pairing, report->link);
+}
+
+static void
+apply_pairing_refused (Core     *core,
+                       gpointer  data)
+{
+  Report *report = data;
+  FerrySessionPairing *pairing = gui_pairing (core, report);
+
+  if (pairing != NULL)
+    _ferry_session_pairing_refuse_reply (pairing, report->error);
+}
+
+static void
+apply_pairing_failed (Core     *core,
+                      gpointer  data)
+{
+  Report *report = data;
+  g_autoptr(FerrySessionPairing) pairing = NULL;
+
+  if (gui_pairing (core, report) == NULL)
+    return;
+  g_hash_table_steal_extended (core->session->pairings_by_handle, GUINT_TO_POINTER (report->handle),
+                               NULL, (gpointer *) &pairing);
+  _ferry_session_pairing_fail (pairing, report->error);
+}
+
+/* The pairing's direct room, under the pairing's handle: its peer's reports follow this one. */
+static void
+apply_pairing_connected (Core     *core,
+                         gpointer  data)
+{
+  Report *report = data;
+  FerrySession *self = core->session;
+  g_autoptr(FerrySessionPairing) pairing = NULL;
+  g_autoptr(FerrySessionRoom) room = NULL;
+  g_autoptr(FerryRoomLink) link = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (gui_pairing (core, report) == NULL)
+    return;
+  g_hash_table_steal_extended (self->pairings_by_handle, GUINT_TO_POINTER (report->handle),
+                               NULL, (gpointer *) &pairing);
+  /* The network thread wrote it: it parses. */
+  link = ferry_room_link_parse (report->link, &error);
+  g_return_if_fail (link != NULL);
+
+  room = _ferry_session_room_new (self, report->handle, link);
+  _ferry_session_room_set_direct (room, TRUE);
+  g_hash_table_insert (self->rooms_by_handle, GUINT_TO_POINTER (report->handle), g_object_ref (room));
+  g_list_store_append (self->rooms, room);
+  _ferry_session_pairing_connect (pairing, room);
 }
 
 /* The network side of a transfer */
@@ -913,6 +1004,263 @@ join_on_network (Core     *core,
   ferry_room_join (room);
 }
 
+/* The network side of a pairing */
+
+typedef struct {
+  Core           *core;
+  guint           handle;      /* then its direct room's */
+  FerryRtcConfig *config;
+  char           *display_name;
+  GCancellable   *cancellable;
+  FerryPairing   *pairing;     /* %NULL until it started */
+} NetPairing;
+
+/* Cancels a pairing that is not connected, or forgets one that is: the value destructor of
+ * core->pairings. */
+static void
+net_pairing_free (NetPairing *self)
+{
+  g_cancellable_cancel (self->cancellable);
+  g_object_unref (self->cancellable);
+  if (self->pairing != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (ferry_pairing_get_peer (self->pairing), self);
+      g_signal_handlers_disconnect_by_data (self->pairing, self);
+      g_object_unref (self->pairing);
+    }
+  ferry_rtc_config_unref (self->config);
+  g_free (self->display_name);
+  g_free (self);
+}
+
+static void
+report_pairing (Core         *core,
+                guint         handle,
+                Job           apply,
+                const char   *link,
+                const GError *error)
+{
+  Report *report = report_new (handle);
+
+  report->link = g_strdup (link);
+  report->error = error != NULL ? g_error_copy (error) : NULL;
+  post_report (core, apply, report);
+}
+
+static void
+pairing_failed_cb (FerryPairing *pairing,
+                   const GError *error,
+                   NetPairing   *self)
+{
+  report_pairing (self->core, self->handle, apply_pairing_failed, NULL, error);
+  g_hash_table_remove (self->core->pairings, GUINT_TO_POINTER (self->handle));
+}
+
+static void
+pairing_reply_cb (FerryPairing *pairing,
+                  const char   *link,
+                  NetPairing   *self)
+{
+  report_pairing (self->core, self->handle, apply_pairing_reply, link, NULL);
+}
+
+/* A secret link of its own, named after the other computer; nobody else will ever use it. */
+static FerryRoomLink *
+direct_room_link (FerryPeer *peer)
+{
+  const char *name = ferry_peer_get_display_name (peer);
+  g_autofree char *label = NULL;
+  FerryRoomLink *link;
+
+  /* Translators: the title of a room made by a pairing code; %s is the other computer's name */
+  label = g_strdup_printf (_("Direct: %s"), name != NULL && *name != '\0' ? name : _("Someone"));
+  link = ferry_room_link_new_secret (label, NULL);
+  /* A name too long for a label. */
+  if (link == NULL)
+    link = ferry_room_link_new_secret (_("Direct connection"), NULL);
+  return link;
+}
+
+/* The other computer proved the code and its hello is read (the peer is verified before it
+ * takes the hello's name and kind): it goes into a room of its own, without trackers, which the
+ * GUI learns under the pairing's handle.  The pairing lives as long as the room: the peer is
+ * its. */
+static void
+pairing_peer_changed_cb (FerryPeer  *peer,
+                         GParamSpec *pspec,
+                         NetPairing *self)
+{
+  Core *core = self->core;
+  guint handle = self->handle;
+  g_autoptr(FerryRoomLink) link = NULL;
+  g_autoptr(FerryRoom) room = NULL;
+  g_autofree char *text = NULL;
+
+  if (!ferry_peer_get_verified (peer) || ferry_peer_get_kind (peer) != FERRY_PEER_KIND_FERRY)
+    return;
+
+  link = direct_room_link (peer);
+  g_return_if_fail (link != NULL);
+  text = ferry_room_link_to_string (link);
+  /* Before anything of the room, so that the GUI has the room when its peer is reported. */
+  report_pairing (core, handle, apply_pairing_connected, text, NULL);
+  ferry_memzero (text, strlen (text));
+
+  room = ferry_room_new (link, core->identity, self->config, NULL, self->display_name);
+  g_object_set_data_full (G_OBJECT (room), "ferry-session-pairing", g_object_ref (self->pairing),
+                          g_object_unref);
+  g_hash_table_insert (core->rooms, GUINT_TO_POINTER (handle), net_room_new (core, handle, room));
+  ferry_transfer_manager_add_room (core->manager, room);
+  ferry_room_join (room);
+  ferry_room_add_peer (room, peer);
+  /* Frees @self: the room holds the pairing now. */
+  g_hash_table_remove (core->pairings, GUINT_TO_POINTER (handle));
+}
+
+typedef struct {
+  guint           handle;
+  char           *code;          /* to read; %NULL: make one */
+  FerryRtcConfig *config;
+  char           *display_name;
+} PairRequest;
+
+static void
+pair_request_free (PairRequest *request)
+{
+  if (request->code != NULL)
+    ferry_memzero (request->code, strlen (request->code));
+  g_free (request->code);
+  ferry_rtc_config_unref (request->config);
+  g_free (request->display_name);
+  g_free (request);
+}
+
+typedef struct {
+  Core  *core;
+  guint  handle;
+} PairStart;
+
+static void
+pairing_started_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      data)
+{
+  PairStart *start = data;
+  Core *core = start->core;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryPairing) pairing = ferry_pairing_new_finish (result, &error);
+  NetPairing *self;
+
+  /* Cancelled meanwhile, or the session stopped. */
+  if (core->pairings == NULL ||
+      !(self = g_hash_table_lookup (core->pairings, GUINT_TO_POINTER (start->handle))))
+    goto out;
+  if (pairing == NULL)
+    {
+      report_pairing (core, start->handle, apply_pairing_failed, NULL, error);
+      g_hash_table_remove (core->pairings, GUINT_TO_POINTER (start->handle));
+      goto out;
+    }
+
+  self->pairing = g_steal_pointer (&pairing);
+  g_signal_connect (self->pairing, "failed", G_CALLBACK (pairing_failed_cb), self);
+  g_signal_connect (self->pairing, "reply", G_CALLBACK (pairing_reply_cb), self);
+  g_signal_connect (ferry_pairing_get_peer (self->pairing), "notify::verified",
+                    G_CALLBACK (pairing_peer_changed_cb), self);
+  g_signal_connect (ferry_pairing_get_peer (self->pairing), "notify::kind",
+                    G_CALLBACK (pairing_peer_changed_cb), self);
+  if (ferry_pairing_get_link (self->pairing) != NULL)
+    report_pairing (core, start->handle, apply_pairing_link, ferry_pairing_get_link (self->pairing), NULL);
+
+out:
+  core_unref (core);
+  g_free (start);
+}
+
+static void
+pair_on_network (Core     *core,
+                 gpointer  data)
+{
+  PairRequest *request = data;
+  g_autoptr(FerryPairingCode) code = NULL;
+  g_autoptr(GError) error = NULL;
+  NetPairing *self;
+  PairStart *start;
+
+  if (core->identity == NULL)
+    {
+      report_pairing (core, request->handle, apply_pairing_failed, NULL, core->identity_error);
+      return;
+    }
+  /* Read on the GUI thread already; it may have expired since. */
+  if (request->code != NULL &&
+      !(code = ferry_pairing_code_parse (request->code, g_get_real_time () / G_USEC_PER_SEC, &error)))
+    {
+      report_pairing (core, request->handle, apply_pairing_failed, NULL, error);
+      return;
+    }
+
+  self = g_new0 (NetPairing, 1);
+  self->core = core;
+  self->handle = request->handle;
+  self->config = ferry_rtc_config_ref (request->config);
+  self->display_name = g_strdup (request->display_name);
+  self->cancellable = g_cancellable_new ();
+  g_hash_table_insert (core->pairings, GUINT_TO_POINTER (self->handle), self);
+
+  start = g_new0 (PairStart, 1);
+  start->core = core_ref (core);
+  start->handle = self->handle;
+  if (code != NULL)
+    ferry_pairing_new_reader_async (core->identity, self->config, self->display_name, code,
+                                    self->cancellable, pairing_started_cb, start);
+  else
+    ferry_pairing_new_code_async (core->identity, self->config, self->display_name,
+                                  FERRY_PAIRING_DEFAULT_LIFETIME_S, self->cancellable,
+                                  pairing_started_cb, start);
+}
+
+typedef struct {
+  guint  handle;
+  char  *text;
+} ReplyRequest;
+
+static void
+reply_request_free (ReplyRequest *request)
+{
+  g_free (request->text);
+  g_free (request);
+}
+
+static void
+add_reply_on_network (Core     *core,
+                      gpointer  data)
+{
+  ReplyRequest *request = data;
+  NetPairing *self = g_hash_table_lookup (core->pairings, GUINT_TO_POINTER (request->handle));
+  g_autoptr(GError) error = NULL;
+
+  /* Over meanwhile: the GUI hears that instead. */
+  if (self == NULL)
+    return;
+  if (self->pairing == NULL)
+    g_set_error_literal (&error, FERRY_PAIRING_CODE_ERROR, FERRY_PAIRING_CODE_ERROR_NOT_FOR_US,
+                         _("This reply code does not answer this computer’s pairing code"));
+  else
+    ferry_pairing_add_reply (self->pairing, request->text, &error);
+  if (error != NULL)
+    report_pairing (core, request->handle, apply_pairing_refused, NULL, error);
+}
+
+/* The pairing, or the direct room it made before the GUI heard of it. */
+static void
+cancel_pairing_on_network (Core     *core,
+                           gpointer  data)
+{
+  g_hash_table_remove (core->pairings, data);
+  g_hash_table_remove (core->rooms, data);
+}
+
 typedef struct {
   guint  handle;
   char  *text;
@@ -1175,6 +1523,7 @@ static void
 stop_on_network (Core     *core,
                  gpointer  data)
 {
+  g_hash_table_remove_all (core->pairings);
   g_hash_table_remove_all (core->rooms);
   if (core->leaving->len == 0)
     g_main_loop_quit (core->loop);
@@ -1198,6 +1547,7 @@ network_thread (gpointer data)
   core->manager = ferry_transfer_manager_new (core->state_dir);
   core->transfers = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) net_transfer_free);
   core->rooms = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) net_room_leave);
+  core->pairings = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) net_pairing_free);
   g_signal_connect (core->manager, "transfer-added", G_CALLBACK (transfer_added_cb), core);
   g_signal_connect (core->manager, "offer-refused", G_CALLBACK (offer_refused_cb), core);
   /* Those kept from an earlier run. */
@@ -1212,6 +1562,7 @@ network_thread (gpointer data)
   g_main_loop_run (core->loop);
 
   /* Every object of the network thread goes on the network thread. */
+  g_clear_pointer (&core->pairings, g_hash_table_unref);
   g_clear_pointer (&core->rooms, g_hash_table_unref);
   g_clear_pointer (&core->leaving, g_ptr_array_unref);
   g_clear_pointer (&core->transfers, g_hash_table_unref);
@@ -1399,6 +1750,78 @@ ferry_session_join (FerrySession   *self,
   return room;
 }
 
+void
+_ferry_session_add_pairing_reply (FerrySession        *self,
+                                  FerrySessionPairing *pairing,
+                                  const char          *text)
+{
+  ReplyRequest *request = g_new0 (ReplyRequest, 1);
+
+  request->handle = _ferry_session_pairing_get_handle (pairing);
+  request->text = g_strdup (text);
+  post (self->core, &self->core->to_network, add_reply_on_network, request,
+        (GDestroyNotify) reply_request_free);
+}
+
+void
+_ferry_session_cancel_pairing (FerrySession        *self,
+                               FerrySessionPairing *pairing)
+{
+  guint handle = _ferry_session_pairing_get_handle (pairing);
+  g_autoptr(FerrySessionPairing) ref = g_object_ref (pairing);
+
+  g_hash_table_remove (self->pairings_by_handle, GUINT_TO_POINTER (handle));
+  _ferry_session_pairing_detach (pairing);
+  post (self->core, &self->core->to_network, cancel_pairing_on_network, GUINT_TO_POINTER (handle), NULL);
+}
+
+FerrySessionPairing *
+ferry_session_pair (FerrySession  *self,
+                    const char    *code,
+                    GError       **error)
+{
+  g_autoptr(FerryPairingCode) parsed = NULL;
+  g_autoptr(FerryRtcConfig) config = NULL;
+  FerrySessionPairing *pairing;
+  PairRequest *request;
+
+  g_return_val_if_fail (FERRY_IS_SESSION (self), NULL);
+  g_return_val_if_fail (self->thread != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (code != NULL && *code == '\0')
+    code = NULL;
+  if (code != NULL)
+    {
+      if (!(parsed = ferry_pairing_code_parse (code, g_get_real_time () / G_USEC_PER_SEC, error)))
+        return NULL;
+      if (parsed->reply)
+        {
+          g_set_error_literal (error, FERRY_PAIRING_CODE_ERROR, FERRY_PAIRING_CODE_ERROR_NOT_FOR_US,
+                               _("This is a reply code: enter it on the computer that made the "
+                                 "pairing code"));
+          return NULL;
+        }
+    }
+  if (!(config = ferry_session_rtc_config_new ((const char * const *) self->stun_servers,
+                                               self->turn_servers, self->relay_only, error)))
+    return NULL;
+
+  pairing = _ferry_session_pairing_new (self, ++self->last_handle, code != NULL);
+  g_hash_table_insert (self->pairings_by_handle, GUINT_TO_POINTER (self->last_handle),
+                       g_object_ref (pairing));
+
+  request = g_new0 (PairRequest, 1);
+  request->handle = self->last_handle;
+  request->code = g_strdup (code);
+  request->config = g_steal_pointer (&config);
+  request->display_name = self->display_name != NULL && *self->display_name != '\0'
+                            ? g_strdup (self->display_name) : NULL;
+  post (self->core, &self->core->to_network, pair_on_network, request,
+        (GDestroyNotify) pair_request_free);
+  return pairing;
+}
+
 GListModel *
 ferry_session_get_rooms (FerrySession *self)
 {
@@ -1439,6 +1862,19 @@ ferry_session_shutdown (FerrySession *self)
 
       forget_room (self, room);
     }
+  {
+    GHashTableIter iter;
+    FerrySessionPairing *pairing;
+
+    g_hash_table_iter_init (&iter, self->pairings_by_handle);
+    while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &pairing))
+      {
+        g_autoptr(FerrySessionPairing) ref = g_object_ref (pairing);
+
+        g_hash_table_iter_remove (&iter);
+        _ferry_session_pairing_detach (ref);
+      }
+  }
   post (self->core, &self->core->to_network, stop_on_network, NULL, NULL);
   g_thread_join (g_steal_pointer (&self->thread));
   /* Reports still queued for the GUI find no session and are dropped. */
@@ -1510,6 +1946,7 @@ ferry_session_finalize (GObject *object)
   core_unref (self->core);
   g_object_unref (self->rooms);
   g_hash_table_unref (self->rooms_by_handle);
+  g_hash_table_unref (self->pairings_by_handle);
   g_object_unref (self->transfers);
   g_hash_table_unref (self->transfers_by_handle);
   g_free (self->display_name);
@@ -1687,6 +2124,7 @@ ferry_session_init (FerrySession *self)
 {
   self->rooms = g_list_store_new (FERRY_TYPE_SESSION_ROOM);
   self->rooms_by_handle = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  self->pairings_by_handle = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->transfers = g_list_store_new (FERRY_TYPE_SESSION_TRANSFER);
   self->transfers_by_handle = g_hash_table_new (NULL, NULL);
   self->download_folder = ferry_session_get_default_download_folder ();

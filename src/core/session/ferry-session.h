@@ -5,7 +5,7 @@
  * libnice, GnuTLS, usrsctp, libsoup, the rooms and the transfers all run on one network thread
  * that iterates its own GMainContext (docs/ARCHITECTURE.md, "Threads").  The GUI talks to them
  * only through FerrySession and the proxies it hands out (FerrySessionRoom, FerrySessionPeer,
- * FerryChatMessage, FerrySessionTransfer), which live on the main context of the thread that created the session:
+ * FerryChatMessage, FerrySessionTransfer, FerrySessionPairing), which live on the main context of the thread that created the session:
  * calls are passed to the network thread, and what happens there comes back as copied values
  * that update the proxies, so that their signals and notifications are emitted on the GUI's
  * context.  No core object is ever touched from the GUI thread, nor a proxy from the network
@@ -36,6 +36,7 @@
 #include "ferry-friends.h"
 #include "ferry-room-link.h"
 #include "ferry-rtc-config.h"
+#include "ferry-session-pairing.h"
 #include "ferry-session-room.h"
 #include "ferry-session-transfer.h"
 
@@ -62,6 +63,16 @@ FerrySession     *ferry_session_new         (void);
  * reference. */
 FerrySessionRoom *ferry_session_join        (FerrySession   *self,
                                              FerryRoomLink  *link,
+                                             GError        **error);
+/* Connects with a pairing code (docs/PAIRING.md), without any server: @code %NULL or "" makes
+ * a code (its link comes as the pairing's "link"), otherwise @code (a code or its link) is read
+ * at once and a bad one fails with the parser's error (FERRY_PAIRING_CODE_ERROR); a reply code
+ * fails too (the owner enters it, ferry_session_pairing_add_reply ()).  Fails at once for a
+ * configuration that cannot work.  Once the other computer proved the code, its direct room
+ * (no tracker; chat, history and files as in any room) joins ferry_session_get_rooms () and
+ * comes as the pairing's ::connected.  Returns a new reference. */
+FerrySessionPairing *ferry_session_pair     (FerrySession   *self,
+                                             const char     *code,
                                              GError        **error);
 /* WebDrop's same-network room ("Nearby (WebDrop)"): asks the first STUN server of the settings
  * for our public IPv4 address, on the caller's main context, and gives the room WebDrop puts
