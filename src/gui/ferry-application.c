@@ -12,6 +12,7 @@
 #include "ferry-transfer-row.h"
 #include "ferry-preferences-window.h"
 #include "ferry-recent-rooms.h"
+#include "ferry-pairing-code.h"
 #include "ferry-room-link.h"
 #include "ferry-session.h"
 #include "ferry-window.h"
@@ -211,6 +212,13 @@ ferry_application_open (GApplication  *application,
       g_autoptr(GError) error = NULL;
       g_autofree char *uri = g_file_get_uri (files[i]);
 
+      /* A pairing code's link: this computer reads it. */
+      if (ferry_pairing_code_is_link (uri))
+        {
+          ferry_window_connect_directly (window, uri);
+          ferry_memzero (uri, strlen (uri));
+          continue;
+        }
       link = ferry_room_link_parse (uri, &error);
       ferry_memzero (uri, strlen (uri));
 

@@ -80,6 +80,7 @@ ferry_room_page_update (FerryRoomPage *self)
   const char *webdrop_code;
   const char *name;
   gboolean secret;
+  gboolean direct;
 
   clear_link_text (self);
   g_clear_pointer (&self->title, g_free);
@@ -95,6 +96,7 @@ ferry_room_page_update (FerryRoomPage *self)
     }
 
   secret = ferry_room_link_get_kind (self->link) == FERRY_ROOM_KIND_SECRET;
+  direct = self->room != NULL && ferry_session_room_get_direct (self->room);
   webdrop_code = ferry_room_link_get_webdrop_code (self->link);
   /* A WebDrop room is shared with WebDrop's own link, which a browser opens. */
   self->link_text = webdrop_code != NULL ? ferry_webdrop_invite_link (webdrop_code)
@@ -111,7 +113,15 @@ ferry_room_page_update (FerryRoomPage *self)
     self->title = g_strdup (name != NULL && *name != '\0' ? name : _("Ferry Room"));
 
   gtk_label_set_text (self->title_label, self->title);
-  if (secret)
+  /* A pairing code's room: nobody else can join it, so there is nobody to invite. */
+  gtk_widget_set_visible (GTK_WIDGET (self->invite_group), !direct);
+  if (direct)
+    {
+      gtk_image_set_from_icon_name (self->kind_icon, "channel-secure-symbolic");
+      gtk_label_set_text (self->subtitle_label,
+                          _("Connected directly with a pairing code — no server in between"));
+    }
+  else if (secret)
     {
       gtk_image_set_from_icon_name (self->kind_icon, "channel-secure-symbolic");
       gtk_label_set_text (self->subtitle_label,
@@ -235,12 +245,16 @@ update_state (FerryRoomPage *self)
           icon = "network-idle-symbolic";
           break;
         case FERRY_SESSION_ROOM_JOINED:
-          text = g_strdup (_("Connected to the room"));
+          text = g_strdup (ferry_session_room_get_direct (self->room)
+                           ? _("Connected directly") : _("Connected to the room"));
           icon = "network-transmit-receive-symbolic";
           break;
         case FERRY_SESSION_ROOM_OFFLINE:
           reason = tracker_error (self->room);
-          if (reason != NULL)
+          if (ferry_session_room_get_direct (self->room))
+            text = g_strdup (_("Disconnected: the other computer is gone. Connect again with a "
+                               "new pairing code."));
+          else if (reason != NULL)
             /* Translators: %s is why the room's trackers could not be reached */
             text = g_strdup_printf (_("Offline: %s. Trying again…"), reason);
           else

@@ -8,6 +8,9 @@
 #include <glib/gi18n.h>
 
 #include "ferry-application.h"
+#include "ferry-crypto.h"
+#include "ferry-pairing-code.h"
+#include "ferry-pairing-window.h"
 #include "ferry-room-page.h"
 #include "ferry-webdrop.h"
 #include "ferry-window.h"
@@ -46,6 +49,8 @@ struct _FerryWindow
   GtkFilterListModel   *recent_rooms;
   /* Weak: asks whether to stop the transfers, while open */
   GtkWindow            *close_dialog;
+  /* Weak: "Connect Directly", while open */
+  GtkWindow            *pairing_window;
 };
 
 G_DEFINE_FINAL_TYPE (FerryWindow, ferry_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -100,6 +105,28 @@ join_entry_changed_cb (FerryWindow *self)
   g_autofree char *text = NULL;
 
   text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->join_entry))));
+  if (ferry_pairing_code_is_link (text))
+    {
+      g_autoptr(FerryPairingCode) code = ferry_pairing_code_parse (text, g_get_real_time () / G_USEC_PER_SEC,
+                                                                   &error);
+
+      if (code != NULL && code->reply)
+        ferry_window_set_join_hint (self, _("This is a reply code: enter it in Connect Directly on "
+                                            "the computer that made the pairing code."), TRUE);
+      else if (code != NULL)
+        ferry_window_set_join_hint (self, _("A pairing code: connects straight to the computer "
+                                            "that made it, without any server."), FALSE);
+      else
+        ferry_window_set_join_hint (self, error->message, TRUE);
+      ferry_memzero (text, strlen (text));
+      if (code != NULL && !code->reply)
+        gtk_widget_remove_css_class (GTK_WIDGET (self->join_entry), "error");
+      else
+        gtk_widget_add_css_class (GTK_WIDGET (self->join_entry), "error");
+      self->can_join = code != NULL && !code->reply;
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.join-room", self->can_join);
+      return;
+    }
   if (ferry_webdrop_is_nearby (text))
     {
       ferry_window_set_join_hint (self, _("WebDrop’s room for this network: found through your "
@@ -412,6 +439,16 @@ ferry_window_join_room (GtkWidget  *widget,
   const char *text;
 
   text = gtk_editable_get_text (GTK_EDITABLE (self->join_entry));
+  if (ferry_pairing_code_is_link (text))
+    {
+      g_autofree char *code = g_strdup (text);
+
+      /* It holds a secret, as a secret room's link does. */
+      gtk_editable_set_text (GTK_EDITABLE (self->join_entry), "");
+      ferry_window_connect_directly (self, code);
+      ferry_memzero (code, strlen (code));
+      return;
+    }
   if (ferry_webdrop_is_nearby (text))
     {
       gtk_editable_set_text (GTK_EDITABLE (self->join_entry), "");
@@ -429,6 +466,14 @@ ferry_window_join_room (GtkWidget  *widget,
   ferry_window_open_room (self, link);
   /* The entry may hold a secret; don't leave it lying around on the start page. */
   gtk_editable_set_text (GTK_EDITABLE (self->join_entry), "");
+}
+
+static void
+ferry_window_connect_directly_action (GtkWidget  *widget,
+                                     const char *action_name,
+                                     GVariant   *parameter)
+{
+  ferry_window_connect_directly (FERRY_WINDOW (widget), NULL);
 }
 
 static void
@@ -625,6 +670,9 @@ ferry_window_dispose (GObject *object)
   if (self->close_dialog != NULL)
     gtk_window_destroy (self->close_dialog);
   g_clear_weak_pointer (&self->close_dialog);
+  if (self->pairing_window != NULL)
+    gtk_window_destroy (self->pairing_window);
+  g_clear_weak_pointer (&self->pairing_window);
   if (self->rooms != NULL)
     g_signal_handlers_disconnect_by_data (self->rooms, self);
   if (self->recent_rooms != NULL)
@@ -675,6 +723,8 @@ ferry_window_class_init (FerryWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.join-room", NULL, ferry_window_join_room);
   gtk_widget_class_install_action (widget_class, "win.join-webdrop-nearby", NULL, ferry_window_join_webdrop_nearby);
+  gtk_widget_class_install_action (widget_class, "win.connect-directly", NULL,
+                                   ferry_window_connect_directly_action);
   gtk_widget_class_install_action (widget_class, "win.focus-join", NULL, ferry_window_focus_join);
   gtk_widget_class_install_action (widget_class, "win.show-start", NULL, ferry_window_show_start);
   gtk_widget_class_install_action (widget_class, "win.send-files", NULL, ferry_window_send_files);
@@ -729,6 +779,41 @@ ferry_window_open_room (FerryWindow   *self,
                                ferry_session_room_get_link (room), &error))
     ferry_window_show_toast (self, error->message);
   ferry_window_show_room (self, room);
+}
+
+static void
+pairing_connected_cb (FerryWindow      *self,
+                      FerrySessionRoom *room)
+{
+  ferry_window_show_room (self, room);
+  gtk_window_present (GTK_WINDOW (self));
+}
+
+void
+ferry_window_connect_directly (FerryWindow *self,
+                               const char  *code)
+{
+  FerrySession *session;
+  FerryPairingWindow *pairing_window;
+
+  g_return_if_fail (FERRY_IS_WINDOW (self));
+
+  if (self->pairing_window != NULL)
+    {
+      if (code != NULL)
+        ferry_pairing_window_enter_code (FERRY_PAIRING_WINDOW (self->pairing_window), code);
+      gtk_window_present (self->pairing_window);
+      return;
+    }
+
+  session = ferry_application_get_session (ferry_window_get_application (self));
+  /* The direct room joins the session's rooms, which the start page lists from then on. */
+  ferry_window_set_session (self, session);
+  pairing_window = ferry_pairing_window_new (GTK_WINDOW (self), session, code);
+  g_signal_connect_object (pairing_window, "connected", G_CALLBACK (pairing_connected_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_set_weak_pointer (&self->pairing_window, GTK_WINDOW (pairing_window));
+  gtk_window_present (GTK_WINDOW (pairing_window));
 }
 
 void

@@ -20,6 +20,11 @@ FerryWindow *ferry_window_new            (GtkApplication *application);
  * rooms and shows its page; why it cannot be joined goes to a toast. */
 void         ferry_window_open_room      (FerryWindow    *self,
                                           FerryRoomLink  *link);
+/* "Connect Directly": opens the pairing window (or brings it back), which makes a code with
+ * @code %NULL and reads @code (a pairing code or its link) otherwise; once connected, the direct
+ * room's page is shown. */
+void         ferry_window_connect_directly (FerryWindow  *self,
+                                            const char   *code);
 /* Shows @message in a toast. */
 void         ferry_window_show_toast     (FerryWindow    *self,
                                           const char     *message);

@@ -69,10 +69,13 @@ ferry_test_friend_run (const char * const *args,
 
   g_strv_builder_add (builder, g_getenv ("FERRY_CLI"));
   g_strv_builder_addv (builder, (const char **) args);
-  g_strv_builder_add_many (builder, "--tracker", tracker_url, "--name", "Friend", "--identity",
-                           identity_path, NULL);
+  if (tracker_url != NULL)
+    g_strv_builder_add_many (builder, "--tracker", tracker_url, NULL);
+  g_strv_builder_add_many (builder, "--name", "Friend", "--identity", identity_path, NULL);
   argv = g_strv_builder_end (builder);
   g_subprocess_launcher_setenv (launcher, "FERRY_STUN_SERVERS", "", TRUE);
+  if (tracker_url == NULL)
+    g_subprocess_launcher_setenv (launcher, "FERRY_TRACKERS", "", TRUE);
   friend->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv, &error);
   g_assert_no_error (error);
   reader_start (&friend->out, g_subprocess_get_stdout_pipe (friend->process));

@@ -33,7 +33,8 @@ FerryTestFriend *ferry_test_friend_start (FerryRoomLink   *link,
                                           const char      *tracker_url,
                                           const char      *identity_path);
 /* Starts `$FERRY_CLI ARGS… --tracker URL --name Friend --identity PATH`: `send` or `receive`,
- * say (docs/CLI.md). */
+ * say (docs/CLI.md).  With @tracker_url %NULL, no tracker at all (`pair`, or `chat` with a
+ * pairing link). */
 FerryTestFriend *ferry_test_friend_run   (const char * const *args,
                                           const char      *tracker_url,
                                           const char      *identity_path);
