@@ -8,6 +8,10 @@
  * code (its link, on stdout and in a "reply" event) for the owner, who enters it as a line on
  * stdin.  Then, as in `chat`, stdin lines go to the other side and what it says arrives on
  * stdout as "NAME: text"; events go to stderr as "ferry-cli: EVENT key=value…".
+ *
+ * `ferry-cli nearby` lists the Ferry devices on the local network as they come and go
+ * ("nearby-device", "nearby-gone") and is one of them (unless --hidden) until somebody connects;
+ * with --connect ID-OR-NAME it connects to that device once seen.  Then it chats the same way.
  */
 #include "config.h"
 
@@ -19,11 +23,15 @@
 
 #include "ferry-cli.h"
 #include "ferry-cli-room.h"
+#include "ferry-nearby.h"
 #include "ferry-pairing.h"
 
 typedef struct {
   GMainLoop           *loop;
   FerryPairing        *pairing;
+  FerryNearby         *nearby;
+  GPtrArray           *devices;   /* nearby: the model's items, to name those removed */
+  const char          *connect;   /* nearby: the id or name to connect to */
   GDataInputStream    *input;
   FerryCliRoomOptions *options;
   gboolean             joined;
@@ -47,16 +55,20 @@ message_cb (FerryPeer  *peer,
   fflush (stdout);
 }
 
-/* The other side is there once its hello's MAC checked out: it read our code, or made it. */
+/* The other side is there once its hello's MAC checked out (it read our code, or made it), or,
+ * for a nearby device's open code, once connected. */
 static void
-verified_cb (FerryPeer  *peer,
-             GParamSpec *pspec,
-             Pair       *self)
+joined_cb (FerryPeer  *peer,
+           GParamSpec *pspec,
+           Pair       *self)
 {
-  if (self->joined || !ferry_peer_get_verified (peer))
+  if (self->joined || !ferry_pairing_is_connected (self->pairing))
     return;
   self->joined = TRUE;
   ferry_cli_print_peer_joined (peer, self->options);
+  /* One conversation: nobody else finds us any more. */
+  if (self->nearby != NULL)
+    ferry_nearby_set_visible (self->nearby, FALSE);
 }
 
 static void
@@ -143,13 +155,27 @@ read_line (Pair *self)
 }
 
 static void
+follow (Pair *self)
+{
+  FerryPeer *peer = ferry_pairing_get_peer (self->pairing);
+
+  g_signal_connect (self->pairing, "failed", G_CALLBACK (failed_cb), self);
+  g_signal_connect (self->pairing, "reply", G_CALLBACK (reply_cb), self);
+  g_signal_connect (peer, "notify::verified", G_CALLBACK (joined_cb), self);
+  g_signal_connect (peer, "notify::connected", G_CALLBACK (joined_cb), self);
+  g_signal_connect (peer, "message", G_CALLBACK (message_cb), self);
+  g_signal_connect (peer, "error", G_CALLBACK (peer_error_cb), self);
+  g_signal_connect (peer, "closed", G_CALLBACK (closed_cb), self);
+  joined_cb (peer, NULL, self);
+}
+
+static void
 started_cb (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
 {
   Pair *self = user_data;
   g_autoptr(GError) error = NULL;
-  FerryPeer *peer;
 
   self->pairing = ferry_pairing_new_finish (result, &error);
   if (self->pairing == NULL)
@@ -165,13 +191,7 @@ started_cb (GObject      *source,
         ferry_cli_print_qr (ferry_pairing_get_link (self->pairing));
       fflush (stdout);
     }
-  peer = ferry_pairing_get_peer (self->pairing);
-  g_signal_connect (self->pairing, "failed", G_CALLBACK (failed_cb), self);
-  g_signal_connect (self->pairing, "reply", G_CALLBACK (reply_cb), self);
-  g_signal_connect (peer, "notify::verified", G_CALLBACK (verified_cb), self);
-  g_signal_connect (peer, "message", G_CALLBACK (message_cb), self);
-  g_signal_connect (peer, "error", G_CALLBACK (peer_error_cb), self);
-  g_signal_connect (peer, "closed", G_CALLBACK (closed_cb), self);
+  follow (self);
 }
 
 static gboolean
@@ -212,6 +232,37 @@ ferry_cli_pair_start (const char          *command,
   return TRUE;
 }
 
+/* Chats until the other side leaves, stdin ends or a signal comes. */
+static int
+run_chat (Pair *self)
+{
+  self->input = g_data_input_stream_new (g_unix_input_stream_new (0, FALSE));
+  g_object_unref (g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (self->input)));
+  g_unix_signal_add (SIGINT, signal_cb, self);
+  g_unix_signal_add (SIGTERM, signal_cb, self);
+  read_line (self);
+  g_main_loop_run (self->loop);
+
+  /* Let "bye" and the closing of the connection reach the others. */
+  if (self->nearby != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->nearby, self);
+      g_signal_handlers_disconnect_by_data (ferry_nearby_get_devices (self->nearby), self);
+      ferry_nearby_stop (self->nearby);
+    }
+  if (self->pairing != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (ferry_pairing_get_peer (self->pairing), self);
+      g_signal_handlers_disconnect_by_data (self->pairing, self);
+      g_clear_object (&self->pairing);
+    }
+  ferry_cli_drain (self->loop);
+  g_clear_object (&self->nearby);
+  g_clear_pointer (&self->devices, g_ptr_array_unref);
+  g_clear_object (&self->input);
+  return self->status;
+}
+
 int
 ferry_cli_pair_run (FerryCliRoomOptions *options,
                     const char          *text,
@@ -222,23 +273,111 @@ ferry_cli_pair_run (FerryCliRoomOptions *options,
 
   if (!ferry_cli_pair_start ("pair", options, text, lifetime_s, started_cb, &self, &self.status))
     return self.status;
+  return run_chat (&self);
+}
 
-  self.input = g_data_input_stream_new (g_unix_input_stream_new (0, FALSE));
-  g_object_unref (g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (self.input)));
-  g_unix_signal_add (SIGINT, signal_cb, &self);
-  g_unix_signal_add (SIGTERM, signal_cb, &self);
-  read_line (&self);
-  g_main_loop_run (loop);
+/* Nearby */
 
-  /* Let the closing of the connection reach the other side. */
-  if (self.pairing != NULL)
+static void
+print_device (FerryNearbyDevice *device)
+{
+  g_printerr ("ferry-cli: nearby-device id=%s name=\"%s\" fingerprint=%s\n", ferry_nearby_device_get_id (device),
+              ferry_nearby_device_get_name (device), ferry_nearby_device_get_fingerprint (device));
+}
+
+static void
+devices_changed_cb (GListModel *devices,
+                    guint       position,
+                    guint       removed,
+                    guint       added,
+                    Pair       *self)
+{
+  for (guint i = 0; i < removed; i++)
+    g_printerr ("ferry-cli: nearby-gone id=%s\n",
+                ferry_nearby_device_get_id (g_ptr_array_index (self->devices, position + i)));
+  g_ptr_array_remove_range (self->devices, position, removed);
+  for (guint i = 0; i < added; i++)
     {
-      g_signal_handlers_disconnect_by_data (ferry_pairing_get_peer (self.pairing), &self);
-      g_signal_handlers_disconnect_by_data (self.pairing, &self);
-      g_clear_object (&self.pairing);
+      FerryNearbyDevice *device = g_list_model_get_item (devices, position + i);
+
+      g_ptr_array_insert (self->devices, position + i, device);
+      print_device (device);
+      if (self->connect != NULL && self->pairing == NULL &&
+          (g_str_equal (self->connect, ferry_nearby_device_get_id (device)) ||
+           g_str_equal (self->connect, ferry_nearby_device_get_name (device))))
+        {
+          self->connect = NULL;
+          ferry_nearby_connect_async (self->nearby, device, NULL, started_cb, self);
+        }
     }
-  ferry_cli_drain (loop);
-  g_clear_object (&self.input);
+}
+
+/* Somebody chose us: the one conversation of this command, unless one is under way. */
+static void
+incoming_cb (FerryNearby  *nearby,
+             FerryPairing *pairing,
+             Pair         *self)
+{
+  if (self->pairing != NULL)
+    {
+      g_printerr ("ferry-cli: nearby-busy name=\"%s\"\n", ferry_peer_get_display_name (ferry_pairing_get_peer (pairing)));
+      return;
+    }
+  self->connect = NULL;
+  self->pairing = g_object_ref (pairing);
+  follow (self);
+}
+
+int
+ferry_cli_nearby (int    argc,
+                  char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(FerryIdentity) identity = NULL;
+  g_autoptr(FerryRtcConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *connect = NULL;
+  FerryCliRoomOptions options = { 0 };
+  Pair self = { .loop = loop, .options = &options };
+  gboolean hidden = FALSE;
+  const GOptionEntry entries[] = {
+    { "hidden", 0, 0, G_OPTION_ARG_NONE, &hidden, N_("Only list the others: do not announce this computer"), NULL },
+    { "connect", 0, 0, G_OPTION_ARG_STRING, &connect, N_("Connect to this device (its id or name) once seen"), N_("ID-OR-NAME") },
+    { NULL }
+  };
+
+  context = g_option_context_new (_("— Ferry devices on this network, and connecting to one"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  ferry_cli_room_add_options (context, &options);
+  if (!g_option_context_parse (context, &argc, &argv, &error) || argc > 1)
+    {
+      g_printerr ("ferry-cli nearby: %s\n", error ? error->message : _("no arguments are taken"));
+      ferry_cli_room_options_clear (&options);
+      return 2;
+    }
+  if (!ferry_cli_room_prepare ("nearby", &options, &identity, &config, &self.status))
+    {
+      ferry_cli_room_options_clear (&options);
+      return self.status;
+    }
+  options.join_us = g_get_monotonic_time ();
+  self.connect = connect;
+  self.devices = g_ptr_array_new_with_free_func (g_object_unref);
+  self.nearby = ferry_nearby_new (identity, config, options.name);
+  g_signal_connect (self.nearby, "incoming", G_CALLBACK (incoming_cb), &self);
+  g_signal_connect (ferry_nearby_get_devices (self.nearby), "items-changed", G_CALLBACK (devices_changed_cb), &self);
+  ferry_nearby_set_visible (self.nearby, !hidden);
+  if (!ferry_nearby_start (self.nearby, &error))
+    {
+      g_printerr ("ferry-cli nearby: %s\n", error->message);
+      g_clear_object (&self.nearby);
+      g_ptr_array_unref (self.devices);
+      ferry_cli_room_options_clear (&options);
+      return 1;
+    }
+  run_chat (&self);
+  ferry_cli_room_options_clear (&options);
   return self.status;
 }
 

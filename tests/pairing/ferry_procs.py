@@ -80,19 +80,33 @@ def kill_all():
             p.kill()
 
 
+def hub(names):
+    return names[0] + '-hub'
+
+
 def lan_up(names, addresses):
-    """Network namespaces @names joined by one cable (a veth pair: two namespaces only), each
-    with its address of @addresses on eth0 (/24)."""
+    """Network namespaces @names on one LAN, each with its address of @addresses on eth0 (/24)
+    and a multicast route: two joined by a cable (a veth pair), more by a switch (a bridge in a
+    namespace of its own)."""
     def sh(*args):
         subprocess.run(args, check=True)
 
     for ns in names:
         sh('ip', 'netns', 'add', ns)
         sh('ip', '-n', ns, 'link', 'set', 'lo', 'up')
-    sh('ip', '-n', names[0], 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', names[1])
+    if len(names) == 2:
+        sh('ip', '-n', names[0], 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', names[1])
+    else:
+        sh('ip', 'netns', 'add', hub(names))
+        sh('ip', '-n', hub(names), 'link', 'add', 'br0', 'type', 'bridge')
+        sh('ip', '-n', hub(names), 'link', 'set', 'br0', 'up')
+        for i, ns in enumerate(names):
+            sh('ip', '-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', f'port{i}', 'netns', hub(names))
+            sh('ip', '-n', hub(names), 'link', 'set', f'port{i}', 'master', 'br0', 'up')
     for ns, addr in zip(names, addresses):
         sh('ip', '-n', ns, 'addr', 'add', f'{addr}/24', 'dev', 'eth0')
         sh('ip', '-n', ns, 'link', 'set', 'eth0', 'up')
+        sh('ip', '-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', 'eth0')
     # libnice gathers only on interfaces that are running: wait for the cable's carrier.
     deadline = time.monotonic() + 5
     while any('state UP' not in subprocess.run(['ip', '-n', ns, 'link', 'show', 'eth0'], capture_output=True,
@@ -103,5 +117,5 @@ def lan_up(names, addresses):
 
 def lan_down(names):
     kill_all()
-    for ns in names:
+    for ns in names + [hub(names)]:
         subprocess.run(['ip', 'netns', 'delete', ns], stderr=subprocess.DEVNULL)

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n-lib.h>
 
 #include "ferry-crypto.h"
@@ -29,6 +30,8 @@ struct _FerryPairing
   GSource             *reply_timer;
   GSource             *proof_timer;       /* the reader's, from ICE connected to the hello */
   GPtrArray           *local_candidates;  /* the reader's, for a reply */
+  gboolean             open;              /* the code is public (nearby): no MAC, nothing proven */
+  guint8               owner_fingerprint[32];  /* an open reader's: the announced certificate */
   gboolean             reached;           /* ICE connected: the other side answered */
   gboolean             over;              /* failed (or expired): said once */
 };
@@ -97,7 +100,7 @@ expired_cb (gpointer user_data)
   FerryPairing *self = user_data;
 
   self->expiry = NULL;
-  if (!ferry_peer_get_verified (self->peer))
+  if (!ferry_pairing_is_connected (self))
     fail (self, g_error_new_literal (FERRY_PAIRING_CODE_ERROR, FERRY_PAIRING_CODE_ERROR_EXPIRED,
                                      _("The pairing code expired before the connection was made")));
   return G_SOURCE_REMOVE;
@@ -120,7 +123,7 @@ proof_timeout_cb (gpointer user_data)
   FerryPairing *self = user_data;
 
   self->proof_timer = NULL;
-  if (!ferry_peer_get_verified (self->peer))
+  if (!ferry_pairing_is_connected (self))
     fail_used (self);
   return G_SOURCE_REMOVE;
 }
@@ -145,7 +148,7 @@ static void
 peer_closed_cb (FerryPeer    *peer,
                 FerryPairing *self)
 {
-  if (ferry_peer_get_verified (peer))
+  if (ferry_pairing_is_connected (self))
     return;
   if (self->reached && self->link == NULL)
     fail_used (self);
@@ -154,9 +157,27 @@ peer_closed_cb (FerryPeer    *peer,
                                      _("Could not connect with the pairing code")));
 }
 
+/* An open reader connects to the certificate that was announced, or not at all. */
+static void
+open_peer_connected_cb (FerryPeer    *peer,
+                        GParamSpec   *pspec,
+                        FerryPairing *self)
+{
+  const guint8 *remote = ferry_peer_connection_get_remote_fingerprint (self->pc);
+
+  if (!ferry_peer_get_connected (peer) || self->over)
+    return;
+  if (remote == NULL || memcmp (remote, self->owner_fingerprint, sizeof self->owner_fingerprint) != 0)
+    fail (self, g_error_new_literal (FERRY_PAIRING_CODE_ERROR, FERRY_PAIRING_CODE_ERROR_FORGED,
+                                     _("The device that answered is not the one that was announced: "
+                                       "its certificate differs")));
+}
+
 static void
 watch_peer (FerryPairing *self)
 {
+  if (self->open && self->link == NULL)
+    g_signal_connect_object (self->peer, "notify::connected", G_CALLBACK (open_peer_connected_cb), self, 0);
   g_signal_connect_object (self->pc, "notify::ice-state", G_CALLBACK (ice_state_cb), self, 0);
   g_signal_connect_object (self->peer, "closed", G_CALLBACK (peer_closed_cb), self, 0);
 }
@@ -197,12 +218,37 @@ owner_gathered_cb (GObject      *source,
   if (!ferry_peer_connection_start_paired (self->pc, self->keys.reader_ufrag, self->keys.reader_pwd,
                                            NULL, FALSE, &error))
     return g_task_return_error (task, error);
-  self->peer = ferry_peer_new_direct (self->pc, NULL, FALSE, self->identity, self->keys.auth_key,
-                                      self->local_name);
+  self->peer = ferry_peer_new_direct (self->pc, NULL, FALSE, self->identity,
+                                      self->open ? NULL : self->keys.auth_key, self->local_name);
   self->link = ferry_pairing_code_to_link (self->code);
   watch_peer (self);
   watch_expiry (self);
   g_task_return_pointer (task, g_object_ref (self), g_object_unref);
+}
+
+static void
+new_code (FerryIdentity       *identity,
+          FerryRtcConfig      *config,
+          const char          *local_name,
+          guint                lifetime_s,
+          gboolean             open,
+          GCancellable        *cancellable,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(FerryPairing) self = NULL;
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, new_code);
+  if (!(self = pairing_new (identity, config, local_name, TRUE, &error)))
+    return g_task_return_error (task, error);
+  self->open = open;
+  self->code = ferry_pairing_code_new (FALSE, lifetime_s);
+  ferry_pairing_derive_keys (self->code->secret, &self->keys);
+  g_task_set_task_data (task, g_object_ref (self), g_object_unref);
+  ferry_peer_connection_gather_paired (self->pc, self->keys.owner_ufrag, self->keys.owner_pwd, FALSE,
+                                       cancellable, owner_gathered_cb, g_steal_pointer (&task));
 }
 
 void
@@ -214,18 +260,19 @@ ferry_pairing_new_code_async (FerryIdentity       *identity,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  g_autoptr(FerryPairing) self = NULL;
-  GError *error = NULL;
+  new_code (identity, config, local_name, lifetime_s, FALSE, cancellable, callback, user_data);
+}
 
-  g_task_set_source_tag (task, ferry_pairing_new_code_async);
-  if (!(self = pairing_new (identity, config, local_name, TRUE, &error)))
-    return g_task_return_error (task, error);
-  self->code = ferry_pairing_code_new (FALSE, lifetime_s);
-  ferry_pairing_derive_keys (self->code->secret, &self->keys);
-  g_task_set_task_data (task, g_object_ref (self), g_object_unref);
-  ferry_peer_connection_gather_paired (self->pc, self->keys.owner_ufrag, self->keys.owner_pwd, FALSE,
-                                       cancellable, owner_gathered_cb, g_steal_pointer (&task));
+void
+ferry_pairing_new_open_code_async (FerryIdentity       *identity,
+                                   FerryRtcConfig      *config,
+                                   const char          *local_name,
+                                   guint                lifetime_s,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  new_code (identity, config, local_name, lifetime_s, TRUE, cancellable, callback, user_data);
 }
 
 /* Nothing got through: the owner cannot be reached from here (its NAT filters our checks).
@@ -263,7 +310,7 @@ ferry_pairing_add_reply (FerryPairing  *self,
   g_return_val_if_fail (FERRY_IS_PAIRING (self), FALSE);
 
   /* A code connects one computer: the reply code of a second reader is refused. */
-  if (ferry_peer_get_verified (self->peer))
+  if (ferry_pairing_is_connected (self))
     {
       g_set_error (error, FERRY_PAIRING_CODE_ERROR, FERRY_PAIRING_CODE_ERROR_USED,
                    _("This pairing code was used already, by %s; make a new code to connect "
@@ -311,14 +358,52 @@ reader_gathered_cb (GObject      *source,
                                            (const char * const *) remote->pdata,
                                            !self->code->dtls_client, &error))
     return g_task_return_error (task, error);
-  self->peer = ferry_peer_new_direct (self->pc, channel, TRUE, self->identity, self->keys.auth_key,
-                                      self->local_name);
+  self->peer = ferry_peer_new_direct (self->pc, channel, TRUE, self->identity,
+                                      self->open ? NULL : self->keys.auth_key, self->local_name);
   self->local_candidates = g_steal_pointer (&candidates);
   watch_peer (self);
   self->reply_timer = ferry_source_attach (g_timeout_source_new (REPLY_AFTER_MS), self->context,
                                            G_PRIORITY_DEFAULT, reply_cb, self, NULL);
   watch_expiry (self);
   g_task_return_pointer (task, g_object_ref (self), g_object_unref);
+}
+
+static void
+new_reader (FerryIdentity          *identity,
+            FerryRtcConfig         *config,
+            const char             *local_name,
+            const FerryPairingCode *code,
+            const guint8           *owner_fingerprint,
+            GCancellable           *cancellable,
+            GAsyncReadyCallback     callback,
+            gpointer                user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(FerryPairing) self = NULL;
+  g_autofree char *text = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (code != NULL);
+  g_task_set_source_tag (task, new_reader);
+
+  if (code->reply)
+    return g_task_return_new_error (task, FERRY_PAIRING_CODE_ERROR, FERRY_PAIRING_CODE_ERROR_NOT_FOR_US,
+                                    _("This is a reply code: enter it on the computer that showed "
+                                      "the pairing code"));
+  if (!(self = pairing_new (identity, config, local_name, FALSE, &error)))
+    return g_task_return_error (task, error);
+  if (owner_fingerprint != NULL)
+    {
+      self->open = TRUE;
+      memcpy (self->owner_fingerprint, owner_fingerprint, sizeof self->owner_fingerprint);
+    }
+  /* A copy of the code, through its text, which the parser has checked already. */
+  text = ferry_pairing_code_to_string (code);
+  self->code = ferry_pairing_code_parse (text, 0, NULL);
+  ferry_pairing_derive_keys (self->code->secret, &self->keys);
+  g_task_set_task_data (task, g_object_ref (self), g_object_unref);
+  ferry_peer_connection_gather_paired (self->pc, self->keys.reader_ufrag, self->keys.reader_pwd, TRUE,
+                                       cancellable, reader_gathered_cb, g_steal_pointer (&task));
 }
 
 void
@@ -330,27 +415,22 @@ ferry_pairing_new_reader_async (FerryIdentity          *identity,
                                 GAsyncReadyCallback     callback,
                                 gpointer                user_data)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  g_autoptr(FerryPairing) self = NULL;
-  g_autofree char *text = NULL;
-  GError *error = NULL;
+  new_reader (identity, config, local_name, code, NULL, cancellable, callback, user_data);
+}
 
-  g_return_if_fail (code != NULL);
-  g_task_set_source_tag (task, ferry_pairing_new_reader_async);
+void
+ferry_pairing_new_open_reader_async (FerryIdentity          *identity,
+                                     FerryRtcConfig         *config,
+                                     const char             *local_name,
+                                     const FerryPairingCode *code,
+                                     const guint8           *owner_fingerprint,
+                                     GCancellable           *cancellable,
+                                     GAsyncReadyCallback     callback,
+                                     gpointer                user_data)
+{
+  g_return_if_fail (owner_fingerprint != NULL);
 
-  if (code->reply)
-    return g_task_return_new_error (task, FERRY_PAIRING_CODE_ERROR, FERRY_PAIRING_CODE_ERROR_NOT_FOR_US,
-                                    _("This is a reply code: enter it on the computer that showed "
-                                      "the pairing code"));
-  if (!(self = pairing_new (identity, config, local_name, FALSE, &error)))
-    return g_task_return_error (task, error);
-  /* A copy of the code, through its text, which the parser has checked already. */
-  text = ferry_pairing_code_to_string (code);
-  self->code = ferry_pairing_code_parse (text, 0, NULL);
-  ferry_pairing_derive_keys (self->code->secret, &self->keys);
-  g_task_set_task_data (task, g_object_ref (self), g_object_unref);
-  ferry_peer_connection_gather_paired (self->pc, self->keys.reader_ufrag, self->keys.reader_pwd, TRUE,
-                                       cancellable, reader_gathered_cb, g_steal_pointer (&task));
+  new_reader (identity, config, local_name, code, owner_fingerprint, cancellable, callback, user_data);
 }
 
 FerryPairing *
@@ -360,6 +440,15 @@ ferry_pairing_new_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+ferry_pairing_is_connected (FerryPairing *self)
+{
+  g_return_val_if_fail (FERRY_IS_PAIRING (self), FALSE);
+
+  return self->peer != NULL &&
+         (self->open ? ferry_peer_get_connected (self->peer) : ferry_peer_get_verified (self->peer));
 }
 
 const char *

@@ -50,7 +50,26 @@ void          ferry_pairing_new_reader_async  (FerryIdentity          *identity,
                                                GCancellable           *cancellable,
                                                GAsyncReadyCallback     callback,
                                                gpointer                user_data);
-/* Either side's pairing, from either call above. */
+/* The same for a code everyone nearby sees (FerryNearby announces it): the peer proves nothing
+ * with the hello (the secret is public); users compare its verification code. */
+void          ferry_pairing_new_open_code_async (FerryIdentity        *identity,
+                                                 FerryRtcConfig       *config,
+                                                 const char           *local_name,
+                                                 guint                 lifetime_s,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+/* Reads such a code: the owner's certificate must have @owner_fingerprint (32 bytes, SHA-256,
+ * as announced), or the pairing fails (FERRY_PAIRING_CODE_ERROR_FORGED). */
+void          ferry_pairing_new_open_reader_async (FerryIdentity          *identity,
+                                                   FerryRtcConfig         *config,
+                                                   const char             *local_name,
+                                                   const FerryPairingCode *code,
+                                                   const guint8           *owner_fingerprint,
+                                                   GCancellable           *cancellable,
+                                                   GAsyncReadyCallback     callback,
+                                                   gpointer                user_data);
+/* Any of the pairings above, from its call. */
 FerryPairing *ferry_pairing_new_finish      (GAsyncResult         *result,
                                              GError              **error);
 /* The owner takes the reader's reply code (or its link); refused when it does not answer our
@@ -59,6 +78,8 @@ FerryPairing *ferry_pairing_new_finish      (GAsyncResult         *result,
 gboolean      ferry_pairing_add_reply       (FerryPairing         *self,
                                              const char           *text,
                                              GError              **error);
+/* The other side is there: it proved the code (verified), or, for an open code, connected. */
+gboolean      ferry_pairing_is_connected    (FerryPairing         *self);
 /* The owner's code, as a link. */
 const char   *ferry_pairing_get_link        (FerryPairing         *self);
 FerryPeer    *ferry_pairing_get_peer        (FerryPairing         *self);

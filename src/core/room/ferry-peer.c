@@ -860,7 +860,6 @@ ferry_peer_new_direct (FerryPeerConnection *pc,
   FerryPeer *self;
 
   g_return_val_if_fail (FERRY_IS_PEER_CONNECTION (pc), NULL);
-  g_return_val_if_fail (auth_key != NULL, NULL);
 
   /* No tracker names either side: ids of our own, used only in logs and events. */
   ferry_peer_id_generate (id);

@@ -76,7 +76,8 @@ GQuark        ferry_peer_error_quark            (void);
 
 /* A peer met without a room (a pairing code): on @pc, with its @channel (%NULL when the peer
  * opens it), proving its certificate by a hello whose MAC verifies with @auth_key
- * (FERRY_AUTH_KEY_LEN bytes), exactly as in a secret room. */
+ * (FERRY_AUTH_KEY_LEN bytes), exactly as in a secret room; with no @auth_key (a code everyone
+ * nearby saw) nothing is proven, as in a public room: users compare verification codes. */
 FerryPeer    *ferry_peer_new_direct             (FerryPeerConnection *pc,
                                                  FerryDataChannel    *channel,
                                                  gboolean             we_offered,
