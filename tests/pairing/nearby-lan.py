@@ -5,6 +5,8 @@
 #   nearby-lan.py FERRY_CLI
 #
 # Steps, each reported as "step NAME: PASS|FAIL (…)":
+#   all-see-all      Alice, Bob and Carol are all visible: each lists the other two (names and
+#                    fingerprints), and none lists itself
 #   see-and-connect  Alice is visible; Carol only listens (--hidden) and sees her, and Alice never
 #                    sees Carol: Carol's namespace sends no UDP datagram at all. Bob (hidden too)
 #                    connects to Alice by name: both print peer-joined verified=no with the same
@@ -104,6 +106,23 @@ for p in {packets!r}:
     in_ns(ns, code)
 
 
+def all_see_all():
+    names = ['Alice', 'Bob', 'Carol']
+    procs = [Proc(ns, [], name) for ns, name in zip(NS, names)]
+    start = time.monotonic()
+    for p, name in zip(procs, names):
+        for other in names:
+            if other != name:
+                p.wait_line('err', rf'nearby-device id=\S+ name="{other}" fingerprint=[0-9a-f]{{64}}', 10)
+    took = time.monotonic() - start
+    for p, name in zip(procs, names):
+        assert not any(f'name="{name}"' in line for line in p.seen['err'] if 'nearby-device' in line), \
+            f'{name} lists itself'
+        p.p.kill()
+        p.p.wait()
+    return f'each of three sees the other two within {took:.1f} s'
+
+
 def see_and_connect():
     sent_before = udp_sent(C)
     alice = Proc(A, [], 'Alice')
@@ -168,6 +187,7 @@ def hostile():
 
 try:
     ferry_procs.lan_up(NS, ADDR)
+    step('all-see-all', all_see_all)
     step('see-and-connect', see_and_connect)
     step('hostile', hostile)
 finally:
