@@ -91,9 +91,6 @@ guint               ferry_sctp_transport_get_reset_retries (FerrySctpTransport *
  * "Denied" (RFC 6525 section 4.4).  Returns FALSE if usrsctp refused the option. */
 gboolean            ferry_sctp_transport_set_accept_resets (FerrySctpTransport *self,
                                                             gboolean            accept);
-/* The SCTP checksum of a packet (RFC 4960 appendix B), as usrsctp_crc32c () computes it. */
-guint32             ferry_sctp_crc32c               (const void          *data,
-                                                     gsize                len);
 
 /* Holds (or releases a hold on) reading: while any hold is taken, nothing is read from the
  * association, on any stream; its receive window closes and the peer stops sending until the
