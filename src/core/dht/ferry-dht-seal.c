@@ -116,7 +116,8 @@ ferry_dht_seal (const FerryDhtEpochKeys *keys,
   put_be64 (plain + 8, (guint64) created_ms);
   memcpy (plain + 16, sender, FERRY_DHT_MEMBER_ID_LEN);
   memcpy (plain + 16 + FERRY_DHT_MEMBER_ID_LEN, recipient, FERRY_DHT_MEMBER_ID_LEN);
-  memcpy (plain + HEADER_LEN, g_bytes_get_data (payload, NULL), payload_len);
+  if (payload_len > 0)
+    memcpy (plain + HEADER_LEN, g_bytes_get_data (payload, NULL), payload_len);
   make_aad (salt, seq, aad);
 
   out[0] = VERSION;
