@@ -9,6 +9,8 @@
 
 #include "ferry-chat-message.h"
 #include "ferry-session.h"
+#include "ferry-session-nearby.h"
+#include "ferry-session-nearby-device.h"
 #include "ferry-session-pairing.h"
 #include "ferry-session-peer.h"
 #include "ferry-session-room.h"
@@ -139,6 +141,51 @@ void               _ferry_session_pairing_fail        (FerrySessionPairing      
                                                        const GError              *error);
 void               _ferry_session_pairing_connect     (FerrySessionPairing       *self,
                                                        FerrySessionRoom          *room);
+
+/* A nearby device as the network thread saw it, copied for the GUI. */
+typedef struct {
+  char *id;
+  char *name;
+  char *fingerprint;
+} FerrySessionNearbyDeviceInfo;
+
+void               _ferry_session_nearby_device_info_free (FerrySessionNearbyDeviceInfo    *info);
+FerrySessionNearbyDevice *_ferry_session_nearby_device_new (const FerrySessionNearbyDeviceInfo *info);
+void               _ferry_session_nearby_device_update (FerrySessionNearbyDevice           *self,
+                                                        const FerrySessionNearbyDeviceInfo *info);
+void               _ferry_session_nearby_device_set_connecting (FerrySessionNearbyDevice   *self,
+                                                                gboolean                    connecting);
+
+FerrySessionNearby *_ferry_session_nearby_new        (FerrySession               *session);
+/* The network side started (@error %NULL), or could not. */
+void               _ferry_session_nearby_set_started (FerrySessionNearby         *self,
+                                                      const GError               *error);
+/* @added: FerrySessionNearbyDeviceInfo. */
+void               _ferry_session_nearby_splice_devices (FerrySessionNearby      *self,
+                                                         guint                    position,
+                                                         guint                    removed,
+                                                         GPtrArray               *added);
+void               _ferry_session_nearby_update_device (FerrySessionNearby                 *self,
+                                                        const FerrySessionNearbyDeviceInfo *info);
+void               _ferry_session_nearby_connect_failed (FerrySessionNearby      *self,
+                                                         const char              *id,
+                                                         const GError            *error);
+/* @id: the device we connected to; %NULL when it connected to us. */
+void               _ferry_session_nearby_connected   (FerrySessionNearby         *self,
+                                                      const char                 *id,
+                                                      FerrySessionRoom           *room);
+/* The session shut down: stopped, and no more calls go to it. */
+void               _ferry_session_nearby_detach      (FerrySessionNearby         *self);
+
+/* Called by FerrySessionNearby for the GUI. */
+gboolean           _ferry_session_start_nearby       (FerrySession               *self,
+                                                      gboolean                    visible,
+                                                      GError                    **error);
+void               _ferry_session_stop_nearby        (FerrySession               *self);
+void               _ferry_session_set_nearby_visible (FerrySession               *self,
+                                                      gboolean                    visible);
+void               _ferry_session_nearby_connect     (FerrySession               *self,
+                                                      const char                 *id);
 
 /* Called by FerrySessionPairing for the GUI. */
 void               _ferry_session_add_pairing_reply  (FerrySession               *self,

@@ -23,6 +23,7 @@
 #include "ferry-crypto.h"
 #include "ferry-defaults.h"
 #include "ferry-identity.h"
+#include "ferry-nearby.h"
 #include "ferry-pairing.h"
 #include "ferry-room.h"
 #include "ferry-session-private.h"
@@ -33,7 +34,12 @@
  * connections reach the others (ferry-cli waits as long before it exits). */
 #define LEAVE_GRACE_MS 300
 
+/* The rooms the network thread makes by itself (nearby connections, in either direction) take
+ * handles from here on, which the GUI's own never reach. */
+#define NETWORK_HANDLE_FIRST 0x80000000u
+
 typedef struct _Core Core;
+typedef struct _NetNearby NetNearby;
 typedef void (*Job) (Core     *core,
                      gpointer  data);
 
@@ -72,6 +78,8 @@ struct _Core
   guint                 last_transfer;    /* the last transfer handle given */
   GHashTable           *rooms;            /* handle → NetRoom */
   GHashTable           *pairings;         /* handle → NetPairing, until connected or over */
+  NetNearby            *nearby;           /* while started */
+  guint                 last_network_handle; /* of the rooms this thread made */
   GPtrArray            *leaving;          /* FerryRoom left less than LEAVE_GRACE_MS ago */
 };
 
@@ -87,6 +95,8 @@ struct _FerrySession
   GHashTable  *pairings_by_handle; /* handle → FerrySessionPairing (a reference), until over */
   GListStore  *transfers;         /* FerrySessionTransfer */
   GHashTable  *transfers_by_handle; /* handle → FerrySessionTransfer in transfers */
+  FerrySessionNearby *nearby;
+  guint        nearby_generation; /* of the latest start: reports of earlier ones are dropped */
 
   char        *display_name;
   GFile       *download_folder;
@@ -257,6 +267,10 @@ typedef struct {
   gboolean               outgoing;
   FerrySessionTransferInfo *transfer;
   char                  *link;        /* a pairing's code, reply code or room: holds a secret */
+  guint                  position;    /* nearby devices: where they changed */
+  guint                  removed;
+  GPtrArray             *devices;     /* FerrySessionNearbyDeviceInfo: added, or the one updated */
+  char                  *device_id;   /* the nearby device connected to, or that failed */
 } Report;
 
 static Report *
@@ -283,6 +297,8 @@ report_free (Report *report)
   if (report->link != NULL)
     ferry_memzero (report->link, strlen (report->link));
   g_free (report->link);
+  g_clear_pointer (&report->devices, g_ptr_array_unref);
+  g_free (report->device_id);
   g_free (report);
 }
 
@@ -488,7 +504,28 @@ apply_pairing_failed (Core     *core,
   _ferry_session_pairing_fail (pairing, report->error);
 }
 
-/* The pairing's direct room, under the pairing's handle: its peer's reports follow this one. */
+/* A direct room (a pairing's or a nearby connection's) joins the session's rooms under the
+ * report's handle, with the report's link: its peer's reports follow this one. */
+static FerrySessionRoom *
+add_direct_room (FerrySession *self,
+                 Report       *report)
+{
+  g_autoptr(FerrySessionRoom) room = NULL;
+  g_autoptr(FerryRoomLink) link = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The network thread wrote it: it parses. */
+  link = ferry_room_link_parse (report->link, &error);
+  g_return_val_if_fail (link != NULL, NULL);
+
+  room = _ferry_session_room_new (self, report->handle, link);
+  _ferry_session_room_set_direct (room, TRUE);
+  g_hash_table_insert (self->rooms_by_handle, GUINT_TO_POINTER (report->handle), g_object_ref (room));
+  g_list_store_append (self->rooms, room);
+  return g_steal_pointer (&room);
+}
+
+/* The pairing's direct room, under the pairing's handle. */
 static void
 apply_pairing_connected (Core     *core,
                          gpointer  data)
@@ -497,22 +534,82 @@ apply_pairing_connected (Core     *core,
   FerrySession *self = core->session;
   g_autoptr(FerrySessionPairing) pairing = NULL;
   g_autoptr(FerrySessionRoom) room = NULL;
-  g_autoptr(FerryRoomLink) link = NULL;
-  g_autoptr(GError) error = NULL;
 
   if (gui_pairing (core, report) == NULL)
     return;
   g_hash_table_steal_extended (self->pairings_by_handle, GUINT_TO_POINTER (report->handle),
                                NULL, (gpointer *) &pairing);
-  /* The network thread wrote it: it parses. */
-  link = ferry_room_link_parse (report->link, &error);
-  g_return_if_fail (link != NULL);
+  if ((room = add_direct_room (self, report)) != NULL)
+    _ferry_session_pairing_connect (pairing, room);
+}
 
-  room = _ferry_session_room_new (self, report->handle, link);
-  _ferry_session_room_set_direct (room, TRUE);
-  g_hash_table_insert (self->rooms_by_handle, GUINT_TO_POINTER (report->handle), g_object_ref (room));
-  g_list_store_append (self->rooms, room);
-  _ferry_session_pairing_connect (pairing, room);
+/* Reports of nearby devices carry the generation of the start they belong to in their handle:
+ * those of a start the GUI has stopped since are dropped. */
+static FerrySessionNearby *
+gui_nearby (Core   *core,
+            Report *report)
+{
+  if (core->session == NULL || report->handle != core->session->nearby_generation)
+    return NULL;
+  return core->session->nearby;
+}
+
+static void
+apply_nearby_started (Core     *core,
+                      gpointer  data)
+{
+  Report *report = data;
+  FerrySessionNearby *nearby = gui_nearby (core, report);
+
+  if (nearby != NULL)
+    _ferry_session_nearby_set_started (nearby, report->error);
+}
+
+static void
+apply_nearby_devices (Core     *core,
+                      gpointer  data)
+{
+  Report *report = data;
+  FerrySessionNearby *nearby = gui_nearby (core, report);
+
+  if (nearby != NULL)
+    _ferry_session_nearby_splice_devices (nearby, report->position, report->removed, report->devices);
+}
+
+static void
+apply_nearby_device (Core     *core,
+                     gpointer  data)
+{
+  Report *report = data;
+  FerrySessionNearby *nearby = gui_nearby (core, report);
+
+  if (nearby != NULL)
+    _ferry_session_nearby_update_device (nearby, g_ptr_array_index (report->devices, 0));
+}
+
+static void
+apply_nearby_connect_failed (Core     *core,
+                             gpointer  data)
+{
+  Report *report = data;
+
+  if (core->session != NULL)
+    _ferry_session_nearby_connect_failed (core->session->nearby, report->device_id, report->error);
+}
+
+/* A nearby connection's direct room, under a handle of the network thread's; whether or not
+ * nearby was stopped meanwhile, the room is there. */
+static void
+apply_nearby_connected (Core     *core,
+                        gpointer  data)
+{
+  Report *report = data;
+  g_autoptr(FerrySessionRoom) room = NULL;
+
+  if (core->session == NULL)
+    return;
+  if ((room = add_direct_room (core->session, report)) != NULL)
+    _ferry_session_nearby_connected (core->session->nearby, report->device_id, room);
 }
 
 /* The network side of a transfer */
@@ -1066,14 +1163,22 @@ pairing_reply_cb (FerryPairing *pairing,
 
 /* A secret link of its own, named after the other computer; nobody else will ever use it. */
 static FerryRoomLink *
-direct_room_link (FerryPeer *peer)
+direct_room_link (FerryPeer *peer,
+                  gboolean   nearby)
 {
   const char *name = ferry_peer_get_display_name (peer);
   g_autofree char *label = NULL;
   FerryRoomLink *link;
 
-  /* Translators: the title of a room made by a pairing code; %s is the other computer's name */
-  label = g_strdup_printf (_("Direct: %s"), name != NULL && *name != '\0' ? name : _("Someone"));
+  if (name == NULL || *name == '\0')
+    name = _("Someone");
+  if (nearby)
+    /* Translators: the title of a room made by connecting to a device on the local network;
+     * %s is the other computer's name */
+    label = g_strdup_printf (_("Nearby: %s"), name);
+  else
+    /* Translators: the title of a room made by a pairing code; %s is the other computer's name */
+    label = g_strdup_printf (_("Direct: %s"), name);
   link = ferry_room_link_new_secret (label, NULL);
   /* A name too long for a label. */
   if (link == NULL)
@@ -1081,40 +1186,74 @@ direct_room_link (FerryPeer *peer)
   return link;
 }
 
-/* The other computer proved the code and its hello is read (the peer is verified before it
- * takes the hello's name and kind): it goes into a room of its own, without trackers, which the
- * GUI learns under the pairing's handle.  The pairing lives as long as the room: the peer is
- * its. */
-static void
-pairing_peer_changed_cb (FerryPeer  *peer,
-                         GParamSpec *pspec,
-                         NetPairing *self)
+/* Whether the other side of @pairing is there and its hello read: it proved the code, or, for
+ * a nearby device's open code, connected (a peer takes the hello's name and kind once it is
+ * verified). */
+static gboolean
+direct_peer_ready (FerryPairing *pairing)
 {
-  Core *core = self->core;
-  guint handle = self->handle;
-  g_autoptr(FerryRoomLink) link = NULL;
+  return ferry_pairing_is_connected (pairing) &&
+         ferry_peer_get_kind (ferry_pairing_get_peer (pairing)) == FERRY_PEER_KIND_FERRY;
+}
+
+/* Calls @callback with @data whenever the peer of @pairing may have become ready. */
+static void
+follow_direct_peer (FerryPairing *pairing,
+                    GCallback     callback,
+                    gpointer      data)
+{
+  FerryPeer *peer = ferry_pairing_get_peer (pairing);
+
+  g_signal_connect (peer, "notify::verified", callback, data);
+  g_signal_connect (peer, "notify::connected", callback, data);
+  g_signal_connect (peer, "notify::kind", callback, data);
+}
+
+/* The peer of @pairing, ready, goes into a room of its own, a fresh secret link without
+ * trackers, under @handle: @report (posted first, with the room's link, so that the GUI has the
+ * room when its peer is reported) tells the GUI.  The pairing lives as long as the room: the
+ * peer is its. */
+static void
+add_direct_room_on_network (Core           *core,
+                            guint           handle,
+                            FerryPairing   *pairing,
+                            FerryRtcConfig *config,
+                            const char     *display_name,
+                            gboolean        nearby,
+                            Report         *report,
+                            Job             apply)
+{
+  FerryPeer *peer = ferry_pairing_get_peer (pairing);
+  g_autoptr(FerryRoomLink) link = direct_room_link (peer, nearby);
   g_autoptr(FerryRoom) room = NULL;
-  g_autofree char *text = NULL;
 
-  if (!ferry_peer_get_verified (peer) || ferry_peer_get_kind (peer) != FERRY_PEER_KIND_FERRY)
-    return;
-
-  link = direct_room_link (peer);
   g_return_if_fail (link != NULL);
-  text = ferry_room_link_to_string (link);
-  /* Before anything of the room, so that the GUI has the room when its peer is reported. */
-  report_pairing (core, handle, apply_pairing_connected, text, NULL);
-  ferry_memzero (text, strlen (text));
+  report->handle = handle;
+  report->link = ferry_room_link_to_string (link);
+  post_report (core, apply, report);
 
-  room = ferry_room_new (link, core->identity, self->config, NULL, self->display_name);
-  g_object_set_data_full (G_OBJECT (room), "ferry-session-pairing", g_object_ref (self->pairing),
+  room = ferry_room_new (link, core->identity, config, NULL, display_name);
+  g_object_set_data_full (G_OBJECT (room), "ferry-session-pairing", g_object_ref (pairing),
                           g_object_unref);
   g_hash_table_insert (core->rooms, GUINT_TO_POINTER (handle), net_room_new (core, handle, room));
   ferry_transfer_manager_add_room (core->manager, room);
   ferry_room_join (room);
   ferry_room_add_peer (room, peer);
+}
+
+/* The other computer proved the code: its direct room comes under the pairing's handle. */
+static void
+pairing_peer_changed_cb (FerryPeer  *peer,
+                         GParamSpec *pspec,
+                         NetPairing *self)
+{
+  if (!direct_peer_ready (self->pairing))
+    return;
+  add_direct_room_on_network (self->core, self->handle, self->pairing, self->config,
+                              self->display_name, FALSE, report_new (self->handle),
+                              apply_pairing_connected);
   /* Frees @self: the room holds the pairing now. */
-  g_hash_table_remove (core->pairings, GUINT_TO_POINTER (handle));
+  g_hash_table_remove (self->core->pairings, GUINT_TO_POINTER (self->handle));
 }
 
 typedef struct {
@@ -1165,10 +1304,7 @@ pairing_started_cb (GObject      *source,
   self->pairing = g_steal_pointer (&pairing);
   g_signal_connect (self->pairing, "failed", G_CALLBACK (pairing_failed_cb), self);
   g_signal_connect (self->pairing, "reply", G_CALLBACK (pairing_reply_cb), self);
-  g_signal_connect (ferry_pairing_get_peer (self->pairing), "notify::verified",
-                    G_CALLBACK (pairing_peer_changed_cb), self);
-  g_signal_connect (ferry_pairing_get_peer (self->pairing), "notify::kind",
-                    G_CALLBACK (pairing_peer_changed_cb), self);
+  follow_direct_peer (self->pairing, G_CALLBACK (pairing_peer_changed_cb), self);
   if (ferry_pairing_get_link (self->pairing) != NULL)
     report_pairing (core, start->handle, apply_pairing_link, ferry_pairing_get_link (self->pairing), NULL);
 
@@ -1259,6 +1395,316 @@ cancel_pairing_on_network (Core     *core,
 {
   g_hash_table_remove (core->pairings, data);
   g_hash_table_remove (core->rooms, data);
+}
+
+/* The network side of nearby devices */
+
+struct _NetNearby
+{
+  Core           *core;
+  guint           generation;  /* of the GUI's start: the handle of every report about devices */
+  FerryNearby    *nearby;
+  FerryRtcConfig *config;
+  char           *display_name;
+  GPtrArray      *devices;     /* FerryNearbyDevice: the model's items, to let go of those removed */
+  GCancellable   *cancellable; /* our connections under way */
+  GHashTable     *waiting;     /* FerryPairing → NetNearbyWait: connected, its hello not read yet */
+};
+
+typedef struct {
+  NetNearby    *nearby;
+  FerryPairing *pairing;
+  char         *device_id;   /* the device we connected to; %NULL: it connected to us */
+} NetNearbyWait;
+
+static FerrySessionNearbyDeviceInfo *
+nearby_device_info (FerryNearbyDevice *device)
+{
+  FerrySessionNearbyDeviceInfo *info = g_new0 (FerrySessionNearbyDeviceInfo, 1);
+
+  info->id = g_strdup (ferry_nearby_device_get_id (device));
+  info->name = g_strdup (ferry_nearby_device_get_name (device));
+  info->fingerprint = g_strdup (ferry_nearby_device_get_fingerprint (device));
+  return info;
+}
+
+static void
+nearby_device_changed_cb (FerryNearbyDevice *device,
+                          GParamSpec        *pspec,
+                          NetNearby         *self)
+{
+  Report *report = report_new (self->generation);
+
+  report->devices = g_ptr_array_new_with_free_func ((GDestroyNotify) _ferry_session_nearby_device_info_free);
+  g_ptr_array_add (report->devices, nearby_device_info (device));
+  post_report (self->core, apply_nearby_device, report);
+}
+
+static void
+nearby_devices_changed_cb (GListModel *devices,
+                           guint       position,
+                           guint       removed,
+                           guint       added,
+                           NetNearby  *self)
+{
+  Report *report = report_new (self->generation);
+
+  for (guint i = 0; i < removed; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->devices, position + i), self);
+  g_ptr_array_remove_range (self->devices, position, removed);
+  report->position = position;
+  report->removed = removed;
+  report->devices = g_ptr_array_new_with_free_func ((GDestroyNotify) _ferry_session_nearby_device_info_free);
+  for (guint i = 0; i < added; i++)
+    {
+      FerryNearbyDevice *device = g_list_model_get_item (devices, position + i);
+
+      g_ptr_array_insert (self->devices, position + i, device);
+      g_signal_connect (device, "notify", G_CALLBACK (nearby_device_changed_cb), self);
+      g_ptr_array_add (report->devices, nearby_device_info (device));
+    }
+  post_report (self->core, apply_nearby_devices, report);
+}
+
+static void
+report_nearby_connect_failed (NetNearby    *self,
+                              const char   *device_id,
+                              const GError *error)
+{
+  Report *report = report_new (self->generation);
+
+  report->device_id = g_strdup (device_id);
+  report->error = g_error_copy (error);
+  post_report (self->core, apply_nearby_connect_failed, report);
+}
+
+static void
+net_nearby_wait_free (NetNearbyWait *wait)
+{
+  g_signal_handlers_disconnect_by_data (ferry_pairing_get_peer (wait->pairing), wait);
+  g_signal_handlers_disconnect_by_data (wait->pairing, wait);
+  g_object_unref (wait->pairing);
+  g_free (wait->device_id);
+  g_free (wait);
+}
+
+/* Connected, in either direction: the direct room, as a pairing code's, under a handle of this
+ * thread's. */
+static void
+nearby_peer_changed_cb (FerryPeer     *peer,
+                        GParamSpec    *pspec,
+                        NetNearbyWait *wait)
+{
+  NetNearby *self = wait->nearby;
+  Core *core = self->core;
+  Report *report;
+
+  if (!direct_peer_ready (wait->pairing))
+    return;
+  report = report_new (0);
+  report->device_id = g_strdup (wait->device_id);
+  add_direct_room_on_network (core, ++core->last_network_handle, wait->pairing, self->config,
+                              self->display_name, TRUE, report, apply_nearby_connected);
+  /* Frees @wait: the room holds the pairing now. */
+  g_hash_table_remove (self->waiting, wait->pairing);
+}
+
+static void
+nearby_pairing_failed_cb (FerryPairing  *pairing,
+                          const GError  *error,
+                          NetNearbyWait *wait)
+{
+  NetNearby *self = wait->nearby;
+
+  if (wait->device_id != NULL)
+    report_nearby_connect_failed (self, wait->device_id, error);
+  else
+    g_debug ("Nearby: a connection to us broke before its hello: %s", error->message);
+  g_hash_table_remove (self->waiting, pairing);
+}
+
+static void
+nearby_wait (NetNearby    *self,
+             FerryPairing *pairing,
+             const char   *device_id)
+{
+  NetNearbyWait *wait = g_new0 (NetNearbyWait, 1);
+
+  wait->nearby = self;
+  wait->pairing = g_object_ref (pairing);
+  wait->device_id = g_strdup (device_id);
+  g_hash_table_insert (self->waiting, pairing, wait);
+  g_signal_connect (pairing, "failed", G_CALLBACK (nearby_pairing_failed_cb), wait);
+  follow_direct_peer (pairing, G_CALLBACK (nearby_peer_changed_cb), wait);
+  nearby_peer_changed_cb (ferry_pairing_get_peer (pairing), NULL, wait);
+}
+
+static void
+nearby_incoming_cb (FerryNearby  *nearby,
+                    FerryPairing *pairing,
+                    NetNearby    *self)
+{
+  nearby_wait (self, pairing, NULL);
+}
+
+static void
+net_nearby_free (NetNearby *self)
+{
+  g_cancellable_cancel (self->cancellable);
+  g_object_unref (self->cancellable);
+  g_hash_table_unref (self->waiting);
+  g_signal_handlers_disconnect_by_data (self->nearby, self);
+  g_signal_handlers_disconnect_by_data (ferry_nearby_get_devices (self->nearby), self);
+  for (guint i = 0; i < self->devices->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->devices, i), self);
+  g_ptr_array_unref (self->devices);
+  /* "bye", when visible. */
+  ferry_nearby_stop (self->nearby);
+  g_object_unref (self->nearby);
+  ferry_rtc_config_unref (self->config);
+  g_free (self->display_name);
+  g_free (self);
+}
+
+typedef struct {
+  guint           generation;
+  FerryRtcConfig *config;
+  char           *display_name;
+  gboolean        visible;
+} NearbyRequest;
+
+static void
+nearby_request_free (NearbyRequest *request)
+{
+  ferry_rtc_config_unref (request->config);
+  g_free (request->display_name);
+  g_free (request);
+}
+
+static void
+report_nearby_started (Core         *core,
+                       guint         generation,
+                       const GError *error)
+{
+  Report *report = report_new (generation);
+
+  report->error = error != NULL ? g_error_copy (error) : NULL;
+  post_report (core, apply_nearby_started, report);
+}
+
+static void
+stop_nearby_on_network (Core     *core,
+                        gpointer  data)
+{
+  g_clear_pointer (&core->nearby, net_nearby_free);
+}
+
+static void
+start_nearby_on_network (Core     *core,
+                         gpointer  data)
+{
+  NearbyRequest *request = data;
+  g_autoptr(GError) error = NULL;
+  NetNearby *self;
+
+  stop_nearby_on_network (core, NULL);
+  if (core->identity == NULL)
+    {
+      report_nearby_started (core, request->generation, core->identity_error);
+      return;
+    }
+
+  self = g_new0 (NetNearby, 1);
+  self->core = core;
+  self->generation = request->generation;
+  self->config = ferry_rtc_config_ref (request->config);
+  self->display_name = g_strdup (request->display_name);
+  self->devices = g_ptr_array_new_with_free_func (g_object_unref);
+  self->cancellable = g_cancellable_new ();
+  self->waiting = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) net_nearby_wait_free);
+  self->nearby = ferry_nearby_new (core->identity, self->config, self->display_name);
+  g_signal_connect (self->nearby, "incoming", G_CALLBACK (nearby_incoming_cb), self);
+  g_signal_connect (ferry_nearby_get_devices (self->nearby), "items-changed",
+                    G_CALLBACK (nearby_devices_changed_cb), self);
+  ferry_nearby_set_visible (self->nearby, request->visible);
+  if (!ferry_nearby_start (self->nearby, &error))
+    {
+      net_nearby_free (self);
+      report_nearby_started (core, request->generation, error);
+      return;
+    }
+  core->nearby = self;
+  report_nearby_started (core, request->generation, NULL);
+}
+
+static void
+set_nearby_visible_on_network (Core     *core,
+                               gpointer  data)
+{
+  if (core->nearby != NULL)
+    ferry_nearby_set_visible (core->nearby->nearby, GPOINTER_TO_INT (data));
+}
+
+typedef struct {
+  Core  *core;
+  guint  generation;
+  char  *device_id;
+} NearbyConnect;
+
+static void
+nearby_connected_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      data)
+{
+  NearbyConnect *connect = data;
+  Core *core = connect->core;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryPairing) pairing = ferry_pairing_new_finish (result, &error);
+
+  /* Stopped meanwhile (which cancels), or started again since. */
+  if (core->nearby == NULL || core->nearby->generation != connect->generation)
+    goto out;
+  if (pairing == NULL)
+    report_nearby_connect_failed (core->nearby, connect->device_id, error);
+  else
+    nearby_wait (core->nearby, pairing, connect->device_id);
+
+out:
+  core_unref (core);
+  g_free (connect->device_id);
+  g_free (connect);
+}
+
+static void
+nearby_connect_on_network (Core     *core,
+                           gpointer  data)
+{
+  const char *id = data;
+  NetNearby *self = core->nearby;
+  NearbyConnect *connect;
+
+  if (self == NULL)
+    return;
+  for (guint i = 0; i < self->devices->len; i++)
+    {
+      FerryNearbyDevice *device = g_ptr_array_index (self->devices, i);
+
+      if (!g_str_equal (ferry_nearby_device_get_id (device), id))
+        continue;
+      connect = g_new0 (NearbyConnect, 1);
+      connect->core = core_ref (core);
+      connect->generation = self->generation;
+      connect->device_id = g_strdup (id);
+      ferry_nearby_connect_async (self->nearby, device, self->cancellable, nearby_connected_cb, connect);
+      return;
+    }
+
+  {
+    g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                                                   _("This device is no longer on the network"));
+
+    report_nearby_connect_failed (self, id, error);
+  }
 }
 
 typedef struct {
@@ -1523,6 +1969,7 @@ static void
 stop_on_network (Core     *core,
                  gpointer  data)
 {
+  stop_nearby_on_network (core, NULL);
   g_hash_table_remove_all (core->pairings);
   g_hash_table_remove_all (core->rooms);
   if (core->leaving->len == 0)
@@ -1548,6 +1995,7 @@ network_thread (gpointer data)
   core->transfers = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) net_transfer_free);
   core->rooms = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) net_room_leave);
   core->pairings = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) net_pairing_free);
+  core->last_network_handle = NETWORK_HANDLE_FIRST;
   g_signal_connect (core->manager, "transfer-added", G_CALLBACK (transfer_added_cb), core);
   g_signal_connect (core->manager, "offer-refused", G_CALLBACK (offer_refused_cb), core);
   /* Those kept from an earlier run. */
@@ -1562,6 +2010,7 @@ network_thread (gpointer data)
   g_main_loop_run (core->loop);
 
   /* Every object of the network thread goes on the network thread. */
+  g_clear_pointer (&core->nearby, net_nearby_free);
   g_clear_pointer (&core->pairings, g_hash_table_unref);
   g_clear_pointer (&core->rooms, g_hash_table_unref);
   g_clear_pointer (&core->leaving, g_ptr_array_unref);
@@ -1822,6 +2271,66 @@ ferry_session_pair (FerrySession  *self,
   return pairing;
 }
 
+FerrySessionNearby *
+ferry_session_get_nearby (FerrySession *self)
+{
+  g_return_val_if_fail (FERRY_IS_SESSION (self), NULL);
+
+  return self->nearby;
+}
+
+gboolean
+_ferry_session_start_nearby (FerrySession  *self,
+                             gboolean       visible,
+                             GError       **error)
+{
+  g_autoptr(FerryRtcConfig) config = NULL;
+  NearbyRequest *request;
+
+  if (self->thread == NULL)
+    return TRUE;
+  if (!(config = ferry_session_rtc_config_new ((const char * const *) self->stun_servers,
+                                               self->turn_servers, self->relay_only, error)))
+    return FALSE;
+
+  request = g_new0 (NearbyRequest, 1);
+  request->generation = ++self->nearby_generation;
+  request->config = g_steal_pointer (&config);
+  request->display_name = self->display_name != NULL && *self->display_name != '\0'
+                            ? g_strdup (self->display_name) : NULL;
+  request->visible = visible;
+  post (self->core, &self->core->to_network, start_nearby_on_network, request,
+        (GDestroyNotify) nearby_request_free);
+  return TRUE;
+}
+
+void
+_ferry_session_stop_nearby (FerrySession *self)
+{
+  if (self->thread == NULL)
+    return;
+  /* What the stopped start still reports is dropped. */
+  self->nearby_generation++;
+  post (self->core, &self->core->to_network, stop_nearby_on_network, NULL, NULL);
+}
+
+void
+_ferry_session_set_nearby_visible (FerrySession *self,
+                                   gboolean      visible)
+{
+  if (self->thread != NULL)
+    post (self->core, &self->core->to_network, set_nearby_visible_on_network,
+          GINT_TO_POINTER (visible), NULL);
+}
+
+void
+_ferry_session_nearby_connect (FerrySession *self,
+                               const char   *id)
+{
+  if (self->thread != NULL)
+    post (self->core, &self->core->to_network, nearby_connect_on_network, g_strdup (id), g_free);
+}
+
 GListModel *
 ferry_session_get_rooms (FerrySession *self)
 {
@@ -1875,6 +2384,7 @@ ferry_session_shutdown (FerrySession *self)
         _ferry_session_pairing_detach (ref);
       }
   }
+  _ferry_session_nearby_detach (self->nearby);
   post (self->core, &self->core->to_network, stop_on_network, NULL, NULL);
   g_thread_join (g_steal_pointer (&self->thread));
   /* Reports still queued for the GUI find no session and are dropped. */
@@ -1949,6 +2459,7 @@ ferry_session_finalize (GObject *object)
   g_hash_table_unref (self->pairings_by_handle);
   g_object_unref (self->transfers);
   g_hash_table_unref (self->transfers_by_handle);
+  g_object_unref (self->nearby);
   g_free (self->display_name);
   g_object_unref (self->download_folder);
   g_strfreev (self->trackers);
@@ -2127,6 +2638,7 @@ ferry_session_init (FerrySession *self)
   self->pairings_by_handle = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->transfers = g_list_store_new (FERRY_TYPE_SESSION_TRANSFER);
   self->transfers_by_handle = g_hash_table_new (NULL, NULL);
+  self->nearby = _ferry_session_nearby_new (self);
   self->download_folder = ferry_session_get_default_download_folder ();
   /* The schema's defaults, for a GUI that binds no settings. */
   self->trackers = g_strdupv ((char **) (const char * const[]) FERRY_DEFAULT_TRACKERS);

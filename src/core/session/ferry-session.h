@@ -5,7 +5,8 @@
  * libnice, GnuTLS, usrsctp, libsoup, the rooms and the transfers all run on one network thread
  * that iterates its own GMainContext (docs/ARCHITECTURE.md, "Threads").  The GUI talks to them
  * only through FerrySession and the proxies it hands out (FerrySessionRoom, FerrySessionPeer,
- * FerryChatMessage, FerrySessionTransfer, FerrySessionPairing), which live on the main context of the thread that created the session:
+ * FerryChatMessage, FerrySessionTransfer, FerrySessionPairing, FerrySessionNearby), which live on
+ * the main context of the thread that created the session:
  * calls are passed to the network thread, and what happens there comes back as copied values
  * that update the proxies, so that their signals and notifications are emitted on the GUI's
  * context.  No core object is ever touched from the GUI thread, nor a proxy from the network
@@ -36,6 +37,7 @@
 #include "ferry-friends.h"
 #include "ferry-room-link.h"
 #include "ferry-rtc-config.h"
+#include "ferry-session-nearby.h"
 #include "ferry-session-pairing.h"
 #include "ferry-session-room.h"
 #include "ferry-session-transfer.h"
@@ -74,6 +76,9 @@ FerrySessionRoom *ferry_session_join        (FerrySession   *self,
 FerrySessionPairing *ferry_session_pair     (FerrySession   *self,
                                              const char     *code,
                                              GError        **error);
+/* Ferry devices on the local network (ferry-session-nearby.h): the session's one handle on
+ * them, stopped until started. */
+FerrySessionNearby *ferry_session_get_nearby (FerrySession  *self);
 /* WebDrop's same-network room ("Nearby (WebDrop)"): asks the first STUN server of the settings
  * for our public IPv4 address, on the caller's main context, and gives the room WebDrop puts
  * browsers with that address in. */
