@@ -30,6 +30,9 @@ struct _FerryApplication
    * uninstalled) */
   GSettings        *settings;
 
+  /* The "nearby-visible" key started the session's nearby */
+  gboolean          nearby_started;
+
   /* A transfer runs (or a test says so) */
   gboolean          busy;
   gboolean          busy_for_testing;
@@ -86,6 +89,27 @@ settings_changed_cb (FerryApplication *self)
   ferry_application_apply_settings (self);
 }
 
+/* "Visible on this network": announced all the time the app runs while the key is on; when it
+ * is off, only while the nearby window is open (which starts it itself). */
+static void
+ferry_application_update_nearby (FerryApplication *self)
+{
+  gboolean wanted = self->settings != NULL && g_settings_get_boolean (self->settings, "nearby-visible");
+  FerrySessionNearby *nearby;
+
+  if (wanted == self->nearby_started)
+    return;
+  self->nearby_started = wanted;
+  nearby = ferry_session_get_nearby (ferry_application_get_session (self));
+  if (wanted)
+    {
+      ferry_session_nearby_set_visible (nearby, TRUE);
+      ferry_session_nearby_start (nearby);
+    }
+  else
+    ferry_session_nearby_stop (nearby);
+}
+
 /* The user's settings, followed from startup on; none when the schema is not installed. */
 static void
 ferry_application_load_settings (FerryApplication *self)
@@ -111,6 +135,8 @@ ferry_application_load_settings (FerryApplication *self)
 
       g_signal_connect_swapped (self->settings, signal, G_CALLBACK (settings_changed_cb), self);
     }
+  g_signal_connect_swapped (self->settings, "changed::nearby-visible",
+                            G_CALLBACK (ferry_application_update_nearby), self);
 }
 
 static void
@@ -126,6 +152,17 @@ ferry_application_update_busy (FerryApplication *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
 
+static FerryWindow *ferry_application_get_window (FerryApplication *self);
+
+/* Somebody on this network connected to us, or we to them (from the nearby window, or while
+ * the preference keeps us visible): the window shows the direct room. */
+static void
+nearby_connected_cb (FerryApplication *self,
+                     FerrySessionRoom *room)
+{
+  ferry_window_show_direct_room (ferry_application_get_window (self), room);
+}
+
 FerrySession *
 ferry_application_get_session (FerryApplication *self)
 {
@@ -136,6 +173,8 @@ ferry_application_get_session (FerryApplication *self)
       self->session = ferry_session_new ();
       self->notifier = ferry_notifier_new (GTK_APPLICATION (self), self->session);
       ferry_application_apply_settings (self);
+      g_signal_connect_object (ferry_session_get_nearby (self->session), "connected",
+                               G_CALLBACK (nearby_connected_cb), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (self->notifier, "notify::busy", G_CALLBACK (ferry_application_update_busy),
                                self, G_CONNECT_SWAPPED);
       ferry_application_update_busy (self);
@@ -370,6 +409,7 @@ ferry_application_startup (GApplication *application)
   G_APPLICATION_CLASS (ferry_application_parent_class)->startup (application);
 
   ferry_application_load_settings (self);
+  ferry_application_update_nearby (self);
 
   g_action_map_add_action_entries (G_ACTION_MAP (application), app_entries,
                                    G_N_ELEMENTS (app_entries), application);

@@ -61,6 +61,7 @@ struct _FerryPreferencesWindow
   GtkButton            *download_folder_reset_button;
   AdwActionRow         *relay_only_row;
   GtkSwitch            *relay_only_switch;
+  GtkSwitch            *nearby_visible_switch;
 
   ServerList            server_lists[N_SERVER_LISTS];
 
@@ -516,6 +517,9 @@ ferry_preferences_window_constructed (GObject *object)
                             G_CALLBACK (relay_only_update), self);
   relay_only_update (self);
 
+  g_settings_bind (self->settings, "nearby-visible", self->nearby_visible_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+
   for (guint i = 0; i < N_SERVER_LISTS; i++)
     {
       ServerList *list = &self->server_lists[i];
@@ -624,6 +628,7 @@ ferry_preferences_window_class_init (FerryPreferencesWindowClass *klass)
                                         download_folder_reset_button);
   gtk_widget_class_bind_template_child (widget_class, FerryPreferencesWindow, relay_only_row);
   gtk_widget_class_bind_template_child (widget_class, FerryPreferencesWindow, relay_only_switch);
+  gtk_widget_class_bind_template_child (widget_class, FerryPreferencesWindow, nearby_visible_switch);
   /* The groups of the server lists go straight into their ServerList. */
   gtk_widget_class_bind_template_child_full (widget_class, "tracker_group", FALSE,
                                              G_STRUCT_OFFSET (FerryPreferencesWindow,

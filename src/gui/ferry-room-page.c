@@ -416,10 +416,13 @@ send_files_to (FerrySessionPeer *peer)
   return g_strdup_printf (_("Send Files to %s"), ferry_session_peer_get_display_name (peer));
 }
 
-/* How far @peer is trusted, for its row: a friend, an impostor, verified in a secret room. */
+/* How far @peer is trusted, for its row: a friend, an impostor, verified in a secret room.  In
+ * a direct room a peer that proved nothing (a nearby device's: its code was public) shows the
+ * verification code the users compare. */
 static char *
 describe_trust (FerrySessionPeer *peer,
-                gboolean          secret)
+                gboolean          secret,
+                gboolean          direct)
 {
   FerryFriendTrust trust = ferry_session_peer_get_trust (peer);
   const char *code = ferry_session_peer_get_verification_code (peer);
@@ -433,6 +436,10 @@ describe_trust (FerrySessionPeer *peer,
   if (secret && ferry_session_peer_get_verified (peer) && code != NULL)
     /* Translators: %s is a code of nine digits, "123 456 789", that both sides compare */
     verified = g_strdup_printf (_("Verified · code %s"), code);
+  else if (direct && code != NULL && ferry_session_peer_get_state (peer) == FERRY_SESSION_PEER_CONNECTED)
+    /* Translators: %s is a code of nine digits, "123 456 789", that both sides compare: the
+     * connection proves nothing until they did */
+    verified = g_strdup_printf (_("Compare code %s"), code);
   else if (secret)
     verified = g_strdup (_("Not verified yet"));
 
@@ -483,8 +490,9 @@ update_peer_row (AdwActionRow     *row,
       break;
     }
 
-  trust = describe_trust (peer, room != NULL &&
-                                ferry_session_room_get_kind (room) == FERRY_ROOM_KIND_SECRET);
+  trust = describe_trust (peer,
+                         room != NULL && ferry_session_room_get_kind (room) == FERRY_ROOM_KIND_SECRET,
+                         room != NULL && ferry_session_room_get_direct (room));
   /* Translators: a peer's connection state, then how far it is trusted */
   subtitle = g_strdup_printf (_("%s · %s"), state, trust);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),

@@ -9,6 +9,7 @@
 
 #include "ferry-application.h"
 #include "ferry-crypto.h"
+#include "ferry-nearby-window.h"
 #include "ferry-pairing-code.h"
 #include "ferry-pairing-window.h"
 #include "ferry-room-page.h"
@@ -51,6 +52,8 @@ struct _FerryWindow
   GtkWindow            *close_dialog;
   /* Weak: "Connect Directly", while open */
   GtkWindow            *pairing_window;
+  /* Weak: "Nearby Devices", while open */
+  GtkWindow            *nearby_window;
 };
 
 G_DEFINE_FINAL_TYPE (FerryWindow, ferry_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -476,6 +479,30 @@ ferry_window_connect_directly_action (GtkWidget  *widget,
   ferry_window_connect_directly (FERRY_WINDOW (widget), NULL);
 }
 
+/* "Nearby Devices": the session's nearby devices, this computer visible while it is open. */
+static void
+ferry_window_nearby_devices (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *parameter)
+{
+  FerryWindow *self = FERRY_WINDOW (widget);
+  FerrySession *session;
+  FerryNearbyWindow *nearby_window;
+
+  if (self->nearby_window != NULL)
+    {
+      gtk_window_present (self->nearby_window);
+      return;
+    }
+
+  session = ferry_application_get_session (ferry_window_get_application (self));
+  /* The direct rooms join the session's rooms, which the start page lists from then on. */
+  ferry_window_set_session (self, session);
+  nearby_window = ferry_nearby_window_new (GTK_WINDOW (self), session);
+  g_set_weak_pointer (&self->nearby_window, GTK_WINDOW (nearby_window));
+  gtk_window_present (GTK_WINDOW (nearby_window));
+}
+
 static void
 ferry_window_focus_join (GtkWidget  *widget,
                          const char *action_name,
@@ -673,6 +700,9 @@ ferry_window_dispose (GObject *object)
   if (self->pairing_window != NULL)
     gtk_window_destroy (self->pairing_window);
   g_clear_weak_pointer (&self->pairing_window);
+  if (self->nearby_window != NULL)
+    gtk_window_destroy (self->nearby_window);
+  g_clear_weak_pointer (&self->nearby_window);
   if (self->rooms != NULL)
     g_signal_handlers_disconnect_by_data (self->rooms, self);
   if (self->recent_rooms != NULL)
@@ -725,6 +755,8 @@ ferry_window_class_init (FerryWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.join-webdrop-nearby", NULL, ferry_window_join_webdrop_nearby);
   gtk_widget_class_install_action (widget_class, "win.connect-directly", NULL,
                                    ferry_window_connect_directly_action);
+  gtk_widget_class_install_action (widget_class, "win.nearby-devices", NULL,
+                                   ferry_window_nearby_devices);
   gtk_widget_class_install_action (widget_class, "win.focus-join", NULL, ferry_window_focus_join);
   gtk_widget_class_install_action (widget_class, "win.show-start", NULL, ferry_window_show_start);
   gtk_widget_class_install_action (widget_class, "win.send-files", NULL, ferry_window_send_files);
@@ -785,6 +817,18 @@ static void
 pairing_connected_cb (FerryWindow      *self,
                       FerrySessionRoom *room)
 {
+  ferry_window_show_room (self, room);
+  gtk_window_present (GTK_WINDOW (self));
+}
+
+void
+ferry_window_show_direct_room (FerryWindow      *self,
+                               FerrySessionRoom *room)
+{
+  g_return_if_fail (FERRY_IS_WINDOW (self));
+  g_return_if_fail (FERRY_IS_SESSION_ROOM (room));
+
+  ferry_window_set_session (self, ferry_application_get_session (ferry_window_get_application (self)));
   ferry_window_show_room (self, room);
   gtk_window_present (GTK_WINDOW (self));
 }

@@ -8,6 +8,7 @@
 #include <adwaita.h>
 
 #include "ferry-room-link.h"
+#include "ferry-session-room.h"
 
 G_BEGIN_DECLS
 
@@ -25,6 +26,10 @@ void         ferry_window_open_room      (FerryWindow    *self,
  * room's page is shown. */
 void         ferry_window_connect_directly (FerryWindow  *self,
                                             const char   *code);
+/* Shows the page of @room, a direct room of the session (a nearby connection's, either way),
+ * and brings the window up. */
+void         ferry_window_show_direct_room (FerryWindow      *self,
+                                            FerrySessionRoom *room);
 /* Shows @message in a toast. */
 void         ferry_window_show_toast     (FerryWindow    *self,
                                           const char     *message);
