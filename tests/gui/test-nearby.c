@@ -1,0 +1,305 @@
+/* test-nearby.c: "Nearby Devices": a visible `ferry-cli nearby` listed and connected to from the
+ * app, a `ferry-cli nearby --hidden --connect Sam` connecting to the app while the window is
+ * open; chat both ways in the direct room, the verification code shown on both sides; and
+ * nothing announced with the preference off and the window closed
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Runs in a network namespace (tests/netns-run.sh), under tests/gui/run-under-xvfb.sh, with the
+ * memory GSettings backend.  The announcements go to 239.255.70.82 by the namespace's default
+ * route (its veth v0) and come back to every listener of the namespace by multicast loopback;
+ * nothing leaves the namespace.  No tracker and no STUN server anywhere.  Screenshots go to
+ * $FERRY_TEST_ARTIFACTS_DIR.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <adwaita.h>
+
+#include "ferry-application.h"
+#include "ferry-nearby-window.h"
+#include "ferry-room-page.h"
+#include "ferry-test-friend.h"
+#include "ferry-test-gui.h"
+#include "ferry-test-util.h"
+#include "ferry-window.h"
+
+#define TIMEOUT_MS 20000
+
+static FerryApplication *app;
+static FerryWindow *window;
+static GSettings *settings;
+static char *tmpdir;
+
+static GtkWidget *
+get_widget (GtkWidget  *root,
+            const char *name)
+{
+  GtkWidget *widget = ferry_test_gui_find_widget (root, name);
+
+  if (widget == NULL)
+    g_error ("No widget named “%s”", name);
+  return widget;
+}
+
+static const char *
+visible_page (void)
+{
+  GtkWidget *start = get_widget (GTK_WIDGET (window), "start-page");
+
+  return gtk_stack_get_visible_child_name (GTK_STACK (gtk_widget_get_ancestor (start, GTK_TYPE_STACK)));
+}
+
+static FerryNearbyWindow *
+find_nearby_window (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (FERRY_IS_NEARBY_WINDOW (toplevel))
+        return FERRY_NEARBY_WINDOW (toplevel);
+    }
+  return NULL;
+}
+
+/* The row of @list (rows named @row_name) titled @title, or NULL. */
+static AdwActionRow *
+find_row (GtkWidget  *list,
+          const char *title)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (ADW_IS_ACTION_ROW (child) &&
+        g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0)
+      return ADW_ACTION_ROW (child);
+  return NULL;
+}
+
+static gboolean
+has_message (const char *text)
+{
+  GtkWidget *list = get_widget (GTK_WIDGET (window), "messages-list");
+
+  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *label = ferry_test_gui_find_widget (child, "message-text");
+
+      if (label != NULL && g_strcmp0 (gtk_label_get_text (GTK_LABEL (label)), text) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static FerrySessionNearby *
+get_nearby (void)
+{
+  return ferry_session_get_nearby (ferry_application_get_session (app));
+}
+
+static FerryNearbyWindow *
+open_nearby_window (void)
+{
+  FerryNearbyWindow *dialog;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.nearby-devices", NULL));
+  FERRY_TEST_WAIT_UNTIL ((dialog = find_nearby_window ()) != NULL, TIMEOUT_MS);
+  FERRY_TEST_WAIT_UNTIL (ferry_session_nearby_get_running (get_nearby ()), TIMEOUT_MS);
+  g_assert_true (ferry_session_nearby_get_visible (get_nearby ()));
+  return dialog;
+}
+
+/* The friend (ferry-cli nearby) is in the direct room the window shows, unverified, with the
+ * same verification code on both sides: chat both ways, then the app leaves and the friend
+ * exits. */
+static void
+chat_in_nearby_room (FerryTestFriend *friend)
+{
+  g_autofree char *code = NULL;
+  g_autofree char *expected = NULL;
+  FerryRoomPage *page;
+  FerrySessionRoom *room;
+  AdwActionRow *row = NULL;
+  const char *joined;
+  GtkWidget *entry;
+
+  FERRY_TEST_WAIT_UNTIL (g_strcmp0 (visible_page (), "room") == 0 &&
+                         (row = find_row (get_widget (GTK_WIDGET (window), "peers-list"), "Friend")) != NULL &&
+                         strstr (adw_action_row_get_subtitle (row), "Compare code ") != NULL,
+                         TIMEOUT_MS);
+  page = FERRY_ROOM_PAGE (gtk_widget_get_ancestor (get_widget (GTK_WIDGET (window), "peers-list"),
+                                                   FERRY_TYPE_ROOM_PAGE));
+  room = ferry_room_page_get_room (page);
+  g_assert_true (ferry_session_room_get_direct (room));
+  g_assert_cmpstr (ferry_session_room_get_title (room), ==, "Nearby: Friend");
+  g_assert_cmpuint (g_list_model_get_n_items (ferry_session_room_get_trackers (room)), ==, 0);
+  /* The window closed once connected. */
+  FERRY_TEST_WAIT_UNTIL (find_nearby_window () == NULL, TIMEOUT_MS);
+  gtk_window_present (GTK_WINDOW (window));
+  FERRY_TEST_WAIT_UNTIL (gtk_window_is_active (GTK_WINDOW (window)), TIMEOUT_MS);
+
+  /* Nothing proved who they are: the users compare the code, the same on both sides. */
+  FERRY_TEST_WAIT_UNTIL ((joined = ferry_test_reader_find (&friend->err, "ferry-cli: peer-joined ")) != NULL,
+                         TIMEOUT_MS);
+  g_assert_nonnull (strstr (joined, " verified=no "));
+  code = ferry_test_event_value (joined, "code");
+  g_assert_cmpstr (code, !=, "");
+  expected = g_strdup_printf ("Connected · Compare code %s", code);
+  g_assert_cmpstr (adw_action_row_get_subtitle (row), ==, expected);
+
+  ferry_test_friend_say (friend, "Hello from the friend");
+  FERRY_TEST_WAIT_UNTIL (has_message ("Hello from the friend"), TIMEOUT_MS);
+
+  entry = get_widget (GTK_WIDGET (window), "chat-entry");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "Hello from the app");
+  g_signal_emit_by_name (entry, "activate");
+  FERRY_TEST_WAIT_UNTIL (ferry_test_reader_find (&friend->out, "Sam: Hello from the app") != NULL,
+                         TIMEOUT_MS);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "room.leave", NULL));
+  g_assert_cmpstr (visible_page (), ==, "start");
+  /* ferry-cli exits once the other side is gone. */
+  ferry_test_friend_wait (friend, 0, TIMEOUT_MS);
+}
+
+/* A visible ferry-cli is listed; activating its row connects. */
+static void
+test_connect (void)
+{
+  g_autofree char *identity = g_build_filename (tmpdir, "friend.pem", NULL);
+  FerryNearbyWindow *dialog;
+  FerryTestFriend *friend;
+  AdwActionRow *row = NULL;
+  GtkWidget *list;
+  int minimum;
+
+  dialog = open_nearby_window ();
+  /* The start page lists the direct room from then on. */
+  g_assert_true (gtk_widget_get_visible (get_widget (GTK_WIDGET (dialog), "nearby-empty")));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (get_widget (GTK_WIDGET (dialog), "nearby-empty-title"))),
+                   ==, "Looking for Ferry on this network…");
+  g_assert_false (gtk_widget_get_visible (get_widget (GTK_WIDGET (dialog), "nearby-error")));
+  gtk_widget_measure (GTK_WIDGET (dialog), GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
+  g_assert_cmpint (minimum, <=, 360);
+  ferry_test_gui_take_screenshot (GTK_WIDGET (dialog), "nearby-empty.png");
+
+  friend = ferry_test_friend_run ((const char * const[]) { "nearby", NULL }, NULL, identity);
+  list = get_widget (GTK_WIDGET (dialog), "nearby-devices");
+  FERRY_TEST_WAIT_UNTIL ((row = find_row (list, "Friend")) != NULL, TIMEOUT_MS);
+  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (row), "Key "));
+  g_assert_false (gtk_widget_get_visible (get_widget (GTK_WIDGET (dialog), "nearby-empty")));
+  g_assert_true (gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (row)));
+  g_assert_true (gtk_widget_get_focusable (GTK_WIDGET (row)));
+  ferry_test_gui_take_screenshot (GTK_WIDGET (dialog), "nearby-devices.png");
+
+  g_signal_emit_by_name (list, "row-activated", row);
+  chat_in_nearby_room (friend);
+}
+
+/* ferry-cli connects to the app while its window is open. */
+static void
+test_incoming (void)
+{
+  g_autofree char *identity = g_build_filename (tmpdir, "friend.pem", NULL);
+  FerryTestFriend *friend;
+
+  open_nearby_window ();
+  friend = ferry_test_friend_run ((const char * const[]) { "nearby", "--hidden", "--connect", "Sam", NULL },
+                                  NULL, identity);
+  chat_in_nearby_room (friend);
+}
+
+static gboolean
+announced_sam (FerryTestFriend *friend)
+{
+  for (guint i = 0; i < friend->err.lines->len; i++)
+    {
+      const char *line = g_ptr_array_index (friend->err.lines, i);
+
+      if (g_str_has_prefix (line, "ferry-cli: nearby-device ") && strstr (line, " name=\"Sam\" ") != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* With the preference off and the window closed, nothing is sent; the preference makes the app
+ * visible while it is on. */
+static void
+test_hidden (void)
+{
+  g_autofree char *identity = g_build_filename (tmpdir, "friend.pem", NULL);
+  FerryTestFriend *friend;
+
+  g_assert_null (find_nearby_window ());
+  g_assert_false (g_settings_get_boolean (settings, "nearby-visible"));
+  g_assert_false (ferry_session_nearby_get_running (get_nearby ()));
+
+  friend = ferry_test_friend_run ((const char * const[]) { "nearby", "--hidden", NULL }, NULL, identity);
+  ferry_test_run_for (4000);
+  g_assert_false (announced_sam (friend));
+  g_assert_null (ferry_test_reader_find (&friend->err, "ferry-cli: nearby-device "));
+
+  g_settings_set_boolean (settings, "nearby-visible", TRUE);
+  FERRY_TEST_WAIT_UNTIL (announced_sam (friend), TIMEOUT_MS);
+  g_assert_true (ferry_session_nearby_get_running (get_nearby ()));
+
+  /* Switched off: "bye". */
+  g_settings_set_boolean (settings, "nearby-visible", FALSE);
+  FERRY_TEST_WAIT_UNTIL (ferry_test_reader_find (&friend->err, "ferry-cli: nearby-gone ") != NULL, TIMEOUT_MS);
+  g_assert_false (ferry_session_nearby_get_running (get_nearby ()));
+  ferry_test_friend_stop (friend, TIMEOUT_MS);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  /* Expected strings are the untranslated ones. */
+  g_setenv ("LANGUAGE", "C", TRUE);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  tmpdir = g_dir_make_tmp ("ferry-test-nearby-XXXXXX", NULL);
+  g_assert_nonnull (tmpdir);
+  g_setenv ("XDG_DATA_HOME", tmpdir, TRUE);
+
+  g_test_init (&argc, &argv, NULL);
+  g_assert_nonnull (g_getenv ("FERRY_CLI"));
+
+  app = ferry_application_new ();
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+
+  /* Nothing outside the namespace: no tracker, no STUN server. */
+  settings = g_settings_new (APP_ID);
+  g_settings_set_string (settings, "display-name", "Sam");
+  g_settings_set_strv (settings, "trackers", (const char * const[]) { NULL });
+  g_settings_set_strv (settings, "stun-servers", (const char * const[]) { NULL });
+
+  g_application_activate (G_APPLICATION (app));
+  window = FERRY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_true (FERRY_IS_WINDOW (window));
+
+  g_test_add_func ("/gui/nearby/connect", test_connect);
+  g_test_add_func ("/gui/nearby/incoming", test_incoming);
+  g_test_add_func ("/gui/nearby/hidden", test_hidden);
+
+  status = g_test_run ();
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_clear_object (&settings);
+  g_clear_object (&app);
+  {
+    g_autofree char *command = g_strdup_printf ("rm -rf '%s'", tmpdir);
+
+    g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
+  }
+  g_free (tmpdir);
+
+  return status;
+}
