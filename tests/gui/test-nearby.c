@@ -65,7 +65,7 @@ find_nearby_window (void)
   return NULL;
 }
 
-/* The row of @list (rows named @row_name) titled @title, or NULL. */
+/* The row of @list titled @title, or NULL. */
 static AdwActionRow *
 find_row (GtkWidget  *list,
           const char *title)
@@ -177,7 +177,6 @@ test_connect (void)
   int minimum;
 
   dialog = open_nearby_window ();
-  /* The start page lists the direct room from then on. */
   g_assert_true (gtk_widget_get_visible (get_widget (GTK_WIDGET (dialog), "nearby-empty")));
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (get_widget (GTK_WIDGET (dialog), "nearby-empty-title"))),
                    ==, "Looking for Ferry on this network…");

@@ -402,6 +402,21 @@ assert_turn_servers (const char *url)
   g_assert_cmpvariant (value, expected);
 }
 
+/* "Visible on This Network" is off by default and is the row's switch.  It is not turned on
+ * here: this test runs outside a network namespace, and on it would announce the computer to
+ * the network (gui-nearby turns it on inside one). */
+static void
+test_nearby_visible (void)
+{
+  GtkWidget *nearby_switch = get_widget ("nearby-visible-switch");
+  AdwActionRow *row = ADW_ACTION_ROW (get_widget ("nearby-visible"));
+
+  g_assert_false (g_settings_get_boolean (settings, "nearby-visible"));
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (nearby_switch)));
+  g_assert_true (adw_action_row_get_activatable_widget (row) == nearby_switch);
+  g_assert_false (ferry_session_nearby_get_running (ferry_session_get_nearby (ferry_application_get_session (app))));
+}
+
 static void
 test_turn_servers_and_relay_only (void)
 {
@@ -531,6 +546,7 @@ main (int   argc,
   g_test_add_func ("/gui/preferences/stun-servers", test_stun_servers);
   g_test_add_func ("/gui/preferences/turn-servers-and-relay-only",
                    test_turn_servers_and_relay_only);
+  g_test_add_func ("/gui/preferences/nearby-visible", test_nearby_visible);
   g_test_add_func ("/gui/preferences/reopen", test_reopen);
 
   status = g_test_run ();
