@@ -45,6 +45,14 @@ class Proc:
             if m:
                 return m
 
+    def wait_seen(self, key, pattern, timeout):
+        """Like wait_line, but a line already read counts too (for lines that come in any order)."""
+        for line in self.seen[key]:
+            m = re.search(pattern, line)
+            if m:
+                return m
+        return self.wait_line(key, pattern, timeout)
+
     def say(self, text):
         self.p.stdin.write(text + '\n')
         self.p.stdin.flush()

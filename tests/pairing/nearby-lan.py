@@ -113,7 +113,7 @@ def all_see_all():
     for p, name in zip(procs, names):
         for other in names:
             if other != name:
-                p.wait_line('err', rf'nearby-device id=\S+ name="{other}" fingerprint=[0-9a-f]{{64}}', 10)
+                p.wait_seen('err', rf'nearby-device id=\S+ name="{other}" fingerprint=[0-9a-f]{{64}}', 10)
     took = time.monotonic() - start
     for p, name in zip(procs, names):
         assert not any(f'name="{name}"' in line for line in p.seen['err'] if 'nearby-device' in line), \
@@ -163,10 +163,10 @@ def hostile():
     mallory = dict(here, id='00000000000000aa', name='Mallory', fp='00' * 32)
     send_all(B, [json.dumps(dict(here, id='00000000000000bb', name=evil), ensure_ascii=False).encode(),
                  json.dumps(mallory).encode()])
-    listed = carol.wait_line('err', r'nearby-device id=00000000000000bb name="([^"]*)"', 5).group(1)
+    listed = carol.wait_seen('err', r'nearby-device id=00000000000000bb name="([^"]*)"', 5).group(1)
     assert '\x1b' not in listed and '\u202e' not in listed, f'unsafe name listed: {listed!r}'
     assert len(listed.encode()) <= 64 + 3, f'name of {len(listed.encode())} bytes listed'
-    carol.wait_line('err', r'nearby-device id=00000000000000aa name="Mallory"', 5)
+    carol.wait_seen('err', r'nearby-device id=00000000000000aa name="Mallory"', 5)
     # Mallory's announcement must be sent again for a new listener: it goes on while Eve waits.
     eve = Proc(B, ['--hidden', '--connect', 'Mallory'], 'Eve')
     deadline = time.monotonic() + 10

@@ -15,7 +15,7 @@
 /* A visible device announces itself this often; one not heard for EXPIRE_S is gone. */
 #define ANNOUNCE_S 3
 #define EXPIRE_S 10
-/* An answer to "ask" at most this often: a flood of asks gets one answer a second. */
+/* Answers to "ask" at most this often: a flood of asks gets one answer a second. */
 #define ANSWER_GAP_US G_USEC_PER_SEC
 #define MAX_DEVICES 64
 /* An announced code is good for an hour, and replaced after use or expiry. */
@@ -42,6 +42,7 @@ struct _FerryNearby
   GCancellable   *making;     /* our next open code is being made */
   FerryPairing   *pairing;    /* the owner's side of the code we announce */
   GSource        *announce_timer;
+  GSource        *answer_timer;
   gint64          last_answer_us;
 };
 
@@ -174,6 +175,7 @@ stop_announcing (FerryNearby *self)
   if (self->announce_timer != NULL)
     send_announcement (self, FERRY_NEARBY_BYE, FALSE);
   g_clear_pointer (&self->announce_timer, g_source_destroy);
+  g_clear_pointer (&self->answer_timer, g_source_destroy);
   if (self->pairing != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->pairing, self);
@@ -205,6 +207,17 @@ find_device (FerryNearby   *self,
   return FALSE;
 }
 
+static gboolean
+answer_cb (gpointer user_data)
+{
+  FerryNearby *self = user_data;
+
+  self->answer_timer = NULL;
+  self->last_answer_us = g_get_monotonic_time ();
+  send_announcement (self, FERRY_NEARBY_HERE, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 handle_announcement (FerryNearby                   *self,
                      const FerryNearbyAnnouncement *announcement)
@@ -234,10 +247,16 @@ handle_announcement (FerryNearby                   *self,
       g_list_store_append (self->devices, device);
     }
 
-  if (announcement->ask && self->pairing != NULL && now - self->last_answer_us >= ANSWER_GAP_US)
+  if (announcement->ask && self->pairing != NULL && self->answer_timer == NULL)
     {
-      self->last_answer_us = now;
-      send_announcement (self, FERRY_NEARBY_HERE, FALSE);
+      /* Asks within a second of our last answer get one more answer when the second is over. */
+      gint64 wait_us = self->last_answer_us + ANSWER_GAP_US - now;
+
+      if (wait_us <= 0)
+        answer_cb (self);
+      else
+        self->answer_timer = ferry_source_attach (g_timeout_source_new (wait_us / 1000 + 1), self->context,
+                                                  G_PRIORITY_DEFAULT, answer_cb, self, NULL);
     }
 }
 
