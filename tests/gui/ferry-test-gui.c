@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "config.h"
+
 #include <adwaita.h>
 
 #include "ferry-test-gui.h"
@@ -28,6 +30,66 @@ ferry_test_gui_find_widget (GtkWidget  *root,
     }
 
   return NULL;
+}
+
+GtkWidget *
+ferry_test_gui_get_widget (GtkWidget  *root,
+                           const char *name)
+{
+  GtkWidget *widget = ferry_test_gui_find_widget (root, name);
+
+  if (widget == NULL)
+    g_error ("No widget named “%s”", name);
+  return widget;
+}
+
+char *
+ferry_test_gui_isolate (const char *prefix)
+{
+  g_autofree char *template = g_strdup_printf ("%s-XXXXXX", prefix);
+  char *data_dir;
+
+  /* Expected strings are the untranslated ones. */
+  g_setenv ("LANGUAGE", "C", TRUE);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  data_dir = g_dir_make_tmp (template, NULL);
+  g_assert_nonnull (data_dir);
+  g_setenv ("XDG_DATA_HOME", data_dir, TRUE);
+  return data_dir;
+}
+
+FerryApplication *
+ferry_test_gui_start_app (const char   *display_name,
+                          FerryWindow **window)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(GError) error = NULL;
+  FerryApplication *app = ferry_application_new ();
+
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  g_settings_set_string (settings, "display-name", display_name);
+  g_settings_set_strv (settings, "trackers", (const char * const[]) { NULL });
+  g_settings_set_strv (settings, "stun-servers", (const char * const[]) { NULL });
+
+  g_application_activate (G_APPLICATION (app));
+  *window = FERRY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_true (FERRY_IS_WINDOW (*window));
+  return app;
+}
+
+void
+ferry_test_gui_stop_app (FerryWindow      *window,
+                         FerryApplication *app,
+                         char             *data_dir)
+{
+  g_autofree char *command = g_strdup_printf ("rm -rf '%s'", data_dir);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (app);
+  g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
+  g_free (data_dir);
 }
 
 static void

@@ -8,10 +8,16 @@
 
 #include <gtk/gtk.h>
 
+#include "ferry-application.h"
+#include "ferry-window.h"
+
 G_BEGIN_DECLS
 
 /* @root or the first of its descendants (depth first) named @name, or %NULL. */
 GtkWidget *ferry_test_gui_find_widget     (GtkWidget  *root,
+                                           const char *name);
+/* The same, failing the test when there is none. */
+GtkWidget *ferry_test_gui_get_widget      (GtkWidget  *root,
                                            const char *name);
 /* Waits until @widget is mapped and a frame is painted after the call: a shot taken before the
  * first frame is blank, and one taken right after a change shows the old state. */
@@ -23,5 +29,17 @@ void       ferry_test_gui_take_screenshot (GtkWidget  *window,
 /* The same, as NAME.png in the light style and then as NAME-dark.png in the dark one. */
 void       ferry_test_gui_take_light_and_dark (GtkWidget  *window,
                                                const char *name);
+
+/* For a test that runs the app in a network namespace.  Before g_test_init (): untranslated
+ * strings and a fresh data folder named after @prefix as XDG_DATA_HOME, returned. */
+char      *ferry_test_gui_isolate         (const char *prefix);
+/* The app registered and activated, with @display_name and no tracker and no STUN server
+ * (nothing outside the namespace); @window gets its window. */
+FerryApplication *ferry_test_gui_start_app (const char   *display_name,
+                                            FerryWindow **window);
+/* Closes @window, drops @app and removes @data_dir (freed). */
+void       ferry_test_gui_stop_app        (FerryWindow      *window,
+                                           FerryApplication *app,
+                                           char             *data_dir);
 
 G_END_DECLS

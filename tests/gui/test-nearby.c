@@ -31,21 +31,10 @@ static FerryWindow *window;
 static GSettings *settings;
 static char *tmpdir;
 
-static GtkWidget *
-get_widget (GtkWidget  *root,
-            const char *name)
-{
-  GtkWidget *widget = ferry_test_gui_find_widget (root, name);
-
-  if (widget == NULL)
-    g_error ("No widget named “%s”", name);
-  return widget;
-}
-
 static const char *
 visible_page (void)
 {
-  GtkWidget *start = get_widget (GTK_WIDGET (window), "start-page");
+  GtkWidget *start = ferry_test_gui_get_widget (GTK_WIDGET (window), "start-page");
 
   return gtk_stack_get_visible_child_name (GTK_STACK (gtk_widget_get_ancestor (start, GTK_TYPE_STACK)));
 }
@@ -81,7 +70,7 @@ find_row (GtkWidget  *list,
 static gboolean
 has_message (const char *text)
 {
-  GtkWidget *list = get_widget (GTK_WIDGET (window), "messages-list");
+  GtkWidget *list = ferry_test_gui_get_widget (GTK_WIDGET (window), "messages-list");
 
   for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
        child = gtk_widget_get_next_sibling (child))
@@ -127,10 +116,10 @@ chat_in_nearby_room (FerryTestFriend *friend)
   GtkWidget *entry;
 
   FERRY_TEST_WAIT_UNTIL (g_strcmp0 (visible_page (), "room") == 0 &&
-                         (row = find_row (get_widget (GTK_WIDGET (window), "peers-list"), "Friend")) != NULL &&
+                         (row = find_row (ferry_test_gui_get_widget (GTK_WIDGET (window), "peers-list"), "Friend")) != NULL &&
                          strstr (adw_action_row_get_subtitle (row), "Compare code ") != NULL,
                          TIMEOUT_MS);
-  page = FERRY_ROOM_PAGE (gtk_widget_get_ancestor (get_widget (GTK_WIDGET (window), "peers-list"),
+  page = FERRY_ROOM_PAGE (gtk_widget_get_ancestor (ferry_test_gui_get_widget (GTK_WIDGET (window), "peers-list"),
                                                    FERRY_TYPE_ROOM_PAGE));
   room = ferry_room_page_get_room (page);
   g_assert_true (ferry_session_room_get_direct (room));
@@ -153,7 +142,7 @@ chat_in_nearby_room (FerryTestFriend *friend)
   ferry_test_friend_say (friend, "Hello from the friend");
   FERRY_TEST_WAIT_UNTIL (has_message ("Hello from the friend"), TIMEOUT_MS);
 
-  entry = get_widget (GTK_WIDGET (window), "chat-entry");
+  entry = ferry_test_gui_get_widget (GTK_WIDGET (window), "chat-entry");
   gtk_editable_set_text (GTK_EDITABLE (entry), "Hello from the app");
   g_signal_emit_by_name (entry, "activate");
   FERRY_TEST_WAIT_UNTIL (ferry_test_reader_find (&friend->out, "Sam: Hello from the app") != NULL,
@@ -177,19 +166,19 @@ test_connect (void)
   int minimum;
 
   dialog = open_nearby_window ();
-  g_assert_true (gtk_widget_get_visible (get_widget (GTK_WIDGET (dialog), "nearby-empty")));
-  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (get_widget (GTK_WIDGET (dialog), "nearby-empty-title"))),
+  g_assert_true (gtk_widget_get_visible (ferry_test_gui_get_widget (GTK_WIDGET (dialog), "nearby-empty")));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (ferry_test_gui_get_widget (GTK_WIDGET (dialog), "nearby-empty-title"))),
                    ==, "Looking for Ferry on this network…");
-  g_assert_false (gtk_widget_get_visible (get_widget (GTK_WIDGET (dialog), "nearby-error")));
+  g_assert_false (gtk_widget_get_visible (ferry_test_gui_get_widget (GTK_WIDGET (dialog), "nearby-error")));
   gtk_widget_measure (GTK_WIDGET (dialog), GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
   g_assert_cmpint (minimum, <=, 360);
   ferry_test_gui_take_screenshot (GTK_WIDGET (dialog), "nearby-empty.png");
 
   friend = ferry_test_friend_run ((const char * const[]) { "nearby", NULL }, NULL, identity);
-  list = get_widget (GTK_WIDGET (dialog), "nearby-devices");
+  list = ferry_test_gui_get_widget (GTK_WIDGET (dialog), "nearby-devices");
   FERRY_TEST_WAIT_UNTIL ((row = find_row (list, "Friend")) != NULL, TIMEOUT_MS);
   g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (row), "Key "));
-  g_assert_false (gtk_widget_get_visible (get_widget (GTK_WIDGET (dialog), "nearby-empty")));
+  g_assert_false (gtk_widget_get_visible (ferry_test_gui_get_widget (GTK_WIDGET (dialog), "nearby-empty")));
   g_assert_true (gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (row)));
   g_assert_true (gtk_widget_get_focusable (GTK_WIDGET (row)));
   ferry_test_gui_take_screenshot (GTK_WIDGET (dialog), "nearby-devices.png");
@@ -256,49 +245,20 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   int status;
 
-  /* Expected strings are the untranslated ones. */
-  g_setenv ("LANGUAGE", "C", TRUE);
-  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
-  tmpdir = g_dir_make_tmp ("ferry-test-nearby-XXXXXX", NULL);
-  g_assert_nonnull (tmpdir);
-  g_setenv ("XDG_DATA_HOME", tmpdir, TRUE);
-
+  tmpdir = ferry_test_gui_isolate ("ferry-test-nearby");
   g_test_init (&argc, &argv, NULL);
   g_assert_nonnull (g_getenv ("FERRY_CLI"));
-
-  app = ferry_application_new ();
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
-
-  /* Nothing outside the namespace: no tracker, no STUN server. */
+  app = ferry_test_gui_start_app ("Sam", &window);
   settings = g_settings_new (APP_ID);
-  g_settings_set_string (settings, "display-name", "Sam");
-  g_settings_set_strv (settings, "trackers", (const char * const[]) { NULL });
-  g_settings_set_strv (settings, "stun-servers", (const char * const[]) { NULL });
-
-  g_application_activate (G_APPLICATION (app));
-  window = FERRY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  g_assert_true (FERRY_IS_WINDOW (window));
 
   g_test_add_func ("/gui/nearby/connect", test_connect);
   g_test_add_func ("/gui/nearby/incoming", test_incoming);
   g_test_add_func ("/gui/nearby/hidden", test_hidden);
 
   status = g_test_run ();
-
-  gtk_window_destroy (GTK_WINDOW (window));
   g_clear_object (&settings);
-  g_clear_object (&app);
-  {
-    g_autofree char *command = g_strdup_printf ("rm -rf '%s'", tmpdir);
-
-    g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
-  }
-  g_free (tmpdir);
-
+  ferry_test_gui_stop_app (window, app, tmpdir);
   return status;
 }

@@ -28,21 +28,10 @@ static FerryApplication *app;
 static FerryWindow *window;
 static char *tmpdir;
 
-static GtkWidget *
-get_widget (GtkWidget  *root,
-            const char *name)
-{
-  GtkWidget *widget = ferry_test_gui_find_widget (root, name);
-
-  if (widget == NULL)
-    g_error ("No widget named “%s”", name);
-  return widget;
-}
-
 static const char *
 visible_page (void)
 {
-  GtkWidget *start = get_widget (GTK_WIDGET (window), "start-page");
+  GtkWidget *start = ferry_test_gui_get_widget (GTK_WIDGET (window), "start-page");
 
   return gtk_stack_get_visible_child_name (GTK_STACK (gtk_widget_get_ancestor (start, GTK_TYPE_STACK)));
 }
@@ -67,13 +56,13 @@ static const char *
 label_text (GtkWidget  *root,
             const char *name)
 {
-  return gtk_label_get_text (GTK_LABEL (get_widget (root, name)));
+  return gtk_label_get_text (GTK_LABEL (ferry_test_gui_get_widget (root, name)));
 }
 
 static AdwActionRow *
 find_peer_row (const char *name)
 {
-  GtkWidget *list = get_widget (GTK_WIDGET (window), "peers-list");
+  GtkWidget *list = ferry_test_gui_get_widget (GTK_WIDGET (window), "peers-list");
 
   for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
        child = gtk_widget_get_next_sibling (child))
@@ -86,7 +75,7 @@ find_peer_row (const char *name)
 static gboolean
 has_message (const char *text)
 {
-  GtkWidget *list = get_widget (GTK_WIDGET (window), "messages-list");
+  GtkWidget *list = ferry_test_gui_get_widget (GTK_WIDGET (window), "messages-list");
 
   for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
        child = gtk_widget_get_next_sibling (child))
@@ -123,7 +112,7 @@ chat_in_direct_room (FerryTestFriend *friend)
                          (row = find_peer_row ("Friend")) != NULL &&
                          strstr (adw_action_row_get_subtitle (row), "Verified") != NULL,
                          TIMEOUT_MS);
-  page = FERRY_ROOM_PAGE (gtk_widget_get_ancestor (get_widget (GTK_WIDGET (window), "peers-list"),
+  page = FERRY_ROOM_PAGE (gtk_widget_get_ancestor (ferry_test_gui_get_widget (GTK_WIDGET (window), "peers-list"),
                                                    FERRY_TYPE_ROOM_PAGE));
   room = ferry_room_page_get_room (page);
   g_assert_true (ferry_session_room_get_direct (room));
@@ -141,7 +130,7 @@ chat_in_direct_room (FerryTestFriend *friend)
   ferry_test_friend_say (friend, "Hello from the friend");
   FERRY_TEST_WAIT_UNTIL (has_message ("Hello from the friend"), TIMEOUT_MS);
 
-  entry = get_widget (GTK_WIDGET (window), "chat-entry");
+  entry = ferry_test_gui_get_widget (GTK_WIDGET (window), "chat-entry");
   gtk_editable_set_text (GTK_EDITABLE (entry), "Hello from the app");
   g_signal_emit_by_name (entry, "activate");
   FERRY_TEST_WAIT_UNTIL (ferry_test_reader_find (&friend->out, "Sam: Hello from the app") != NULL,
@@ -168,7 +157,7 @@ test_owner (void)
   int minimum;
 
   dialog = open_pairing_window ();
-  code_label = get_widget (GTK_WIDGET (dialog), "pairing-code");
+  code_label = ferry_test_gui_get_widget (GTK_WIDGET (dialog), "pairing-code");
   FERRY_TEST_WAIT_UNTIL (gtk_widget_get_visible (code_label) &&
                          ferry_pairing_code_is_link (gtk_label_get_text (GTK_LABEL (code_label))),
                          TIMEOUT_MS);
@@ -178,10 +167,10 @@ test_owner (void)
   g_assert_false (code->reply);
   g_assert_true (gtk_label_get_selectable (GTK_LABEL (code_label)));
   g_assert_true (gtk_widget_has_css_class (code_label, "monospace"));
-  g_assert_nonnull (gtk_picture_get_paintable (GTK_PICTURE (get_widget (GTK_WIDGET (dialog),
+  g_assert_nonnull (gtk_picture_get_paintable (GTK_PICTURE (ferry_test_gui_get_widget (GTK_WIDGET (dialog),
                                                                         "pairing-qr-code"))));
   g_assert_true (g_str_has_prefix (label_text (GTK_WIDGET (dialog), "pairing-expiry"), "Valid for another "));
-  g_assert_false (gtk_widget_get_visible (get_widget (GTK_WIDGET (dialog), "pairing-error")));
+  g_assert_false (gtk_widget_get_visible (ferry_test_gui_get_widget (GTK_WIDGET (dialog), "pairing-error")));
 
   /* It fits a phone. */
   gtk_widget_measure (GTK_WIDGET (dialog), GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
@@ -208,10 +197,10 @@ test_bad_code (void)
   g_assert_nonnull (expected);
 
   dialog = open_pairing_window ();
-  entry = get_widget (GTK_WIDGET (dialog), "pairing-entry");
+  entry = ferry_test_gui_get_widget (GTK_WIDGET (dialog), "pairing-entry");
   gtk_editable_set_text (GTK_EDITABLE (entry), "this is no code!");
   g_signal_emit_by_name (entry, "entry-activated");
-  error_label = get_widget (GTK_WIDGET (dialog), "pairing-error");
+  error_label = ferry_test_gui_get_widget (GTK_WIDGET (dialog), "pairing-error");
   g_assert_true (gtk_widget_get_visible (error_label));
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (error_label)), ==, expected->message);
   g_assert_true (gtk_widget_has_css_class (entry, "error"));
@@ -242,7 +231,7 @@ test_join_entry (void)
   FERRY_TEST_WAIT_UNTIL ((link = ferry_test_reader_find (&friend->out, "ferry://pair")) != NULL,
                          TIMEOUT_MS);
 
-  entry = get_widget (GTK_WIDGET (window), "join-entry");
+  entry = ferry_test_gui_get_widget (GTK_WIDGET (window), "join-entry");
   gtk_editable_set_text (GTK_EDITABLE (entry), link);
   g_assert_cmpstr (label_text (GTK_WIDGET (window), "join-hint"), ==,
                    "A pairing code: connects straight to the computer that made it, without any server.");
@@ -256,49 +245,18 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GSettings) settings = NULL;
-  g_autoptr(GError) error = NULL;
   int status;
 
-  /* Expected strings are the untranslated ones. */
-  g_setenv ("LANGUAGE", "C", TRUE);
-  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
-  tmpdir = g_dir_make_tmp ("ferry-test-pairing-XXXXXX", NULL);
-  g_assert_nonnull (tmpdir);
-  g_setenv ("XDG_DATA_HOME", tmpdir, TRUE);
-
+  tmpdir = ferry_test_gui_isolate ("ferry-test-pairing");
   g_test_init (&argc, &argv, NULL);
   g_assert_nonnull (g_getenv ("FERRY_CLI"));
-
-  app = ferry_application_new ();
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
-
-  /* Nothing outside the namespace: no tracker, no STUN server. */
-  settings = g_settings_new (APP_ID);
-  g_settings_set_string (settings, "display-name", "Sam");
-  g_settings_set_strv (settings, "trackers", (const char * const[]) { NULL });
-  g_settings_set_strv (settings, "stun-servers", (const char * const[]) { NULL });
-
-  g_application_activate (G_APPLICATION (app));
-  window = FERRY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  g_assert_true (FERRY_IS_WINDOW (window));
+  app = ferry_test_gui_start_app ("Sam", &window);
 
   g_test_add_func ("/gui/pairing/owner", test_owner);
   g_test_add_func ("/gui/pairing/bad-code", test_bad_code);
   g_test_add_func ("/gui/pairing/join-entry", test_join_entry);
 
   status = g_test_run ();
-
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_clear_object (&app);
-  {
-    g_autofree char *command = g_strdup_printf ("rm -rf '%s'", tmpdir);
-
-    g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
-  }
-  g_free (tmpdir);
-
+  ferry_test_gui_stop_app (window, app, tmpdir);
   return status;
 }
