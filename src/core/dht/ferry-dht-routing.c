@@ -53,12 +53,6 @@ ferry_dht_routing_free (FerryDhtRouting *self)
   g_free (self);
 }
 
-const guint8 *
-ferry_dht_routing_get_own_id (FerryDhtRouting *self)
-{
-  return self->own_id;
-}
-
 guint
 ferry_dht_routing_get_size (FerryDhtRouting *self)
 {

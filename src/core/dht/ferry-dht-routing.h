@@ -48,7 +48,6 @@ typedef struct {
 FerryDhtRouting      *ferry_dht_routing_new        (const guint8            own_id[FERRY_KRPC_ID_LEN],
                                                     GSocketFamily           family);
 void                  ferry_dht_routing_free       (FerryDhtRouting        *self);
-const guint8         *ferry_dht_routing_get_own_id (FerryDhtRouting        *self);
 guint                 ferry_dht_routing_get_size   (FerryDhtRouting        *self);
 /* The number of good nodes at @now_us. */
 guint                 ferry_dht_routing_count_good (FerryDhtRouting        *self,

@@ -36,7 +36,6 @@ struct _FerryNearby
   GSource        *receive_source;
   GSource        *expire_timer;
   GListStore     *devices;
-  guint           refused;
 
   gboolean        visible;
   GCancellable   *making;     /* our next open code is being made */
@@ -281,7 +280,6 @@ receive_cb (GSocket      *socket,
       if (!(announcement = ferry_nearby_announcement_parse (buffer, len, g_get_real_time () / G_USEC_PER_SEC,
                                                              &error)))
         {
-          self->refused++;
           g_debug ("Nearby: %s", error->message);
           continue;
         }
@@ -374,28 +372,12 @@ ferry_nearby_set_visible (FerryNearby *self,
     stop_announcing (self);
 }
 
-gboolean
-ferry_nearby_get_visible (FerryNearby *self)
-{
-  g_return_val_if_fail (FERRY_IS_NEARBY (self), FALSE);
-
-  return self->visible;
-}
-
 GListModel *
 ferry_nearby_get_devices (FerryNearby *self)
 {
   g_return_val_if_fail (FERRY_IS_NEARBY (self), NULL);
 
   return G_LIST_MODEL (self->devices);
-}
-
-guint
-ferry_nearby_get_refused (FerryNearby *self)
-{
-  g_return_val_if_fail (FERRY_IS_NEARBY (self), 0);
-
-  return self->refused;
 }
 
 void

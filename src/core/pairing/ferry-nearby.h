@@ -38,12 +38,8 @@ gboolean      ferry_nearby_start           (FerryNearby          *self,
 void          ferry_nearby_stop            (FerryNearby          *self);
 void          ferry_nearby_set_visible     (FerryNearby          *self,
                                             gboolean              visible);
-gboolean      ferry_nearby_get_visible     (FerryNearby          *self);
 /* (element-type FerryNearbyDevice): the devices seen, in the order they appeared. */
 GListModel   *ferry_nearby_get_devices     (FerryNearby          *self);
-/* Packets that were not announcements (malformed, oversized, from a newer Ferry): ignored,
- * counted. */
-guint         ferry_nearby_get_refused     (FerryNearby          *self);
 /* Connects to @device with its latest code: the pairing (ferry_pairing_new_finish ()) fails
  * unless the device that answers has the announced certificate. */
 void          ferry_nearby_connect_async   (FerryNearby          *self,

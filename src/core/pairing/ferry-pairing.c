@@ -447,7 +447,7 @@ ferry_pairing_is_connected (FerryPairing *self)
 {
   g_return_val_if_fail (FERRY_IS_PAIRING (self), FALSE);
 
-  return self->peer != NULL &&
+  return self->peer != NULL && !self->over &&
          (self->open ? ferry_peer_get_connected (self->peer) : ferry_peer_get_verified (self->peer));
 }
 
