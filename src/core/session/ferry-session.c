@@ -1356,13 +1356,14 @@ pair_on_network (Core     *core,
                                   pairing_started_cb, start);
 }
 
+/* A text for the room or pairing of @handle: a chat message, a reply code. */
 typedef struct {
   guint  handle;
   char  *text;
-} ReplyRequest;
+} TextRequest;
 
 static void
-reply_request_free (ReplyRequest *request)
+text_request_free (TextRequest *request)
 {
   g_free (request->text);
   g_free (request);
@@ -1372,7 +1373,7 @@ static void
 add_reply_on_network (Core     *core,
                       gpointer  data)
 {
-  ReplyRequest *request = data;
+  TextRequest *request = data;
   NetPairing *self = g_hash_table_lookup (core->pairings, GUINT_TO_POINTER (request->handle));
   g_autoptr(GError) error = NULL;
 
@@ -1707,23 +1708,11 @@ nearby_connect_on_network (Core     *core,
   }
 }
 
-typedef struct {
-  guint  handle;
-  char  *text;
-} ChatRequest;
-
-static void
-chat_request_free (ChatRequest *request)
-{
-  g_free (request->text);
-  g_free (request);
-}
-
 static void
 send_chat_on_network (Core     *core,
                       gpointer  data)
 {
-  ChatRequest *request = data;
+  TextRequest *request = data;
   NetRoom *room = g_hash_table_lookup (core->rooms, GUINT_TO_POINTER (request->handle));
   g_autoptr(GError) error = NULL;
   g_autofree char *id = NULL;
@@ -2044,12 +2033,12 @@ _ferry_session_send_chat (FerrySession     *self,
                           FerrySessionRoom *room,
                           const char       *text)
 {
-  ChatRequest *request = g_new0 (ChatRequest, 1);
+  TextRequest *request = g_new0 (TextRequest, 1);
 
   request->handle = _ferry_session_room_get_handle (room);
   request->text = g_strdup (text);
   post (self->core, &self->core->to_network, send_chat_on_network, request,
-        (GDestroyNotify) chat_request_free);
+        (GDestroyNotify) text_request_free);
 }
 
 void
@@ -2204,12 +2193,12 @@ _ferry_session_add_pairing_reply (FerrySession        *self,
                                   FerrySessionPairing *pairing,
                                   const char          *text)
 {
-  ReplyRequest *request = g_new0 (ReplyRequest, 1);
+  TextRequest *request = g_new0 (TextRequest, 1);
 
   request->handle = _ferry_session_pairing_get_handle (pairing);
   request->text = g_strdup (text);
   post (self->core, &self->core->to_network, add_reply_on_network, request,
-        (GDestroyNotify) reply_request_free);
+        (GDestroyNotify) text_request_free);
 }
 
 void
