@@ -43,6 +43,35 @@ ferry_test_gui_get_widget (GtkWidget  *root,
   return widget;
 }
 
+AdwActionRow *
+ferry_test_gui_find_row (GtkWidget  *list,
+                         const char *title)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (ADW_IS_ACTION_ROW (child) &&
+        g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0)
+      return ADW_ACTION_ROW (child);
+  return NULL;
+}
+
+gboolean
+ferry_test_gui_has_message (GtkWidget  *window,
+                            const char *text)
+{
+  GtkWidget *list = ferry_test_gui_get_widget (window, "messages-list");
+
+  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *label = ferry_test_gui_find_widget (child, "message-text");
+
+      if (label != NULL && g_strcmp0 (gtk_label_get_text (GTK_LABEL (label)), text) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 char *
 ferry_test_gui_isolate (const char *prefix)
 {

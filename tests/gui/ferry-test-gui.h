@@ -6,7 +6,7 @@
  */
 #pragma once
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
 
 #include "ferry-application.h"
 #include "ferry-window.h"
@@ -19,6 +19,12 @@ GtkWidget *ferry_test_gui_find_widget     (GtkWidget  *root,
 /* The same, failing the test when there is none. */
 GtkWidget *ferry_test_gui_get_widget      (GtkWidget  *root,
                                            const char *name);
+/* The AdwActionRow child of @list titled @title, or %NULL. */
+AdwActionRow *ferry_test_gui_find_row     (GtkWidget  *list,
+                                           const char *title);
+/* Whether the chat of @window's room shows a message whose text is @text. */
+gboolean   ferry_test_gui_has_message     (GtkWidget  *window,
+                                           const char *text);
 /* Waits until @widget is mapped and a frame is painted after the call: a shot taken before the
  * first frame is blank, and one taken right after a change shows the old state. */
 void       ferry_test_gui_wait_for_paint  (GtkWidget  *widget);

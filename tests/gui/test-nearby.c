@@ -54,35 +54,6 @@ find_nearby_window (void)
   return NULL;
 }
 
-/* The row of @list titled @title, or NULL. */
-static AdwActionRow *
-find_row (GtkWidget  *list,
-          const char *title)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (ADW_IS_ACTION_ROW (child) &&
-        g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0)
-      return ADW_ACTION_ROW (child);
-  return NULL;
-}
-
-static gboolean
-has_message (const char *text)
-{
-  GtkWidget *list = ferry_test_gui_get_widget (GTK_WIDGET (window), "messages-list");
-
-  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *label = ferry_test_gui_find_widget (child, "message-text");
-
-      if (label != NULL && g_strcmp0 (gtk_label_get_text (GTK_LABEL (label)), text) == 0)
-        return TRUE;
-    }
-  return FALSE;
-}
-
 static FerrySessionNearby *
 get_nearby (void)
 {
@@ -116,7 +87,7 @@ chat_in_nearby_room (FerryTestFriend *friend)
   GtkWidget *entry;
 
   FERRY_TEST_WAIT_UNTIL (g_strcmp0 (visible_page (), "room") == 0 &&
-                         (row = find_row (ferry_test_gui_get_widget (GTK_WIDGET (window), "peers-list"), "Friend")) != NULL &&
+                         (row = ferry_test_gui_find_row (ferry_test_gui_get_widget (GTK_WIDGET (window), "peers-list"), "Friend")) != NULL &&
                          strstr (adw_action_row_get_subtitle (row), "Compare code ") != NULL,
                          TIMEOUT_MS);
   page = FERRY_ROOM_PAGE (gtk_widget_get_ancestor (ferry_test_gui_get_widget (GTK_WIDGET (window), "peers-list"),
@@ -140,7 +111,7 @@ chat_in_nearby_room (FerryTestFriend *friend)
   g_assert_cmpstr (adw_action_row_get_subtitle (row), ==, expected);
 
   ferry_test_friend_say (friend, "Hello from the friend");
-  FERRY_TEST_WAIT_UNTIL (has_message ("Hello from the friend"), TIMEOUT_MS);
+  FERRY_TEST_WAIT_UNTIL (ferry_test_gui_has_message (GTK_WIDGET (window), "Hello from the friend"), TIMEOUT_MS);
 
   entry = ferry_test_gui_get_widget (GTK_WIDGET (window), "chat-entry");
   gtk_editable_set_text (GTK_EDITABLE (entry), "Hello from the app");
@@ -176,7 +147,7 @@ test_connect (void)
 
   friend = ferry_test_friend_run ((const char * const[]) { "nearby", NULL }, NULL, identity);
   list = ferry_test_gui_get_widget (GTK_WIDGET (dialog), "nearby-devices");
-  FERRY_TEST_WAIT_UNTIL ((row = find_row (list, "Friend")) != NULL, TIMEOUT_MS);
+  FERRY_TEST_WAIT_UNTIL ((row = ferry_test_gui_find_row (list, "Friend")) != NULL, TIMEOUT_MS);
   g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (row), "Key "));
   g_assert_false (gtk_widget_get_visible (ferry_test_gui_get_widget (GTK_WIDGET (dialog), "nearby-empty")));
   g_assert_true (gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (row)));

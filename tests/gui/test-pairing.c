@@ -59,35 +59,6 @@ label_text (GtkWidget  *root,
   return gtk_label_get_text (GTK_LABEL (ferry_test_gui_get_widget (root, name)));
 }
 
-static AdwActionRow *
-find_peer_row (const char *name)
-{
-  GtkWidget *list = ferry_test_gui_get_widget (GTK_WIDGET (window), "peers-list");
-
-  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (ADW_IS_ACTION_ROW (child) &&
-        g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), name) == 0)
-      return ADW_ACTION_ROW (child);
-  return NULL;
-}
-
-static gboolean
-has_message (const char *text)
-{
-  GtkWidget *list = ferry_test_gui_get_widget (GTK_WIDGET (window), "messages-list");
-
-  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *label = ferry_test_gui_find_widget (child, "message-text");
-
-      if (label != NULL && g_strcmp0 (gtk_label_get_text (GTK_LABEL (label)), text) == 0)
-        return TRUE;
-    }
-  return FALSE;
-}
-
 static FerryPairingWindow *
 open_pairing_window (void)
 {
@@ -109,7 +80,7 @@ chat_in_direct_room (FerryTestFriend *friend)
   GtkWidget *entry;
 
   FERRY_TEST_WAIT_UNTIL (g_strcmp0 (visible_page (), "room") == 0 &&
-                         (row = find_peer_row ("Friend")) != NULL &&
+                         (row = ferry_test_gui_find_row (ferry_test_gui_get_widget (GTK_WIDGET (window), "peers-list"), "Friend")) != NULL &&
                          strstr (adw_action_row_get_subtitle (row), "Verified") != NULL,
                          TIMEOUT_MS);
   page = FERRY_ROOM_PAGE (gtk_widget_get_ancestor (ferry_test_gui_get_widget (GTK_WIDGET (window), "peers-list"),
@@ -128,7 +99,7 @@ chat_in_direct_room (FerryTestFriend *friend)
                          TIMEOUT_MS);
 
   ferry_test_friend_say (friend, "Hello from the friend");
-  FERRY_TEST_WAIT_UNTIL (has_message ("Hello from the friend"), TIMEOUT_MS);
+  FERRY_TEST_WAIT_UNTIL (ferry_test_gui_has_message (GTK_WIDGET (window), "Hello from the friend"), TIMEOUT_MS);
 
   entry = ferry_test_gui_get_widget (GTK_WIDGET (window), "chat-entry");
   gtk_editable_set_text (GTK_EDITABLE (entry), "Hello from the app");
