@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 # Writes a C header with the defaults of the GSettings schema's network keys, so that the schema
-# stays the one place where the default trackers and STUN servers are written down.
+# stays the one place where the default trackers, STUN servers and DHT bootstrap nodes are written down.
 #
 #   schema-defaults.py SCHEMA.xml OUTPUT.h
 import ast
 import sys
 import xml.etree.ElementTree as ET
 
-KEYS = {'trackers': 'FERRY_DEFAULT_TRACKERS', 'stun-servers': 'FERRY_DEFAULT_STUN_SERVERS'}
+KEYS = {'trackers': 'FERRY_DEFAULT_TRACKERS', 'stun-servers': 'FERRY_DEFAULT_STUN_SERVERS',
+        'dht-bootstrap': 'FERRY_DEFAULT_DHT_BOOTSTRAP'}
 
 schema, output = sys.argv[1:]
 found = {}

@@ -25,13 +25,12 @@ ferry_cli_app_settings (void)
   return g_settings_new_full (schema, NULL, NULL);
 }
 
-/* In order: the environment variable (comma-separated, may be empty, for scripts and tests), the
- * app's setting @key, the schema's default built in. */
-static char **
-configured_list (const char         *variable,
-                 GSettings          *settings,
-                 const char         *key,
-                 const char * const *defaults)
+/* The environment variable may be empty (for scripts and tests: nothing at all). */
+char **
+ferry_cli_configured_list (const char         *variable,
+                           GSettings          *settings,
+                           const char         *key,
+                           const char * const *defaults)
 {
   const char *value = g_getenv (variable);
   g_auto(GStrv) parts = NULL;
@@ -154,10 +153,10 @@ rtc_config_new (FerryCliRoomOptions  *options,
   g_autoptr(GVariant) turn_servers = NULL;
 
   if (options->trackers == NULL)
-    options->trackers = configured_list ("FERRY_TRACKERS", settings, "trackers",
+    options->trackers = ferry_cli_configured_list ("FERRY_TRACKERS", settings, "trackers",
                                          (const char * const[]) FERRY_DEFAULT_TRACKERS);
   if (options->stun == NULL)
-    options->stun = configured_list ("FERRY_STUN_SERVERS", settings, "stun-servers",
+    options->stun = ferry_cli_configured_list ("FERRY_STUN_SERVERS", settings, "stun-servers",
                                      (const char * const[]) FERRY_DEFAULT_STUN_SERVERS);
   if (options->name == NULL && settings != NULL)
     options->name = g_settings_get_string (settings, "display-name");

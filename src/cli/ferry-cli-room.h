@@ -30,6 +30,12 @@ void       ferry_cli_room_options_clear (FerryCliRoomOptions  *options);
 /* The app's settings when its schema is installed, so that the app and ferry-cli use the same
  * trackers, STUN server, name and download folder; %NULL otherwise. */
 GSettings *ferry_cli_app_settings       (void);
+/* A list setting: the environment @variable (comma-separated) first, then @settings' @key (when
+ * @settings is not %NULL), then @defaults. */
+char     **ferry_cli_configured_list    (const char         *variable,
+                                         GSettings          *settings,
+                                         const char         *key,
+                                         const char * const *defaults);
 
 /* The room @text names, as the user typed it, with WebDrop's same-network room ("webdrop:nearby")
  * found through the STUN server of the options (which it fills in like ferry_cli_room_new ()).

@@ -86,6 +86,7 @@ usage (void)
                 "  bench              measure throughput against another ferry-cli bench\n"
                 "  chat ROOM-OR-LINK  chat in a room from the terminal\n"
                 "  connect            connect to one peer, exchanging offer and answer by hand\n"
+                "  dht COMMAND        the DHT node: status, get-peers, announce, put, get, serve\n"
                 "  nearby             list Ferry devices on this network, be one, connect to one\n"
                 "  new-room [LABEL]   print a link to a new secret room\n"
                 "  pair [CODE]        make a pairing code and wait, or connect with one\n"
@@ -146,6 +147,8 @@ main (int    argc,
     return ferry_cli_chat (argc - 1, argv + 1);
   if (g_str_equal (argv[1], "connect"))
     return ferry_cli_connect (argc - 1, argv + 1);
+  if (g_str_equal (argv[1], "dht"))
+    return ferry_cli_dht (argc - 1, argv + 1);
   if (g_str_equal (argv[1], "nearby"))
     return ferry_cli_nearby (argc - 1, argv + 1);
   if (g_str_equal (argv[1], "pair"))

@@ -29,6 +29,8 @@ int ferry_cli_chat    (int    argc,
                        char **argv);
 int ferry_cli_connect (int    argc,
                        char **argv);
+int ferry_cli_dht     (int    argc,
+                       char **argv);
 int ferry_cli_nearby  (int    argc,
                        char **argv);
 int ferry_cli_pair    (int    argc,

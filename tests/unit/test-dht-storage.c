@@ -80,7 +80,7 @@ test_immutable (void)
   g_assert_nonnull (item);
   g_assert_false (item->is_mutable);
   g_assert_true (g_bytes_equal (item->value, value));
-  g_assert_cmpint (ferry_dht_storage_put_immutable (storage, too_big, 0), ==, FERRY_DHT_ERROR_VALUE_TOO_BIG);
+  g_assert_cmpint (ferry_dht_storage_put_immutable (storage, too_big, 0), ==, FERRY_KRPC_VALUE_TOO_BIG);
   /* Two hours without a new put: gone. */
   g_assert_null (ferry_dht_storage_get_item (storage, target, 121 * MINUTE));
 }
@@ -129,23 +129,23 @@ test_mutable (void)
   g_assert_cmpint (item->seq, ==, 1);
   signature[0] ^= 1;
   g_assert_cmpint (ferry_dht_storage_put_mutable (storage, public_key, NULL, 0, 2, NULL, hello, signature, 0), ==,
-                   FERRY_DHT_ERROR_BAD_SIGNATURE);
+                   FERRY_KRPC_BAD_SIGNATURE);
 
   ferry_random_bytes (seed, sizeof seed);
   g_assert_cmpint (put (storage, seed, "room", 5, NULL, "i1e"), ==, 0);
-  g_assert_cmpint (put (storage, seed, "room", 4, NULL, "i2e"), ==, FERRY_DHT_ERROR_SEQ_TOO_LOW);
-  g_assert_cmpint (put (storage, seed, "room", 5, NULL, "i2e"), ==, FERRY_DHT_ERROR_SEQ_TOO_LOW);
+  g_assert_cmpint (put (storage, seed, "room", 4, NULL, "i2e"), ==, FERRY_KRPC_SEQ_TOO_LOW);
+  g_assert_cmpint (put (storage, seed, "room", 5, NULL, "i2e"), ==, FERRY_KRPC_SEQ_TOO_LOW);
   g_assert_cmpint (put (storage, seed, "room", 5, NULL, "i1e"), ==, 0);
   cas = 4;
-  g_assert_cmpint (put (storage, seed, "room", 6, &cas, "i3e"), ==, FERRY_DHT_ERROR_CAS_MISMATCH);
+  g_assert_cmpint (put (storage, seed, "room", 6, &cas, "i3e"), ==, FERRY_KRPC_CAS_MISMATCH);
   cas = 5;
   g_assert_cmpint (put (storage, seed, "room", 6, &cas, "i3e"), ==, 0);
   /* Another salt is another item. */
   g_assert_cmpint (put (storage, seed, "other", 1, NULL, "i9e"), ==, 0);
-  g_assert_cmpint (put (storage, seed, long_salt, 1, NULL, "i1e"), ==, FERRY_DHT_ERROR_SALT_TOO_BIG);
+  g_assert_cmpint (put (storage, seed, long_salt, 1, NULL, "i1e"), ==, FERRY_KRPC_SALT_TOO_BIG);
   /* 1,001 bytes encoded. */
   long_value = g_strconcat ("997:", filler, NULL);
-  g_assert_cmpint (put (storage, seed, "room", 7, NULL, long_value), ==, FERRY_DHT_ERROR_VALUE_TOO_BIG);
+  g_assert_cmpint (put (storage, seed, "room", 7, NULL, long_value), ==, FERRY_KRPC_VALUE_TOO_BIG);
 }
 
 int

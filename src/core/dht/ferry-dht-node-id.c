@@ -47,9 +47,8 @@ ferry_dht_node_id_generate (GInetAddress *address,
   id[2] = ((crc >> 8) & 0xf8) | (id[2] & 0x07);
 }
 
-/* Addresses BEP 42 exempts: loopback, private, link-local (and their IPv6 kin). */
-static gboolean
-is_local (GInetAddress *address)
+gboolean
+ferry_dht_address_is_local (GInetAddress *address)
 {
   const guint8 *bytes = g_inet_address_to_bytes (address);
 
@@ -68,9 +67,22 @@ ferry_dht_node_id_is_valid (const guint8  id[FERRY_KRPC_ID_LEN],
 
   g_return_val_if_fail (G_IS_INET_ADDRESS (address), FALSE);
 
-  if (is_local (address))
+  if (ferry_dht_address_is_local (address))
     return TRUE;
   crc = address_crc (address, id[FERRY_KRPC_ID_LEN - 1]);
   return id[0] == (guint8) (crc >> 24) && id[1] == (guint8) (crc >> 16) &&
          (id[2] & 0xf8) == ((crc >> 8) & 0xf8);
+}
+
+gboolean
+ferry_dht_same_subnet (GInetSocketAddress *a,
+                       GInetSocketAddress *b)
+{
+  GInetAddress *x = g_inet_socket_address_get_address (a);
+  GInetAddress *y = g_inet_socket_address_get_address (b);
+  gsize prefix = g_inet_address_get_family (x) == G_SOCKET_FAMILY_IPV4 ? 3 : 8;
+
+  return g_inet_address_get_family (x) == g_inet_address_get_family (y) &&
+         !ferry_dht_address_is_local (x) && !ferry_dht_address_is_local (y) &&
+         memcmp (g_inet_address_to_bytes (x), g_inet_address_to_bytes (y), prefix) == 0;
 }

@@ -22,4 +22,11 @@ void     ferry_dht_node_id_generate (GInetAddress *address,
 gboolean ferry_dht_node_id_is_valid (const guint8  id[FERRY_KRPC_ID_LEN],
                                      GInetAddress *address);
 
+/* Addresses BEP 42 exempts: loopback, private, link-local (and their IPv6 kin). */
+gboolean ferry_dht_address_is_local (GInetAddress *address);
+/* Whether two public addresses share a /24 (IPv4) or /64 (IPv6): one host with many ports or
+ * addresses should not fill a lookup or a bucket.  Local addresses never do. */
+gboolean ferry_dht_same_subnet      (GInetSocketAddress *a,
+                                     GInetSocketAddress *b);
+
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "ferry-bencode.h"
+#include "ferry-dht-node-id.h"
 #include "ferry-dht-routing.h"
 
 #define N_BUCKETS (FERRY_KRPC_ID_LEN * 8)
@@ -227,18 +228,6 @@ ferry_dht_distance_cmp (const guint8 target[FERRY_KRPC_ID_LEN],
   return 0;
 }
 
-static gboolean
-same_subnet (GInetSocketAddress *a,
-             GInetSocketAddress *b)
-{
-  GInetAddress *x = g_inet_socket_address_get_address (a);
-  GInetAddress *y = g_inet_socket_address_get_address (b);
-  gsize prefix = g_inet_address_get_family (x) == G_SOCKET_FAMILY_IPV4 ? 3 : 8;
-
-  return g_inet_address_get_family (x) == g_inet_address_get_family (y) &&
-         memcmp (g_inet_address_to_bytes (x), g_inet_address_to_bytes (y), prefix) == 0;
-}
-
 static int
 closer_cb (gconstpointer a,
            gconstpointer b,
@@ -276,7 +265,7 @@ ferry_dht_routing_closest (FerryDhtRouting *self,
       gboolean taken = FALSE;
 
       for (guint j = 0; one_per_subnet && j < closest->len && !taken; j++)
-        taken = same_subnet (((FerryDhtNode *) g_ptr_array_index (closest, j))->address, node->address);
+        taken = ferry_dht_same_subnet (((FerryDhtNode *) g_ptr_array_index (closest, j))->address, node->address);
       if (!taken)
         g_ptr_array_add (closest, node);
     }

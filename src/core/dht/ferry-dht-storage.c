@@ -274,7 +274,7 @@ ferry_dht_storage_put_immutable (FerryDhtStorage *self,
   guint8 target[FERRY_KRPC_ID_LEN];
 
   if (g_bytes_get_size (value) > FERRY_DHT_MAX_VALUE)
-    return FERRY_DHT_ERROR_VALUE_TOO_BIG;
+    return FERRY_KRPC_VALUE_TOO_BIG;
   ferry_dht_item_immutable_target (g_bytes_get_data (value, NULL), g_bytes_get_size (value), target);
   store (self, target, &item, now_us);
   return 0;
@@ -296,20 +296,20 @@ ferry_dht_storage_put_mutable (FerryDhtStorage *self,
   guint8 target[FERRY_KRPC_ID_LEN];
 
   if (g_bytes_get_size (value) > FERRY_DHT_MAX_VALUE)
-    return FERRY_DHT_ERROR_VALUE_TOO_BIG;
+    return FERRY_KRPC_VALUE_TOO_BIG;
   if (salt_len > FERRY_DHT_MAX_SALT)
-    return FERRY_DHT_ERROR_SALT_TOO_BIG;
+    return FERRY_KRPC_SALT_TOO_BIG;
   if (!ferry_dht_item_verify (public_key, salt, salt_len, seq, g_bytes_get_data (value, NULL),
                               g_bytes_get_size (value), signature))
-    return FERRY_DHT_ERROR_BAD_SIGNATURE;
+    return FERRY_KRPC_BAD_SIGNATURE;
   ferry_dht_item_mutable_target (public_key, salt, salt_len, target);
   if ((old = ferry_dht_storage_get_item (self, target, now_us)) != NULL)
     {
       if (cas != NULL && *cas != old->seq)
-        return FERRY_DHT_ERROR_CAS_MISMATCH;
+        return FERRY_KRPC_CAS_MISMATCH;
       /* The same value again keeps it alive; anything else needs a higher number. */
       if (seq < old->seq || (seq == old->seq && !g_bytes_equal (value, old->value)))
-        return FERRY_DHT_ERROR_SEQ_TOO_LOW;
+        return FERRY_KRPC_SEQ_TOO_LOW;
     }
   memcpy (item.public_key, public_key, FERRY_DHT_KEY_LEN);
   memcpy (item.signature, signature, FERRY_DHT_SIGNATURE_LEN);
