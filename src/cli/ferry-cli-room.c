@@ -8,6 +8,8 @@
 
 #include "ferry-cli-room.h"
 #include "ferry-defaults.h"
+#include "ferry-dht-enums.h"
+#include "ferry-room-link.h"
 #include "ferry-room-enums.h"
 #include "ferry-session.h"
 #include "ferry-signalling-enums.h"
@@ -59,6 +61,9 @@ ferry_cli_room_add_options (GOptionContext      *context,
     { "turn-password", 0, 0, G_OPTION_ARG_STRING, &options->turn_password, N_("TURN password"), N_("PASSWORD") },
     { "name", 0, 0, G_OPTION_ARG_STRING, &options->name, N_("Name shown to the others"), N_("NAME") },
     { "identity", 0, 0, G_OPTION_ARG_FILENAME, &options->identity_path, N_("Identity file (default in the user data folder)"), N_("PATH") },
+    { "no-trackers", 0, 0, G_OPTION_ARG_NONE, &options->no_trackers, N_("Meet the others over the DHT only (secret rooms)"), NULL },
+    { "no-dht", 0, 0, G_OPTION_ARG_NONE, &options->no_dht, N_("Do not use the DHT, even if the link asks for it"), NULL },
+    { "dht-bootstrap", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->dht_bootstrap, N_("DHT node to start from instead of the configured ones (repeatable)"), N_("HOST:PORT") },
     { NULL }
   };
 
@@ -75,6 +80,13 @@ ferry_cli_room_options_clear (FerryCliRoomOptions *options)
   g_clear_pointer (&options->turn_password, g_free);
   g_clear_pointer (&options->name, g_free);
   g_clear_pointer (&options->identity_path, g_free);
+  g_clear_pointer (&options->dht_bootstrap, g_strfreev);
+  if (options->rendezvous != NULL)
+    ferry_dht_rendezvous_stop (options->rendezvous);
+  g_clear_object (&options->rendezvous);
+  if (options->dht != NULL)
+    ferry_dht_stop (options->dht);
+  g_clear_object (&options->dht);
 }
 
 /* A WebDrop peer says its name and what it is after it joined. */
@@ -270,6 +282,55 @@ ferry_cli_print_peer_joined (FerryPeer           *peer,
   peer_joined_cb (NULL, peer, options);
 }
 
+static void
+dht_state_cb (FerryDht            *dht,
+              GParamSpec          *pspec,
+              FerryCliRoomOptions *options)
+{
+  g_printerr ("ferry-cli: dht state=%s nodes=%u\n", ferry_enum_nick (FERRY_TYPE_DHT_STATE, ferry_dht_get_state (dht)),
+              ferry_dht_get_node_count (dht, G_SOCKET_FAMILY_INVALID));
+}
+
+/* A secret room meets over the DHT when its link says so (or with --no-trackers), unless
+ * --no-dht or the app's preference says otherwise; then its node is started. */
+static gboolean
+use_dht (const char          *command,
+         FerryCliRoomOptions *options,
+         FerryRoomLink       *link,
+         int                 *status)
+{
+  g_autoptr(GSettings) settings = ferry_cli_app_settings ();
+  g_autoptr(GInetSocketAddress) ipv4 = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new_from_string ("0.0.0.0", 0));
+  g_autoptr(GInetSocketAddress) ipv6 = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new_from_string ("::", 0));
+  g_autoptr(GError) error = NULL;
+
+  if (options->no_trackers && ferry_room_link_get_kind (link) != FERRY_ROOM_KIND_SECRET)
+    {
+      g_printerr ("ferry-cli %s: %s\n", command, _("only secret rooms can meet over the DHT, and this is a public room"));
+      *status = 2;
+      return FALSE;
+    }
+  if (options->no_dht || ferry_room_link_get_kind (link) != FERRY_ROOM_KIND_SECRET ||
+      !(options->no_trackers || ferry_room_link_get_dht (link)) ||
+      (!options->no_trackers && settings != NULL && !g_settings_get_boolean (settings, "dht-enabled")))
+    return TRUE;
+
+  if (options->dht_bootstrap == NULL)
+    options->dht_bootstrap = ferry_cli_configured_list ("FERRY_DHT_BOOTSTRAP", settings, "dht-bootstrap",
+                                                        (const char * const[]) FERRY_DEFAULT_DHT_BOOTSTRAP);
+  options->dht = g_object_new (FERRY_TYPE_DHT, "bootstrap", options->dht_bootstrap, NULL);
+  g_signal_connect (options->dht, "notify::state", G_CALLBACK (dht_state_cb), options);
+  /* Without IPv6 on this machine, IPv4 alone. */
+  if (!ferry_dht_start (options->dht, ipv4, ipv6, NULL) && !ferry_dht_start (options->dht, ipv4, NULL, &error))
+    {
+      g_printerr ("ferry-cli %s: %s\n", command, error->message);
+      g_clear_object (&options->dht);
+      *status = 1;
+      return FALSE;
+    }
+  return TRUE;
+}
+
 FerryRoom *
 ferry_cli_room_new (const char          *command,
                     FerryCliRoomOptions *options,
@@ -283,14 +344,26 @@ ferry_cli_room_new (const char          *command,
   if (!ferry_cli_room_prepare (command, options, &identity, &config, status))
     return NULL;
 
+  if (options->no_trackers)
+    {
+      g_strfreev (options->trackers);
+      options->trackers = g_new0 (char *, 1);
+    }
   room = ferry_room_new (link, identity, config, (const char * const *) options->trackers, options->name);
-  if (ferry_room_get_trackers (room)->len == 0)
+  if (!use_dht (command, options, link, status))
+    {
+      g_object_unref (room);
+      return NULL;
+    }
+  if (ferry_room_get_trackers (room)->len == 0 && options->dht == NULL)
     {
       g_printerr ("ferry-cli %s: %s\n", command, _("no tracker to meet the others on"));
       g_object_unref (room);
       *status = 2;
       return NULL;
     }
+  if (options->dht != NULL)
+    options->rendezvous = ferry_dht_rendezvous_new (options->dht, room, identity, config, options->name);
 
   g_signal_connect (room, "peer-joined", G_CALLBACK (peer_joined_cb), options);
   g_signal_connect (room, "peer-left", G_CALLBACK (peer_left_cb), options);
@@ -309,4 +382,6 @@ ferry_cli_room_join (FerryRoom           *room,
               ferry_room_link_get_display_name (ferry_room_get_link (room)), ferry_room_get_peer_id (room));
   options->join_us = g_get_monotonic_time ();
   ferry_room_join (room);
+  if (options->rendezvous != NULL)
+    ferry_dht_rendezvous_start (options->rendezvous);
 }

@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "ferry-dht-rendezvous.h"
 #include "ferry-room.h"
 
 G_BEGIN_DECLS
@@ -19,6 +20,11 @@ typedef struct {
   char    *name;
   char    *identity_path;
   gint64   join_us;   /* when the room was joined, for the event lines */
+  gboolean no_trackers;
+  gboolean no_dht;
+  char   **dht_bootstrap;
+  FerryDht           *dht;          /* a secret room's DHT node, once joined */
+  FerryDhtRendezvous *rendezvous;
 } FerryCliRoomOptions;
 
 /* --tracker, --stun, --turn (with --turn-user and --turn-password), --name and --identity,

@@ -19,13 +19,14 @@ test_secret_roundtrip (void)
   g_assert_true (ferry_room_link_add_tracker (link, "wss://tracker.example.org/announce?x=1&y", &error));
   g_assert_no_error (error);
   text = ferry_room_link_to_string (link);
-  g_assert_true (g_str_has_prefix (text, "ferry://join?v=1&name=Movie%20night%20%26%20more&tr=wss"));
+  g_assert_true (g_str_has_prefix (text, "ferry://join?v=1&name=Movie%20night%20%26%20more&dht=1&tr=wss"));
   g_assert_nonnull (strstr (text, "#k="));
 
   again = ferry_room_link_parse (text, &error);
   g_assert_no_error (error);
   g_assert_cmpint (ferry_room_link_get_kind (again), ==, FERRY_ROOM_KIND_SECRET);
   g_assert_cmpstr (ferry_room_link_get_label (again), ==, "Movie night & more");
+  g_assert_true (ferry_room_link_get_dht (again));
   g_assert_cmpstr (ferry_room_link_get_trackers (again)[0], ==, "wss://tracker.example.org/announce?x=1&y");
   g_assert_null (ferry_room_link_get_trackers (again)[1]);
 
@@ -38,6 +39,15 @@ test_secret_roundtrip (void)
 
   text2 = ferry_room_link_to_string (again);
   g_assert_cmpstr (text, ==, text2);
+
+  /* Links made before the flag, or without it, leave the DHT out. */
+  g_clear_object (&again);
+  again = ferry_room_link_parse ("ferry://join?v=1&name=x#k=" SECRET_0_31, &error);
+  g_assert_no_error (error);
+  g_assert_false (ferry_room_link_get_dht (again));
+  g_assert_cmpmem (ferry_room_link_get_secret (again), 32,
+                   "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"
+                   "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f", 32);
 }
 
 static void

@@ -275,6 +275,23 @@ ferry_pairing_new_open_code_async (FerryIdentity       *identity,
   new_code (identity, config, local_name, lifetime_s, TRUE, cancellable, callback, user_data);
 }
 
+char *
+ferry_pairing_make_reply (FerryPairing *self)
+{
+  g_autoptr(FerryPairingCode) reply = NULL;
+
+  g_return_val_if_fail (FERRY_IS_PAIRING (self), NULL);
+  g_return_val_if_fail (self->local_candidates != NULL, NULL);
+
+  reply = ferry_pairing_code_new (TRUE, 0);
+  reply->expires = self->code->expires;
+  reply->dtls_client = !self->code->dtls_client;
+  for (guint i = 0; i < self->local_candidates->len; i++)
+    ferry_pairing_code_add_candidate (reply, g_ptr_array_index (self->local_candidates, i), NULL);
+  ferry_pairing_code_sign_reply (reply, self->code->secret);
+  return ferry_pairing_code_to_link (reply);
+}
+
 /* Nothing got through: the owner cannot be reached from here (its NAT filters our checks).
  * The reply code tells it our candidates, server-reflexive and relayed ones included, so that
  * its own checks open the way. */
@@ -282,20 +299,13 @@ static gboolean
 reply_cb (gpointer user_data)
 {
   FerryPairing *self = user_data;
-  g_autoptr(FerryPairingCode) reply = NULL;
   g_autofree char *link = NULL;
 
   self->reply_timer = NULL;
   /* An owner that answered our checks needs no reply. */
   if (self->reached || ferry_peer_get_connected (self->peer))
     return G_SOURCE_REMOVE;
-  reply = ferry_pairing_code_new (TRUE, 0);
-  reply->expires = self->code->expires;
-  reply->dtls_client = !self->code->dtls_client;
-  for (guint i = 0; i < self->local_candidates->len; i++)
-    ferry_pairing_code_add_candidate (reply, g_ptr_array_index (self->local_candidates, i), NULL);
-  ferry_pairing_code_sign_reply (reply, self->code->secret);
-  link = ferry_pairing_code_to_link (reply);
+  link = ferry_pairing_make_reply (self);
   g_signal_emit (self, signals[REPLY], 0, link);
   return G_SOURCE_REMOVE;
 }

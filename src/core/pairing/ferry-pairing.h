@@ -80,6 +80,9 @@ gboolean      ferry_pairing_add_reply       (FerryPairing         *self,
                                              GError              **error);
 /* The other side is there: it proved the code (verified), or, for an open code, connected. */
 gboolean      ferry_pairing_is_connected    (FerryPairing         *self);
+/* The reader's reply code, as a link, now (::reply brings it after a few seconds without a
+ * connection): for signalling that is slow anyway, such as the DHT's. */
+char         *ferry_pairing_make_reply      (FerryPairing         *self);
 /* The owner's code, as a link. */
 const char   *ferry_pairing_get_link        (FerryPairing         *self);
 FerryPeer    *ferry_pairing_get_peer        (FerryPairing         *self);

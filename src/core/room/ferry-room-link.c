@@ -24,6 +24,7 @@ struct _FerryRoomLink
   char          *webdrop_code;  /* of a plain room "webdrop" + CODE, found on first use */
   guint8         secret[FERRY_ROOM_SECRET_LEN];
   GPtrArray     *trackers;    /* NULL-terminated */
+  gboolean       dht;         /* secret rooms: meet over the DHT too */
 };
 
 G_DEFINE_FINAL_TYPE (FerryRoomLink, ferry_room_link, G_TYPE_OBJECT)
@@ -164,6 +165,7 @@ ferry_room_link_new_secret (const char  *label,
   self = g_object_new (FERRY_TYPE_ROOM_LINK, NULL);
   self->kind = FERRY_ROOM_KIND_SECRET;
   self->label = g_strdup (label);
+  self->dht = TRUE;
   ferry_random_secret (self->secret);
 
   return g_steal_pointer (&self);
@@ -293,6 +295,7 @@ ferry_room_link_parse (const char  *text,
   g_autoptr(GUri) uri = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *version = NULL;
+  g_autofree char *dht = NULL;
   g_autofree char *name = NULL;
   g_autofree char *room = NULL;
   g_autoptr(GPtrArray) trackers = g_ptr_array_new_with_free_func (g_free);
@@ -335,6 +338,8 @@ ferry_room_link_parse (const char  *text,
         slot = &name;
       else if (g_str_equal (attr, "room"))
         slot = &room;
+      else if (g_str_equal (attr, "dht"))
+        slot = &dht;
       else if (g_str_equal (attr, "tr"))
         g_ptr_array_add (trackers, g_steal_pointer (&owned_value));
       /* Other parameters are ignored, so that later v1 links can add optional ones. */
@@ -397,6 +402,7 @@ ferry_room_link_parse (const char  *text,
         return NULL;
       self->kind = FERRY_ROOM_KIND_SECRET;
       self->label = g_steal_pointer (&name);
+      self->dht = g_strcmp0 (dht, "1") == 0;
     }
 
   for (guint i = 0; i < trackers->len; i++)
@@ -463,6 +469,8 @@ ferry_room_link_to_string (FerryRoomLink *self)
       g_string_append_uri_escaped (link, self->label, NULL, FALSE);
     }
 
+  if (self->dht)
+    g_string_append (link, "&dht=1");
   for (guint i = 0; i < self->trackers->len; i++)
     {
       g_string_append (link, "&tr=");
@@ -558,4 +566,30 @@ ferry_room_link_get_auth_key (FerryRoomLink *self,
     return FALSE;
   ferry_derive_room_keys (self->secret, NULL, auth_key);
   return TRUE;
+}
+
+gboolean
+ferry_room_link_get_dht (FerryRoomLink *self)
+{
+  g_return_val_if_fail (FERRY_IS_ROOM_LINK (self), FALSE);
+
+  return self->dht;
+}
+
+void
+ferry_room_link_set_dht (FerryRoomLink *self,
+                         gboolean       dht)
+{
+  g_return_if_fail (FERRY_IS_ROOM_LINK (self));
+  g_return_if_fail (!dht || self->kind == FERRY_ROOM_KIND_SECRET);
+
+  self->dht = dht;
+}
+
+const guint8 *
+ferry_room_link_get_secret (FerryRoomLink *self)
+{
+  g_return_val_if_fail (FERRY_IS_ROOM_LINK (self), NULL);
+
+  return self->kind == FERRY_ROOM_KIND_SECRET ? self->secret : NULL;
 }

@@ -73,4 +73,11 @@ void           ferry_room_link_get_info_hash    (FerryRoomLink  *self,
 gboolean       ferry_room_link_get_auth_key     (FerryRoomLink  *self,
                                                  guint8          auth_key[FERRY_AUTH_KEY_LEN]);
 
+/* Whether the room's members meet over the DHT as well (secret rooms only; new ones do). */
+gboolean       ferry_room_link_get_dht          (FerryRoomLink  *self);
+void           ferry_room_link_set_dht          (FerryRoomLink  *self,
+                                                 gboolean        dht);
+/* The secret of a secret room (FERRY_ROOM_SECRET_LEN bytes), or %NULL. */
+const guint8  *ferry_room_link_get_secret       (FerryRoomLink  *self);
+
 G_END_DECLS
