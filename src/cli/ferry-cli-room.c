@@ -64,6 +64,8 @@ ferry_cli_room_add_options (GOptionContext      *context,
     { "no-trackers", 0, 0, G_OPTION_ARG_NONE, &options->no_trackers, N_("Meet the others over the DHT only (secret rooms)"), NULL },
     { "no-dht", 0, 0, G_OPTION_ARG_NONE, &options->no_dht, N_("Do not use the DHT, even if the link asks for it"), NULL },
     { "dht-bootstrap", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->dht_bootstrap, N_("DHT node to start from instead of the configured ones (repeatable)"), N_("HOST:PORT") },
+    /* For tests: signalling through the DHT made slower. */
+    { "dht-read-delay", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &options->dht_read_delay_ms, NULL, NULL },
     { NULL }
   };
 
@@ -363,7 +365,10 @@ ferry_cli_room_new (const char          *command,
       return NULL;
     }
   if (options->dht != NULL)
-    options->rendezvous = ferry_dht_rendezvous_new (options->dht, room, identity, config, options->name);
+    {
+      options->rendezvous = ferry_dht_rendezvous_new (options->dht, room, identity, config, options->name);
+      g_object_set (options->rendezvous, "read-delay", (guint) CLAMP (options->dht_read_delay_ms, 0, 60000), NULL);
+    }
 
   g_signal_connect (room, "peer-joined", G_CALLBACK (peer_joined_cb), options);
   g_signal_connect (room, "peer-left", G_CALLBACK (peer_left_cb), options);

@@ -23,6 +23,7 @@ typedef struct {
   gboolean no_trackers;
   gboolean no_dht;
   char   **dht_bootstrap;
+  int      dht_read_delay_ms;
   FerryDht           *dht;          /* a secret room's DHT node, once joined */
   FerryDhtRendezvous *rendezvous;
 } FerryCliRoomOptions;

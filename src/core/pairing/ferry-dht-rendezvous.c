@@ -75,6 +75,7 @@ struct _FerryDhtRendezvous
   gint64          lobby_not_before;
   gint64          written_us;       /* when we last wrote our entry */
   guint           conflicts;
+  guint           read_delay_ms;
   GHashTable     *members;          /* member id (hex) → Member */
 };
 
@@ -83,6 +84,7 @@ G_DEFINE_FINAL_TYPE (FerryDhtRendezvous, ferry_dht_rendezvous, G_TYPE_OBJECT)
 enum {
   PROP_0,
   PROP_MEMBERS,
+  PROP_READ_DELAY,
   N_PROPS
 };
 
@@ -400,6 +402,31 @@ mailbox_text (Member     *member,
   }
 }
 
+/* Slow signalling, for tests: what a mailbox brought is taken read_delay_ms later. */
+typedef struct {
+  MemberOp *op;
+  char     *text;
+} Delayed;
+
+static void
+delayed_free (Delayed *delayed)
+{
+  member_op_free (delayed->op);
+  g_free (delayed->text);
+  g_free (delayed);
+}
+
+static gboolean
+delayed_cb (gpointer data)
+{
+  Delayed *delayed = data;
+  Member *member = member_op_get (delayed->op, NULL);
+
+  if (member != NULL)
+    mailbox_text (member, delayed->text);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 mailbox_read_cb (GObject      *source,
                  GAsyncResult *result,
@@ -429,7 +456,17 @@ mailbox_read_cb (GObject      *source,
 
           member->read_not_before = opened.created_ms + 1;
           g_bytes_unref (opened.payload);
-          mailbox_text (member, text);
+          if (self->read_delay_ms > 0)
+            {
+              Delayed *delayed = g_new0 (Delayed, 1);
+
+              delayed->op = member_op_new (member);
+              delayed->text = g_steal_pointer (&text);
+              ferry_source_attach (g_timeout_source_new (self->read_delay_ms), self->context, G_PRIORITY_DEFAULT,
+                                   delayed_cb, delayed, (GDestroyNotify) delayed_free);
+            }
+          else
+            mailbox_text (member, text);
         }
       else
         g_debug ("a DHT mailbox's value is refused: %s", error->message);
@@ -855,6 +892,27 @@ ferry_dht_rendezvous_get_property (GObject    *object,
     case PROP_MEMBERS:
       g_value_set_uint (value, g_hash_table_size (self->members));
       break;
+    case PROP_READ_DELAY:
+      g_value_set_uint (value, self->read_delay_ms);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ferry_dht_rendezvous_set_property (GObject      *object,
+                                   guint         prop_id,
+                                   const GValue *value,
+                                   GParamSpec   *pspec)
+{
+  FerryDhtRendezvous *self = FERRY_DHT_RENDEZVOUS (object);
+
+  switch (prop_id)
+    {
+    case PROP_READ_DELAY:
+      self->read_delay_ms = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -868,10 +926,14 @@ ferry_dht_rendezvous_class_init (FerryDhtRendezvousClass *klass)
   object_class->dispose = ferry_dht_rendezvous_dispose;
   object_class->finalize = ferry_dht_rendezvous_finalize;
   object_class->get_property = ferry_dht_rendezvous_get_property;
+  object_class->set_property = ferry_dht_rendezvous_set_property;
 
   properties[PROP_MEMBERS] =
     g_param_spec_uint ("members", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_READ_DELAY] =
+    g_param_spec_uint ("read-delay", NULL, NULL, 0, 60000, 0,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 

@@ -13,7 +13,9 @@
  * read.  Members already connected are left alone.
  *
  * Properties:
- *   members (guint)    members seen in the lobby this hour, us excluded
+ *   members (guint)     members seen in the lobby this hour, us excluded
+ *   read-delay (guint)  for tests: what a mailbox brings is taken this many ms later, as if
+ *                       signalling were that much slower
  */
 #pragma once
 
