@@ -41,6 +41,12 @@
 #define MAX_PACKET 4096
 #define MAX_VOTES 16
 #define MAX_PEERS 200
+/* The nodes closest to a target, as a full lookup found them, are asked directly by the next
+ * operations on it for this long (unless fewer than NEAR_ENOUGH of them answer): polling an item
+ * costs a few packets instead of a lookup. */
+#define NEAR_FOR_US ((gint64) 5 * 60 * G_USEC_PER_SEC)
+#define NEAR_ENOUGH 4
+#define MAX_NEAR 64
 
 typedef struct _Op Op;
 typedef struct _Transaction Transaction;
@@ -87,6 +93,7 @@ struct _FerryDht
   guint16          next_transaction;
   GHashTable      *contacted;        /* "address" strings we queried */
   GHashTable      *unsolicited;      /* queriers we never contacted */
+  GHashTable      *near;             /* target (GBytes) → Near */
   FerryDhtRate    *rate;
   FerryDhtStorage *storage;
   GPtrArray       *ops;              /* running and waiting for the bootstrap */
@@ -128,6 +135,7 @@ struct _Op
   guint8            target[FERRY_KRPC_ID_LEN];
   FerryDhtLookup   *lookups[2];
   gboolean          started, storing, finished;
+  gboolean          near;            /* asking the nodes a recent lookup found, not looking up */
   gint64            deadline_us;
   /* OP_GET_PEERS */
   GPtrArray        *peers;
@@ -154,6 +162,21 @@ struct _Op
   gint64            refusal_code;
   char             *refusal;
 };
+
+typedef struct {
+  gint64     found_us;
+  GArray    *nodes[2];               /* of FerryKrpcNode, per family */
+} Near;
+
+static void
+near_free (gpointer data)
+{
+  Near *near = data;
+
+  for (guint f = 0; f < G_N_ELEMENTS (near->nodes); f++)
+    g_clear_pointer (&near->nodes[f], g_array_unref);
+  g_free (near);
+}
 
 typedef void (*ResponseFunc) (FerryDht         *self,
                               Transaction      *transaction,
@@ -1093,7 +1116,7 @@ lookup_answer_cb (FerryDht         *self,
     }
   ferry_dht_lookup_answered (lookup, transaction->node, token_bytes);
 
-  nodes = ferry_bencode_lookup (message->body, ipv6 ? "nodes6" : "nodes");
+  nodes = op->near ? NULL : ferry_bencode_lookup (message->body, ipv6 ? "nodes6" : "nodes");
   if (nodes != NULL && (found = ferry_krpc_nodes_parse (nodes, ipv6, NULL)) != NULL)
     for (guint i = 0; i < found->len; i++)
       {
@@ -1242,6 +1265,40 @@ refusal_error (Op *op)
 }
 
 /* The lookups are over: return, or store at the closest nodes that gave a token. */
+static void op_start (Op *op);
+
+/* Keeps the nodes closest to the target that answered a full lookup. */
+static void
+remember_near (Op *op)
+{
+  FerryDht *self = op->dht;
+  Near *near = g_new0 (Near, 1);
+
+  near->found_us = now_us (self);
+  for (guint f = 0; f < G_N_ELEMENTS (op->lookups); f++)
+    {
+      g_autoptr(GPtrArray) closest = NULL;
+
+      if (op->lookups[f] == NULL)
+        continue;
+      closest = ferry_dht_lookup_closest (op->lookups[f], FERRY_DHT_K, FALSE);
+      near->nodes[f] = g_array_new (FALSE, FALSE, sizeof (FerryKrpcNode));
+      g_array_set_clear_func (near->nodes[f], ferry_krpc_node_clear);
+      for (guint i = 0; i < closest->len; i++)
+        {
+          FerryDhtLookupNode *node = g_ptr_array_index (closest, i);
+          FerryKrpcNode copy;
+
+          memcpy (copy.id, node->id, FERRY_KRPC_ID_LEN);
+          copy.address = g_object_ref (node->address);
+          g_array_append_val (near->nodes[f], copy);
+        }
+    }
+  if (g_hash_table_size (self->near) >= MAX_NEAR)
+    g_hash_table_remove_all (self->near);
+  g_hash_table_insert (self->near, g_bytes_new (op->target, FERRY_KRPC_ID_LEN), near);
+}
+
 static void
 lookups_done (Op *op)
 {
@@ -1250,6 +1307,20 @@ lookups_done (Op *op)
       op_finish (op, op_answers (op) > 0 ? NULL : unreachable_error ());
       return;
     }
+  if (op->near && op_answers (op) < NEAR_ENOUGH)
+    {
+      /* The nodes found last time are gone: a full lookup. */
+      g_autoptr(GBytes) target = g_bytes_new (op->target, FERRY_KRPC_ID_LEN);
+
+      g_hash_table_remove (op->dht->near, target);
+      for (guint f = 0; f < G_N_ELEMENTS (op->lookups); f++)
+        g_clear_pointer (&op->lookups[f], ferry_dht_lookup_free);
+      op->near = FALSE;
+      op_start (op);
+      return;
+    }
+  if (!op->near && op_answers (op) >= NEAR_ENOUGH)
+    remember_near (op);
   if (op_answers (op) == 0)
     {
       op_finish (op, unreachable_error ());
@@ -1356,8 +1427,16 @@ static void
 op_start (Op *op)
 {
   FerryDht *self = op->dht;
+  g_autoptr(GBytes) target = g_bytes_new (op->target, FERRY_KRPC_ID_LEN);
+  Near *near = op->kind != OP_FIND_NODE ? g_hash_table_lookup (self->near, target) : NULL;
   gboolean any = FALSE;
 
+  if (near != NULL && now_us (self) - near->found_us >= NEAR_FOR_US)
+    {
+      g_hash_table_remove (self->near, target);
+      near = NULL;
+    }
+  op->near = near != NULL;
   op->started = TRUE;
   op->deadline_us = now_us (self) + OP_TIMEOUT_US;
   for (guint f = 0; f < G_N_ELEMENTS (self->families); f++)
@@ -1368,6 +1447,16 @@ op_start (Op *op)
       if (family->socket == NULL)
         continue;
       op->lookups[f] = ferry_dht_lookup_new (op->target);
+      if (near != NULL)
+        {
+          for (guint i = 0; near->nodes[f] != NULL && i < near->nodes[f]->len; i++)
+            {
+              FerryKrpcNode *node = &g_array_index (near->nodes[f], FerryKrpcNode, i);
+
+              any |= ferry_dht_lookup_add (op->lookups[f], node->id, node->address);
+            }
+          continue;
+        }
       closest = ferry_dht_routing_closest (family->routing, op->target, FERRY_DHT_K * 4, TRUE, now_us (self));
       for (guint i = 0; i < closest->len; i++)
         {
@@ -1823,6 +1912,7 @@ ferry_dht_stop (FerryDht *self)
     close_family (&self->families[f]);
   g_hash_table_remove_all (self->contacted);
   g_hash_table_remove_all (self->unsolicited);
+  g_hash_table_remove_all (self->near);
   g_clear_pointer (&self->context, g_main_context_unref);
   self->serving = FALSE;
   update_state (self);
@@ -2142,6 +2232,7 @@ ferry_dht_finalize (GObject *object)
   g_hash_table_unref (self->transactions);
   g_hash_table_unref (self->contacted);
   g_hash_table_unref (self->unsolicited);
+  g_hash_table_unref (self->near);
   g_ptr_array_unref (self->ops);
   ferry_dht_rate_free (self->rate);
   ferry_dht_storage_free (self->storage);
@@ -2236,6 +2327,7 @@ ferry_dht_init (FerryDht *self)
   self->transactions = g_hash_table_new (NULL, NULL);
   self->contacted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->unsolicited = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->near = g_hash_table_new_full (g_bytes_hash, g_bytes_equal, (GDestroyNotify) g_bytes_unref, near_free);
   self->ops = g_ptr_array_new_with_free_func ((GDestroyNotify) op_unref);
   self->rate = ferry_dht_rate_new ();
   self->storage = ferry_dht_storage_new ();

@@ -175,8 +175,8 @@ ferry_krpc_message_is (const FerryKrpcMessage *message,
   return message->type == FERRY_KRPC_QUERY && ferry_bencode_equal_str (message->method, name);
 }
 
-static void
-clear_node (gpointer data)
+void
+ferry_krpc_node_clear (gpointer data)
 {
   FerryKrpcNode *node = data;
 
@@ -199,7 +199,7 @@ ferry_krpc_nodes_parse (const FerryBencode  *value,
   if (len % entry != 0)
     return (invalid (error, _("the nodes are not a whole number of entries")), NULL);
   nodes = g_array_sized_new (FALSE, FALSE, sizeof (FerryKrpcNode), len / entry);
-  g_array_set_clear_func (nodes, clear_node);
+  g_array_set_clear_func (nodes, ferry_krpc_node_clear);
   for (gsize i = 0; i < len; i += entry)
     {
       FerryKrpcNode node;

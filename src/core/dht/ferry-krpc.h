@@ -92,6 +92,9 @@ typedef struct {
   GInetSocketAddress *address;
 } FerryKrpcNode;
 
+/* Frees what a FerryKrpcNode holds (a GArray clear function). */
+void              ferry_krpc_node_clear      (gpointer             node);
+
 /* The nodes of a "nodes" or "nodes6" byte string (@ipv6 for the latter): refused unless its
  * length is a whole number of entries.  (element-type FerryKrpcNode) */
 GArray           *ferry_krpc_nodes_parse     (const FerryBencode  *value,

@@ -290,6 +290,7 @@ mailbox_written_cb (GObject      *source,
       member_reset (member);
       return;
     }
+  g_debug ("DHT rendezvous: wrote our %s", member->state == MEMBER_OFFERING ? "code" : "reply");
   /* The offerer waits for the reply; the answerer watches for a newer code. */
   schedule_mailbox (member, member->state == MEMBER_OFFERING ? MAILBOX_FAST_MS : MAILBOX_SLOW_MS);
 }
@@ -372,6 +373,7 @@ mailbox_text (Member     *member,
   FerryDhtRendezvous *self = member->rendezvous;
   g_autoptr(GError) error = NULL;
 
+  g_debug ("DHT rendezvous: read a %s", member->state == MEMBER_OFFERING ? "reply" : "code");
   if (member->state == MEMBER_OFFERING)
     {
       if (!ferry_pairing_add_reply (member->pairing, text, &error))
@@ -730,6 +732,7 @@ lobby_read_cb (GObject      *source,
       return;
     }
 
+  g_debug ("DHT rendezvous: the lobby has %u other members", g_hash_table_size (self->members));
   if (!listed || self->written_us == 0 ||
       g_get_monotonic_time () - self->written_us >= (gint64) REFRESH_S * G_USEC_PER_SEC)
     write_lobby (self, &keys, salt);
