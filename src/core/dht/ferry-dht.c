@@ -350,6 +350,9 @@ send_query (FerryDht           *self,
   ferry_bencode_write_mark (body, 'e');
   packet = ferry_krpc_write_query (tid, sizeof tid, method, body->data, body->len, !self->serving);
   send_packet (self, family, to, packet);
+  /* Only to tell unsolicited queries from answers to our contacts: a bounded memory will do. */
+  if (g_hash_table_size (self->contacted) >= 4096)
+    g_hash_table_remove_all (self->contacted);
   g_hash_table_add (self->contacted, address_key (to));
   return TRUE;
 }
