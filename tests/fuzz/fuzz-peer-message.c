@@ -67,6 +67,13 @@ assert_sane (const FerryPeerMessage *m)
       assert_id (m->chat_ack.id);
       g_assert_null (ferry_peer_message_get_transfer (m));
       return;
+    case FERRY_PEER_MESSAGE_RELAY:
+      g_assert_cmpuint (strlen (m->relay.from), ==, FERRY_PEER_MESSAGE_MEMBER_LENGTH);
+      g_assert_cmpuint (strlen (m->relay.to), ==, FERRY_PEER_MESSAGE_MEMBER_LENGTH);
+      g_assert_true (g_utf8_validate (m->relay.code, -1, NULL));
+      g_assert_cmpuint (strlen (m->relay.code), <=, FERRY_PEER_MESSAGE_MAX_CODE_BYTES);
+      g_assert_null (ferry_peer_message_get_transfer (m));
+      return;
     case FERRY_PEER_MESSAGE_OFFER:
       {
         guint64 sum = 0;
@@ -172,6 +179,11 @@ assert_same (const FerryPeerMessage *a,
       break;
     case FERRY_PEER_MESSAGE_CHAT_ACK:
       g_assert_cmpstr (a->chat_ack.id, ==, b->chat_ack.id);
+      break;
+    case FERRY_PEER_MESSAGE_RELAY:
+      g_assert_cmpstr (a->relay.from, ==, b->relay.from);
+      g_assert_cmpstr (a->relay.to, ==, b->relay.to);
+      g_assert_cmpstr (a->relay.code, ==, b->relay.code);
       break;
     case FERRY_PEER_MESSAGE_OFFER:
       g_assert_cmpuint (a->offer.files->len, ==, b->offer.files->len);

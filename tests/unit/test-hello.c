@@ -57,7 +57,7 @@ test_new (void)
 
   /* The example of docs/PROTOCOL.md, without the MAC. */
   g_assert_cmpstr (json, ==, "{\"type\":\"ferry-hello\",\"v\":1,\"app\":\"ferry\",\"version\":\""
-                   PACKAGE_VERSION "\",\"name\":\"Ana\",\"caps\":[\"chat\",\"chat-ack\",\"files\"]}");
+                   PACKAGE_VERSION "\",\"name\":\"Ana\",\"caps\":[\"chat\",\"chat-ack\",\"files\",\"relay\"]}");
 }
 
 static void

@@ -14,6 +14,7 @@
 #include "ferry-dht-seal.h"
 #include "ferry-pairing.h"
 #include "ferry-pairing-code.h"
+#include "ferry-peer-message.h"
 #include "ferry-room-link.h"
 #include "ferry-source.h"
 
@@ -31,6 +32,10 @@
 #define MAILBOX_FAST_MS 1000
 #define MAILBOX_SLOW_MS 3000
 #define ATTEMPT_S 120
+/* A member connected to others introduces itself through them (the mesh) first: its code is
+ * sent again every RELAY_EVERY_MS, and goes into the DHT only after RELAY_FALLBACK_S. */
+#define RELAY_EVERY_MS 3000
+#define RELAY_FALLBACK_S 10
 
 typedef enum {
   MEMBER_IDLE,
@@ -51,6 +56,10 @@ typedef struct {
   gint64              written_seq;      /* the last seq of our mailbox to it */
   GSource            *poll;
   gboolean            reading;
+  char               *code;             /* ours while offering, its while answering */
+  GSource            *resend;
+  gboolean            in_mailbox;       /* our code is in the DHT too */
+  gboolean            relayed;          /* its code came through the mesh: so goes our reply */
 } Member;
 
 struct _FerryDhtRendezvous
@@ -92,6 +101,7 @@ static GParamSpec *properties[N_PROPS];
 
 static void schedule_lobby (FerryDhtRendezvous *self, guint seconds);
 static void schedule_mailbox (Member *member, guint ms);
+static void meet_members (FerryDhtRendezvous *self);
 
 static gint64
 unix_s (void)
@@ -206,6 +216,11 @@ member_reset (Member *member)
 {
   if (member->poll != NULL)
     g_source_destroy (g_steal_pointer (&member->poll));
+  if (member->resend != NULL)
+    g_source_destroy (g_steal_pointer (&member->resend));
+  g_clear_pointer (&member->code, g_free);
+  member->in_mailbox = FALSE;
+  member->relayed = FALSE;
   if (member->pairing != NULL)
     {
       g_signal_handlers_disconnect_by_data (member->pairing, member);
@@ -254,9 +269,14 @@ member_peer_cb (FerryPeer  *peer,
   member->state = MEMBER_CONNECTED;
   if (member->poll != NULL)
     g_source_destroy (g_steal_pointer (&member->poll));
+  if (member->resend != NULL)
+    g_source_destroy (g_steal_pointer (&member->resend));
+  g_clear_pointer (&member->code, g_free);
   /* The peer keeps its pairing (and so its connection) for as long as the room keeps it. */
   g_object_set_data_full (G_OBJECT (peer), "ferry-dht-pairing", g_object_ref (member->pairing), g_object_unref);
   ferry_room_add_peer (self->room, peer);
+  /* Those we could not meet alone are met through it now. */
+  meet_members (self);
 }
 
 static void
@@ -270,6 +290,152 @@ member_follow (Member       *member,
   g_signal_connect (peer, "notify::verified", G_CALLBACK (member_peer_cb), member);
   g_signal_connect (peer, "notify::connected", G_CALLBACK (member_peer_cb), member);
   g_signal_connect (peer, "notify::kind", G_CALLBACK (member_peer_cb), member);
+}
+
+/* The mesh */
+
+/* The room's connected peers that pass relays on. */
+static GPtrArray *
+relay_peers (FerryDhtRendezvous *self)
+{
+  GListModel *peers = ferry_room_get_peers (self->room);
+  GPtrArray *relays = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
+    {
+      g_autoptr(FerryPeer) peer = g_list_model_get_item (peers, i);
+
+      if (ferry_peer_get_connected (peer) && ferry_peer_has_capability (peer, "relay"))
+        g_ptr_array_add (relays, g_steal_pointer (&peer));
+    }
+  return relays;
+}
+
+/* The connected peer of member @id: met through the DHT or the mesh (its pairing's), or through a
+ * tracker (its peer id starts with the member id). */
+static FerryPeer *
+peer_of_member (FerryDhtRendezvous *self,
+                const char         *id)
+{
+  Member *member = g_hash_table_lookup (self->members, id);
+  GListModel *peers = ferry_room_get_peers (self->room);
+
+  if (member != NULL && member->state == MEMBER_CONNECTED)
+    return ferry_pairing_get_peer (member->pairing);
+  for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
+    {
+      g_autoptr(FerryPeer) peer = g_list_model_get_item (peers, i);
+
+      if (g_str_has_prefix (ferry_peer_get_id (peer), id) && ferry_peer_get_connected (peer))
+        return peer;
+    }
+  return NULL;
+}
+
+/* Sends @text for @member to every member we are connected to; those connected to it pass it
+ * on.  Returns whether anybody could take it. */
+static gboolean
+send_relay (Member     *member,
+            const char *text)
+{
+  FerryDhtRendezvous *self = member->rendezvous;
+  g_autofree char *from = ferry_hex_encode (self->member_id, sizeof self->member_id);
+  g_autofree char *to = ferry_hex_encode (member->id, sizeof member->id);
+  g_autoptr(FerryPeerMessage) message = NULL;
+  g_autoptr(GPtrArray) peers = relay_peers (self);
+  guint sent = 0;
+
+  if (peers->len == 0 || strlen (text) > FERRY_PEER_MESSAGE_MAX_CODE_BYTES)
+    return FALSE;
+  message = ferry_peer_message_new_relay (from, to, text);
+  for (guint i = 0; i < peers->len; i++)
+    sent += ferry_peer_send_message (g_ptr_array_index (peers, i), message, NULL);
+  return sent > 0;
+}
+
+static void mailbox_text (Member *member, const char *text, gboolean relayed);
+static void write_mailbox (Member *member, const char *text);
+
+static void
+relay_cb (FerryPeer              *peer,
+          const FerryPeerMessage *message,
+          FerryDhtRendezvous     *self)
+{
+  g_autofree char *own = NULL;
+  Member *member;
+  FerryPeer *target;
+
+  if (message->type != FERRY_PEER_MESSAGE_RELAY || self->cancellable == NULL)
+    return;
+  own = ferry_hex_encode (self->member_id, sizeof self->member_id);
+  if (!g_str_equal (message->relay.to, own))
+    {
+      /* One hop, from the sender itself, to a member we are connected to. */
+      if (peer_of_member (self, message->relay.from) == peer &&
+          (target = peer_of_member (self, message->relay.to)) != NULL && target != peer &&
+          ferry_peer_has_capability (target, "relay"))
+        ferry_peer_send_message (target, message, NULL);
+      return;
+    }
+
+  if (!(member = g_hash_table_lookup (self->members, message->relay.from)))
+    {
+      member = g_new0 (Member, 1);
+      member->rendezvous = self;
+      if (!ferry_hex_decode (message->relay.from, -1, '\0', member->id, sizeof member->id))
+        {
+          g_free (member);
+          return;
+        }
+      member->seen_s = unix_s ();
+      g_hash_table_insert (self->members, g_strdup (message->relay.from), member);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MEMBERS]);
+    }
+  if (member->state == MEMBER_CONNECTED)
+    return;
+  g_debug ("DHT rendezvous: a code through the mesh");
+  mailbox_text (member, message->relay.code, TRUE);
+}
+
+static void
+peer_joined_cb (FerryRoom          *room,
+                FerryPeer          *peer,
+                FerryDhtRendezvous *self)
+{
+  g_signal_connect_object (peer, "peer-message", G_CALLBACK (relay_cb), self, 0);
+}
+
+static gboolean resend_cb (gpointer data);
+
+/* Our code to @member: through the mesh when we can (again every few seconds, as the way may
+ * open later), into the DHT when we cannot or after a while. */
+static void
+send_code (Member *member)
+{
+  gboolean relayed = send_relay (member, member->code);
+
+  if (!member->in_mailbox &&
+      (!relayed || g_get_monotonic_time () - member->attempt_us >= (gint64) RELAY_FALLBACK_S * G_USEC_PER_SEC))
+    {
+      member->in_mailbox = TRUE;
+      write_mailbox (member, member->code);
+    }
+  if (relayed)
+    member->resend = ferry_source_attach (g_timeout_source_new (RELAY_EVERY_MS), member->rendezvous->context,
+                                          G_PRIORITY_DEFAULT, resend_cb, member, NULL);
+}
+
+static gboolean
+resend_cb (gpointer data)
+{
+  Member *member = data;
+
+  member->resend = NULL;
+  if (g_get_monotonic_time () - member->attempt_us >= (gint64) ATTEMPT_S * G_USEC_PER_SEC)
+    member_reset (member);
+  else if (member->state == MEMBER_OFFERING)
+    send_code (member);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -290,7 +456,7 @@ mailbox_written_cb (GObject      *source,
       member_reset (member);
       return;
     }
-  g_debug ("DHT rendezvous: wrote our %s", member->state == MEMBER_OFFERING ? "code" : "reply");
+  g_debug ("DHT rendezvous: wrote into our mailbox to a member");
   /* The offerer waits for the reply; the answerer watches for a newer code. */
   schedule_mailbox (member, member->state == MEMBER_OFFERING ? MAILBOX_FAST_MS : MAILBOX_SLOW_MS);
 }
@@ -337,7 +503,8 @@ offer_made_cb (GObject      *source,
       return;
     }
   member_follow (member, g_steal_pointer (&pairing));
-  write_mailbox (member, ferry_pairing_get_link (member->pairing));
+  member->code = g_strdup (ferry_pairing_get_link (member->pairing));
+  send_code (member);
 }
 
 static void
@@ -360,20 +527,24 @@ reader_made_cb (GObject      *source,
       return;
     }
   member_follow (member, g_steal_pointer (&pairing));
-  /* The offerer's checks open the way through our NAT once it has our candidates. */
+  /* The offerer's checks open the way through our NAT once it has our candidates; the reply
+   * goes the way the code came. */
   reply = ferry_pairing_make_reply (member->pairing);
-  write_mailbox (member, reply);
+  if (!member->relayed || !send_relay (member, reply))
+    write_mailbox (member, reply);
 }
 
-/* What came in the member's mailbox to us: its code, or its reply to ours. */
+/* What came in the member's mailbox to us (or through the mesh: @relayed): its code, or its
+ * reply to ours. */
 static void
 mailbox_text (Member     *member,
-              const char *text)
+              const char *text,
+              gboolean    relayed)
 {
   FerryDhtRendezvous *self = member->rendezvous;
   g_autoptr(GError) error = NULL;
 
-  g_debug ("DHT rendezvous: read a %s", member->state == MEMBER_OFFERING ? "reply" : "code");
+  g_debug ("DHT rendezvous: %s from a member", member->state == MEMBER_OFFERING ? "a reply" : "a code or reply");
   if (member->state == MEMBER_OFFERING)
     {
       if (!ferry_pairing_add_reply (member->pairing, text, &error))
@@ -384,6 +555,8 @@ mailbox_text (Member     *member,
       member->state = MEMBER_CONNECTING;
       if (member->poll != NULL)
         g_source_destroy (g_steal_pointer (&member->poll));
+      if (member->resend != NULL)
+        g_source_destroy (g_steal_pointer (&member->resend));
       return;
     }
 
@@ -396,8 +569,13 @@ mailbox_text (Member     *member,
         g_debug ("a DHT mailbox's code is refused: %s", error->message);
         return;
       }
+    /* A reply that came twice, or the same code again (resent, or through two members). */
+    if (code->reply || (member->state == MEMBER_CONNECTING && g_strcmp0 (member->code, text) == 0))
+      return;
     member_reset (member);
     member->state = MEMBER_CONNECTING;
+    member->code = g_strdup (text);
+    member->relayed = relayed;
     member->attempt_us = g_get_monotonic_time ();
     ferry_pairing_new_reader_async (self->identity, self->config, self->local_name, code, self->cancellable,
                                     reader_made_cb, member_op_new (member));
@@ -425,7 +603,7 @@ delayed_cb (gpointer data)
   Member *member = member_op_get (delayed->op, NULL);
 
   if (member != NULL)
-    mailbox_text (member, delayed->text);
+    mailbox_text (member, delayed->text, FALSE);
   return G_SOURCE_REMOVE;
 }
 
@@ -468,7 +646,7 @@ mailbox_read_cb (GObject      *source,
                                    delayed_cb, delayed, (GDestroyNotify) delayed_free);
             }
           else
-            mailbox_text (member, text);
+            mailbox_text (member, text, FALSE);
         }
       else
         g_debug ("a DHT mailbox's value is refused: %s", error->message);
@@ -554,9 +732,46 @@ meet (FerryDhtRendezvous *self,
     }
   else
     {
+      g_autoptr(GPtrArray) relays = relay_peers (self);
+
+      /* Connected to others, we expect its code through them first. */
       member->state = MEMBER_ANSWERING;
-      schedule_mailbox (member, 0);
+      schedule_mailbox (member, relays->len > 0 ? RELAY_FALLBACK_S * 1000 : 0);
     }
+}
+
+static gboolean
+attempting (Member *member)
+{
+  return member->state == MEMBER_OFFERING || member->state == MEMBER_ANSWERING ||
+         member->state == MEMBER_CONNECTING;
+}
+
+/* Meets the members of the lobby.  Alone, one at a time, the freshest first: once connected to
+ * one, we meet the others through it rather than through the DHT. */
+static void
+meet_members (FerryDhtRendezvous *self)
+{
+  g_autoptr(GPtrArray) relays = relay_peers (self);
+  Member *freshest = NULL;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->members);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Member *member = value;
+
+      if (relays->len > 0)
+        meet (self, member);
+      else if (attempting (member))
+        return;
+      else if (member->state == MEMBER_IDLE && unix_s () - member->seen_s < MEMBER_GONE_S &&
+               (freshest == NULL || member->seen_s > freshest->seen_s))
+        freshest = member;
+    }
+  if (freshest != NULL)
+    meet (self, freshest);
 }
 
 /* The lobby */
@@ -624,8 +839,8 @@ read_roster (FerryDhtRendezvous *self,
           g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MEMBERS]);
         }
       member->seen_s = MAX (member->seen_s, seen);
-      meet (self, member);
     }
+  meet_members (self);
   return found;
 }
 
@@ -831,6 +1046,13 @@ ferry_dht_rendezvous_start (FerryDhtRendezvous *self)
   self->cancellable = g_cancellable_new ();
   self->started_us = g_get_monotonic_time ();
   self->lobby_epoch = 0;
+  g_signal_connect_object (self->room, "peer-joined", G_CALLBACK (peer_joined_cb), self, 0);
+  for (guint i = 0; i < g_list_model_get_n_items (ferry_room_get_peers (self->room)); i++)
+    {
+      g_autoptr(FerryPeer) peer = g_list_model_get_item (ferry_room_get_peers (self->room), i);
+
+      peer_joined_cb (self->room, peer, self);
+    }
   schedule_lobby (self, 0);
 }
 
@@ -843,6 +1065,13 @@ ferry_dht_rendezvous_stop (FerryDhtRendezvous *self)
     return;
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_signal_handlers_disconnect_by_data (self->room, self);
+  for (guint i = 0; i < g_list_model_get_n_items (ferry_room_get_peers (self->room)); i++)
+    {
+      g_autoptr(FerryPeer) peer = g_list_model_get_item (ferry_room_get_peers (self->room), i);
+
+      g_signal_handlers_disconnect_by_data (peer, self);
+    }
   if (self->lobby_timer != NULL)
     g_source_destroy (g_steal_pointer (&self->lobby_timer));
   self->lobby_busy = FALSE;

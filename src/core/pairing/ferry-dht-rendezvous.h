@@ -12,6 +12,11 @@
  * (ferry_room_add_peer ()); it proved the code's secret with its hello, which only a member could
  * read.  Members already connected are left alone.
  *
+ * A member alone meets one member through the DHT, the freshest; once connected to some, it
+ * meets the others through them: the same codes go as "relay" messages (docs/PROTOCOL.md) to the
+ * members it is connected to, which pass them on, and into the DHT only if that has not worked
+ * within a few seconds.
+ *
  * Properties:
  *   members (guint)     members seen in the lobby this hour, us excluded
  *   read-delay (guint)  for tests: what a mailbox brings is taken this many ms later, as if

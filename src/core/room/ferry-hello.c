@@ -50,7 +50,7 @@ ferry_hello_new (const char *name)
   hello->app_version = g_strdup (PACKAGE_VERSION);
   hello->name = ferry_text_sanitize_line (name != NULL ? name : "", FERRY_HELLO_MAX_NAME_BYTES,
                                           FERRY_TEXT_LINE_DEFAULT);
-  hello->caps = g_strdupv ((char **) (const char * const[]) { "chat", "chat-ack", "files", NULL });
+  hello->caps = g_strdupv ((char **) (const char * const[]) { "chat", "chat-ack", "files", "relay", NULL });
   return hello;
 }
 

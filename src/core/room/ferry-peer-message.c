@@ -28,6 +28,7 @@ static const char *const type_names[] = {
   [FERRY_PEER_MESSAGE_FILE_FAILED] = "file-failed",
   [FERRY_PEER_MESSAGE_RESTART] = "restart",
   [FERRY_PEER_MESSAGE_RESUME_STATE] = "resume-state",
+  [FERRY_PEER_MESSAGE_RELAY] = "relay",
 };
 
 static gboolean G_GNUC_PRINTF (2, 3)
@@ -204,6 +205,35 @@ ferry_peer_message_new_chat_ack (const char *id)
 
   message = message_new (FERRY_PEER_MESSAGE_CHAT_ACK);
   message->chat_ack.id = g_strdup (id);
+  return message;
+}
+
+static gboolean
+member_is_valid (const char *member)
+{
+  if (member == NULL || strlen (member) != FERRY_PEER_MESSAGE_MEMBER_LENGTH)
+    return FALSE;
+  for (const char *c = member; *c != '\0'; c++)
+    if (!g_ascii_isxdigit (*c) || g_ascii_isupper (*c))
+      return FALSE;
+  return TRUE;
+}
+
+FerryPeerMessage *
+ferry_peer_message_new_relay (const char *from,
+                              const char *to,
+                              const char *code)
+{
+  FerryPeerMessage *message;
+
+  g_return_val_if_fail (member_is_valid (from) && member_is_valid (to), NULL);
+  g_return_val_if_fail (code != NULL && g_utf8_validate (code, -1, NULL), NULL);
+  g_return_val_if_fail (strlen (code) <= FERRY_PEER_MESSAGE_MAX_CODE_BYTES, NULL);
+
+  message = message_new (FERRY_PEER_MESSAGE_RELAY);
+  message->relay.from = g_strdup (from);
+  message->relay.to = g_strdup (to);
+  message->relay.code = g_strdup (code);
   return message;
 }
 
@@ -509,6 +539,11 @@ ferry_peer_message_free (FerryPeerMessage *message)
       g_free (message->resume_state.transfer);
       g_clear_pointer (&message->resume_state.files, g_array_unref);
       break;
+    case FERRY_PEER_MESSAGE_RELAY:
+      g_free (message->relay.from);
+      g_free (message->relay.to);
+      g_free (message->relay.code);
+      break;
     }
   g_free (message);
 }
@@ -530,6 +565,7 @@ ferry_peer_message_get_transfer (const FerryPeerMessage *message)
     {
     case FERRY_PEER_MESSAGE_CHAT:
     case FERRY_PEER_MESSAGE_CHAT_ACK:
+    case FERRY_PEER_MESSAGE_RELAY:
       return NULL;
     case FERRY_PEER_MESSAGE_OFFER:
       return message->offer.transfer;
@@ -670,6 +706,11 @@ ferry_peer_message_to_json (const FerryPeerMessage *message)
       break;
     case FERRY_PEER_MESSAGE_CHAT_ACK:
       add_string (builder, "id", message->chat_ack.id);
+      break;
+    case FERRY_PEER_MESSAGE_RELAY:
+      add_string (builder, "from", message->relay.from);
+      add_string (builder, "to", message->relay.to);
+      add_string (builder, "code", message->relay.code);
       break;
     case FERRY_PEER_MESSAGE_OFFER:
       add_offer (builder, message);
@@ -1453,6 +1494,37 @@ parse_resume_state (FerryPeerMessage  *message,
                            resume_file_cb, resume, error);
 }
 
+static char *
+get_member (const char  *json,
+            gsize        len,
+            const char  *name,
+            GError     **error)
+{
+  g_autofree char *member = get_text (json, len, name, error);
+
+  if (member != NULL && !member_is_valid (member))
+    {
+      malformed (error, _("“%s” is not a member id"), name);
+      return NULL;
+    }
+  return g_steal_pointer (&member);
+}
+
+static gboolean
+parse_relay (FerryPeerMessage  *message,
+             const char        *json,
+             gsize              len,
+             GError           **error)
+{
+  if (!(message->relay.from = get_member (json, len, "from", error)) ||
+      !(message->relay.to = get_member (json, len, "to", error)) ||
+      !(message->relay.code = get_text (json, len, "code", error)))
+    return FALSE;
+  if (strlen (message->relay.code) > FERRY_PEER_MESSAGE_MAX_CODE_BYTES)
+    return malformed (error, _("“%s” is too long"), "code");
+  return TRUE;
+}
+
 typedef gboolean (*ParseFunc) (FerryPeerMessage  *message,
                                const char        *json,
                                gsize              len,
@@ -1472,6 +1544,7 @@ static const ParseFunc parsers[] = {
   [FERRY_PEER_MESSAGE_FILE_FAILED] = parse_file_failed,
   [FERRY_PEER_MESSAGE_RESTART] = parse_restart,
   [FERRY_PEER_MESSAGE_RESUME_STATE] = parse_resume_state,
+  [FERRY_PEER_MESSAGE_RELAY] = parse_relay,
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (parsers) == G_N_ELEMENTS (type_names));
 

@@ -65,6 +65,7 @@ typedef enum {
   FERRY_PEER_MESSAGE_FILE_FAILED,
   FERRY_PEER_MESSAGE_RESTART,
   FERRY_PEER_MESSAGE_RESUME_STATE,
+  FERRY_PEER_MESSAGE_RELAY,
 } FerryPeerMessageType;
 
 /* The largest message the P2PT envelope delivers with its default limit (16 Mi UTF-16 code
@@ -84,6 +85,9 @@ typedef enum {
 #define FERRY_PEER_MESSAGE_BLOCK_SIZE ((guint64) 1024 * 1024)
 /* A SHA-256 digest in lowercase hex. */
 #define FERRY_PEER_MESSAGE_SHA256_LENGTH 64
+/* A relayed code: member ids in hex, and the bytes of UTF-8 of its text. */
+#define FERRY_PEER_MESSAGE_MEMBER_LENGTH 16
+#define FERRY_PEER_MESSAGE_MAX_CODE_BYTES 1000
 /* chat.time when the message has none. */
 #define FERRY_PEER_MESSAGE_NO_TIME ((gint64) -1)
 
@@ -149,6 +153,11 @@ typedef struct {
       GArray *files;        /* of FerryPeerMessageResumeFile, distinct file indices (possibly
                              * none); clears them (ferry_peer_message_resume_file_clear) */
     } resume_state;
+    struct {
+      char *from;           /* FERRY_PEER_MESSAGE_MEMBER_LENGTH lowercase hex digits */
+      char *to;             /* the same */
+      char *code;           /* valid UTF-8, at most FERRY_PEER_MESSAGE_MAX_CODE_BYTES bytes */
+    } relay;
   };
 } FerryPeerMessage;
 
@@ -165,6 +174,12 @@ FerryPeerMessage *ferry_peer_message_new_chat_full (const char             *text
                                                     const char             *id,
                                                     gint64                  time);
 FerryPeerMessage *ferry_peer_message_new_chat_ack (const char              *id);
+
+/* A pairing code or reply from one member of a DHT room to another, through a member both are
+ * connected to (docs/PROTOCOL.md, "relay"). */
+FerryPeerMessage *ferry_peer_message_new_relay    (const char              *from,
+                                                   const char              *to,
+                                                   const char              *code);
 
 /* An offer without files; add them (and folders) with the functions below, which keep total. */
 FerryPeerMessage *ferry_peer_message_new_offer    (const char              *transfer);
