@@ -48,10 +48,11 @@ test_new (void)
   g_assert_cmpstr (hello->app, ==, "ferry");
   g_assert_cmpstr (hello->app_version, ==, PACKAGE_VERSION);
   g_assert_cmpstr (hello->name, ==, "Ana");
-  g_assert_cmpuint (g_strv_length (hello->caps), ==, 3);
+  g_assert_cmpuint (g_strv_length (hello->caps), ==, 4);
   g_assert_true (ferry_hello_has_cap (hello, "chat"));
   g_assert_true (ferry_hello_has_cap (hello, "chat-ack"));
   g_assert_true (ferry_hello_has_cap (hello, "files"));
+  g_assert_true (ferry_hello_has_cap (hello, "relay"));
   g_assert_false (ferry_hello_has_cap (hello, "ferry-future"));
   g_assert_false (hello->has_mac);
 
