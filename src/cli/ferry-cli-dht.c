@@ -16,7 +16,10 @@
 #include "ferry-cli.h"
 #include "ferry-text.h"
 
-typedef struct {
+typedef struct _Dht Dht;
+typedef void (*ReadyFunc) (Dht *self);
+
+struct _Dht {
   GMainLoop  *loop;
   GPtrArray  *nodes;     /* of FerryDht */
   gboolean    json;
@@ -25,7 +28,8 @@ typedef struct {
   /* for put */
   gint64      seq;
   char       *public_key;
-} Dht;
+  ReadyFunc   ready;      /* for status, until the node is past bootstrapping */
+};
 
 static void
 print_json (JsonBuilder *builder)
@@ -154,36 +158,35 @@ print_status (Dht      *self,
 }
 
 /* Calls @func once the first node is past bootstrapping. */
-typedef void (*ReadyFunc) (Dht *self);
-
-typedef struct {
-  Dht       *dht;
-  ReadyFunc  func;
-} WaitReady;
-
 static void
 state_cb (FerryDht   *dht,
           GParamSpec *pspec,
-          WaitReady  *wait)
+          Dht        *self)
 {
-  if (ferry_dht_get_state (dht) == FERRY_DHT_STATE_BOOTSTRAPPING)
+  ReadyFunc func = self->ready;
+
+  if (func == NULL || ferry_dht_get_state (dht) == FERRY_DHT_STATE_BOOTSTRAPPING)
     return;
-  g_signal_handlers_disconnect_by_data (dht, wait);
-  wait->func (wait->dht);
-  g_free (wait);
+  self->ready = NULL;
+  func (self);
+}
+
+static void
+check_ready (gpointer data)
+{
+  Dht *self = data;
+
+  state_cb (g_ptr_array_index (self->nodes, 0), NULL, self);
 }
 
 static void
 when_ready (Dht       *self,
             ReadyFunc  func)
 {
-  FerryDht *dht = g_ptr_array_index (self->nodes, 0);
-  WaitReady *wait = g_new0 (WaitReady, 1);
-
-  wait->dht = self;
-  wait->func = func;
-  g_signal_connect (dht, "notify::state", G_CALLBACK (state_cb), wait);
-  state_cb (dht, NULL, wait);
+  self->ready = func;
+  g_signal_connect (g_ptr_array_index (self->nodes, 0), "notify::state", G_CALLBACK (state_cb), self);
+  /* Once the loop runs: quitting it before would be lost. */
+  g_idle_add_once (check_ready, self);
 }
 
 static void
@@ -487,6 +490,7 @@ ferry_cli_dht (int    argc,
       g_autoptr(GInetSocketAddress) ipv4 = NULL;
       g_autoptr(GInetSocketAddress) ipv6 = NULL;
       g_autoptr(FerryDht) dht = NULL;
+      g_autofree char *node_dir = NULL;
 
       if (binds == NULL)
         {
@@ -509,7 +513,9 @@ ferry_cli_dht (int    argc,
             g_set_object (&ipv4, address);
           i = j;
         }
-      dht = g_object_new (FERRY_TYPE_DHT, "mode", mode, "bootstrap", bootstrap, "state-dir", state_dir, NULL);
+      /* Each node of serve keeps its own tables (and id). */
+      node_dir = state_dir != NULL && g_str_equal (command, "serve") ? g_strdup_printf ("%s/%u", state_dir, i) : g_strdup (state_dir);
+      dht = g_object_new (FERRY_TYPE_DHT, "mode", mode, "bootstrap", bootstrap, "state-dir", node_dir, NULL);
       /* Without --bind, a machine with no IPv6 still has its IPv4 node. */
       if (!ferry_dht_start (dht, ipv4, ipv6, binds == NULL ? NULL : &error) &&
           (binds != NULL || !ferry_dht_start (dht, ipv4, NULL, &error)))

@@ -73,12 +73,7 @@ LT_READ_TIMEOUT = 6
 # Steps that fail because of a known product bug: reported as XFAIL, and as a failure (XPASS)
 # once they pass, so that the entry goes when the bug is fixed.  Delete an entry to make its
 # step fail the run again.
-KNOWN_BUGS = {
-    "get --seq: only newer values":
-        "src/core/dht/ferry-dht.c found_value() keeps a value whatever its seq: a get with "
-        "min_seq relies on the nodes leaving older values out, and bittorrent-dht ignores the "
-        "query's seq",
-}
+KNOWN_BUGS = {}
 
 
 @functools.lru_cache(maxsize=None)

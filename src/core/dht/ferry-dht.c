@@ -322,6 +322,13 @@ send_query (FerryDht           *self,
   Transaction *transaction;
   guint8 tid[2];
 
+  /* Stopping: what ends now must not start anything. */
+  if (!self->started)
+    {
+      if (wait_us != NULL)
+        *wait_us = 0;
+      return FALSE;
+    }
   if (!ferry_dht_rate_take (self->rate, to, now_us (self), wait_us))
     return FALSE;
 
@@ -1047,6 +1054,9 @@ found_value (Op                 *op,
         return;
     }
 
+  /* Asked for something newer than @min_seq: some nodes send what they have anyway. */
+  if (op->is_mutable && op->min_seq >= 0 && seq <= op->min_seq)
+    return;
   if (op->best != NULL && op->best->seq == seq && g_bytes_get_size (op->best->value) == raw_len &&
       memcmp (g_bytes_get_data (op->best->value, NULL), raw, raw_len) == 0)
     op->best->nodes++;
@@ -1367,7 +1377,7 @@ op_pump (Op *op)
   FerryDht *self = op->dht;
   gboolean done = TRUE;
 
-  if (op->finished || !op->started)
+  if (op->finished || !op->started || !self->started)
     return;
   if (op->task != NULL && g_task_return_error_if_cancelled (op->task))
     {
