@@ -10,15 +10,19 @@
 #include <glib/gstdio.h>
 
 #include "ferry-chat-message.h"
+#include "ferry-dht-enums.h"
 #include "ferry-peer-message.h"
 #include "ferry-session.h"
 #include "ferry-session-peer.h"
+#include "ferry-test-dht-lab.h"
 #include "ferry-test-notify.h"
 #include "ferry-test-friend.h"
 #include "ferry-test-tracker.h"
 #include "ferry-test-util.h"
 
 #define TIMEOUT_MS 15000
+/* Meeting through the DHT takes seconds: lobby reads every 5 s, then the mailboxes. */
+#define DHT_TIMEOUT_MS 60000
 
 static char *tmpdir;
 static GThread *test_thread;
@@ -115,10 +119,13 @@ session_new (const char *name)
   g_autofree char *identity = g_strdup_printf ("%s/%s.pem", tmpdir, name);
   g_autofree char *state = g_strdup_printf ("%s/%s-transfers", tmpdir, name);
   g_autofree char *friends = g_strdup_printf ("%s/%s-friends", tmpdir, name);
+  g_autofree char *dht = g_strdup_printf ("%s/%s-dht", tmpdir, name);
   g_autoptr(GFile) state_dir = g_file_new_for_path (state);
   g_autoptr(GFile) friends_file = g_file_new_for_path (friends);
+  g_autoptr(GFile) dht_state_dir = g_file_new_for_path (dht);
   FerrySession *session = g_object_new (FERRY_TYPE_SESSION, "identity-path", identity,
-                                        "state-dir", state_dir, "friends-file", friends_file, NULL);
+                                        "state-dir", state_dir, "friends-file", friends_file,
+                                        "dht-state-dir", dht_state_dir, NULL);
 
   /* Nothing but the namespace: no STUN server. */
   g_object_set (session, "stun-servers", (const char * const[]) { NULL }, NULL);
@@ -622,6 +629,148 @@ test_transfers (void)
   ferry_test_tracker_stop (tracker);
 }
 
+static gboolean
+dht_is (FerrySession  *session,
+        FerryDhtState  state)
+{
+  return ferry_session_get_dht_state (session) == state;
+}
+
+static gboolean
+room_looks_on_dht (FerrySessionRoom *room)
+{
+  return ferry_session_room_get_dht (room) && ferry_session_room_get_dht_since (room) > 0;
+}
+
+/* A secret room whose link asks for the DHT, without any tracker: with nothing to start from the
+ * DHT is blocked and the room offline; with a private DHT (ferry-cli dht serve, 16 nodes) it is
+ * ready, a friend (ferry-cli chat --no-trackers) meets us through it alone, verified, and chat
+ * goes both ways.  Turning dht-enabled off stops the room's rendezvous and the node (the friend
+ * stays), on again starts them; leaving the last room stops the node. */
+static void
+test_dht (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryRoomLink) link = ferry_room_link_new_secret ("DHT test", &error);
+  g_autoptr(FerryRoomLink) plain = ferry_room_link_new_plain ("ferry-session-dht", NULL);
+  g_autoptr(FerrySession) session = NULL;
+  g_autoptr(FerrySessionRoom) room = NULL;
+  g_autoptr(FerryTestNotify) room_notify = NULL;
+  g_autoptr(FerryTestNotify) session_notify = NULL;
+  g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  g_autofree char *text = ferry_room_link_to_string (link);
+  g_autofree char *identity = g_build_filename (tmpdir, "dht-friend.pem", NULL);
+  g_auto(GStrv) bootstrap = NULL;
+  GListModel *peers, *messages;
+  FerryTestDhtLab *lab;
+  FerryTestFriend *friend;
+  FerrySessionPeer *peer;
+  gint64 since;
+
+  g_assert_nonnull (g_getenv ("FERRY_CLI"));
+  g_assert_true (ferry_room_link_get_dht (link));
+  session = session_new ("dht");
+  g_object_set (session, "display-name", "Sam", "trackers", NULL, NULL);
+  session_notify = ferry_test_notify_watch (session);
+  g_signal_connect (session, "notify", G_CALLBACK (notify_cb), NULL);
+  g_assert_true (ferry_session_get_dht_enabled (session));
+  g_assert_true (dht_is (session, FERRY_DHT_STATE_STOPPED));
+  /* FERRY_DHT_BOOTSTRAP is empty in the tests (tests/meson.build): nothing to start from. */
+  g_object_get (session, "dht-bootstrap", &bootstrap, NULL);
+  g_assert_cmpuint (g_strv_length (bootstrap), ==, 0);
+
+  /* Without a tracker, only a secret room that asks for the DHT can be joined, while the DHT is
+   * on. */
+  g_assert_null (ferry_session_join (session, plain, &error));
+  g_assert_error (error, FERRY_SESSION_ERROR, FERRY_SESSION_ERROR_NO_TRACKER);
+  g_clear_error (&error);
+  g_object_set (session, "dht-enabled", FALSE, NULL);
+  g_assert_null (ferry_session_join (session, link, &error));
+  g_assert_error (error, FERRY_SESSION_ERROR, FERRY_SESSION_ERROR_NO_TRACKER);
+  g_clear_error (&error);
+  g_object_set (session, "dht-enabled", TRUE, NULL);
+
+  /* Nowhere to start from: blocked (UDP blocked looks the same), and the room is offline. */
+  room = ferry_session_join (session, link, &error);
+  g_assert_no_error (error);
+  FERRY_TEST_WAIT_UNTIL (room_looks_on_dht (room), TIMEOUT_MS);
+  g_assert_cmpuint (ferry_session_room_get_dht_members (room), ==, 0);
+  FERRY_TEST_WAIT_UNTIL (dht_is (session, FERRY_DHT_STATE_BLOCKED), TIMEOUT_MS);
+  FERRY_TEST_WAIT_UNTIL (ferry_session_room_get_state (room) == FERRY_SESSION_ROOM_OFFLINE, TIMEOUT_MS);
+  g_assert_cmpuint (ferry_session_get_dht_nodes (session), ==, 0);
+  /* The last room that used it left: the node stops. */
+  ferry_session_room_leave (room);
+  g_assert_false (ferry_session_room_get_dht (room));
+  FERRY_TEST_WAIT_UNTIL (dht_is (session, FERRY_DHT_STATE_STOPPED), TIMEOUT_MS);
+  g_clear_object (&room);
+
+  /* A private DHT. */
+  lab = ferry_test_dht_lab_start (16);
+  g_object_set (session, "dht-bootstrap",
+                (const char * const[]) { ferry_test_dht_lab_get_bootstrap (lab), NULL }, NULL);
+  room = ferry_session_join (session, link, &error);
+  g_assert_no_error (error);
+  g_signal_connect (room, "error", G_CALLBACK (room_error_cb), errors);
+  room_notify = ferry_test_notify_watch (room);
+  peers = ferry_session_room_get_peers (room);
+  messages = ferry_session_room_get_messages (room);
+  watch_model (peers);
+  watch_model (messages);
+  FERRY_TEST_WAIT_UNTIL (dht_is (session, FERRY_DHT_STATE_READY), DHT_TIMEOUT_MS);
+  g_assert_cmpuint (ferry_session_get_dht_nodes (session), >, 0);
+  FERRY_TEST_WAIT_UNTIL (ferry_session_get_dht_good_nodes (session) > 0, TIMEOUT_MS);
+  FERRY_TEST_WAIT_UNTIL (ferry_session_room_get_state (room) == FERRY_SESSION_ROOM_JOINED, TIMEOUT_MS);
+  g_assert_true (room_looks_on_dht (room));
+  g_assert_cmpuint (n_items (ferry_session_room_get_trackers (room)), ==, 0);
+
+  /* The friend, through the DHT alone. */
+  friend = ferry_test_friend_run ((const char * const[]) { "chat", "--no-trackers", "--dht-bootstrap",
+                                                           ferry_test_dht_lab_get_bootstrap (lab), text, NULL },
+                                  NULL, identity);
+  FERRY_TEST_WAIT_UNTIL (friend_connected (room, friend), DHT_TIMEOUT_MS);
+  g_assert_cmpuint (ferry_session_room_get_dht_members (room), >=, 1);
+  peer = item (peers, 0);
+  g_assert_cmpstr (ferry_session_peer_get_display_name (peer), ==, "Friend");
+  /* The connection proved the room's secret (the pairing code came sealed for members only). */
+  g_assert_true (ferry_session_peer_get_verified (peer));
+  g_test_message ("met through the DHT after %.1f s",
+                  (g_get_monotonic_time () - ferry_session_room_get_dht_since (room)) / (double) G_USEC_PER_SEC);
+
+  ferry_test_friend_say (friend, "Hello through the DHT");
+  FERRY_TEST_WAIT_UNTIL (n_items (messages) == 1, TIMEOUT_MS);
+  g_assert_cmpstr (ferry_chat_message_get_text (item (messages, 0)), ==, "Hello through the DHT");
+  ferry_session_room_send_chat (room, "Hello back");
+  FERRY_TEST_WAIT_UNTIL (ferry_test_reader_find (&friend->out, "Sam: Hello back") != NULL, TIMEOUT_MS);
+  FERRY_TEST_WAIT_UNTIL (last_delivered (messages), TIMEOUT_MS);
+
+  /* Turned off: the room stops looking and the node stops; the friend met stays. */
+  since = ferry_session_room_get_dht_since (room);
+  g_object_set (session, "dht-enabled", FALSE, NULL);
+  FERRY_TEST_WAIT_UNTIL (!ferry_session_room_get_dht (room), TIMEOUT_MS);
+  g_assert_cmpuint (ferry_session_room_get_dht_members (room), ==, 0);
+  g_assert_cmpint (ferry_session_room_get_dht_since (room), ==, 0);
+  FERRY_TEST_WAIT_UNTIL (dht_is (session, FERRY_DHT_STATE_STOPPED), TIMEOUT_MS);
+  g_assert_cmpuint (ferry_session_get_dht_nodes (session), ==, 0);
+  g_assert_cmpuint (n_items (peers), ==, 1);
+  g_assert_cmpint (ferry_session_room_get_state (room), ==, FERRY_SESSION_ROOM_JOINED);
+
+  /* On again: it looks again, from then on. */
+  g_object_set (session, "dht-enabled", TRUE, NULL);
+  FERRY_TEST_WAIT_UNTIL (room_looks_on_dht (room), TIMEOUT_MS);
+  g_assert_cmpint (ferry_session_room_get_dht_since (room), >, since);
+  FERRY_TEST_WAIT_UNTIL (dht_is (session, FERRY_DHT_STATE_READY), DHT_TIMEOUT_MS);
+  g_assert_cmpuint (errors->len, ==, 0);
+
+  ferry_session_room_leave (room);
+  FERRY_TEST_WAIT_UNTIL (dht_is (session, FERRY_DHT_STATE_STOPPED), TIMEOUT_MS);
+  ferry_test_friend_stop (friend, TIMEOUT_MS);
+  ferry_session_shutdown (session);
+  ferry_test_notify_assert_no_spurious (room_notify);
+  ferry_test_notify_assert_no_spurious (session_notify);
+  g_assert_cmpuint (ferry_test_notify_count (session_notify, "dht-state"), >=, 6);
+  ferry_test_dht_lab_stop (lab);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -641,6 +790,7 @@ main (int    argc,
   g_test_add_func ("/session/shutdown-busy", test_shutdown_busy);
   g_test_add_func ("/session/chat", test_chat);
   g_test_add_func ("/session/transfers", test_transfers);
+  g_test_add_func ("/session/dht", test_dht);
 
   status = g_test_run ();
   g_main_context_release (g_main_context_default ());

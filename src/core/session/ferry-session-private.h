@@ -123,6 +123,12 @@ void               _ferry_session_room_update_trust  (FerrySessionRoom          
 /* A direct room (a pairing code's): no tracker, one peer. */
 void               _ferry_session_room_set_direct    (FerrySessionRoom           *self,
                                                       gboolean                    direct);
+/* Whether the room looks for its members through the DHT, the members seen in its lobby, and
+ * since when (monotonic µs; 0: it does not). */
+void               _ferry_session_room_set_dht       (FerrySessionRoom           *self,
+                                                      gboolean                    dht,
+                                                      guint                       members,
+                                                      gint64                      since);
 
 /* @handle names the pairing, and then its direct room, between the GUI and the network thread. */
 FerrySessionPairing *_ferry_session_pairing_new       (FerrySession              *session,

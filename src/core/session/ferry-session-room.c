@@ -147,6 +147,9 @@ struct _FerrySessionRoom
   FerryRoomLink         *link;
   FerrySessionRoomState  state;
   gboolean               direct;           /* a pairing code's room */
+  gboolean               dht;              /* looks for its members through the DHT */
+  guint                  dht_members;
+  gint64                 dht_since;
 
   GListStore            *peers;            /* FerrySessionPeer */
   GHashTable            *peers_by_id;      /* id → FerrySessionPeer in peers */
@@ -164,6 +167,9 @@ enum {
   PROP_KIND,
   PROP_STATE,
   PROP_DIRECT,
+  PROP_DHT,
+  PROP_DHT_MEMBERS,
+  PROP_DHT_SINCE,
   N_PROPS
 };
 
@@ -229,6 +235,15 @@ ferry_session_room_get_property (GObject    *object,
     case PROP_DIRECT:
       g_value_set_boolean (value, self->direct);
       break;
+    case PROP_DHT:
+      g_value_set_boolean (value, self->dht);
+      break;
+    case PROP_DHT_MEMBERS:
+      g_value_set_uint (value, self->dht_members);
+      break;
+    case PROP_DHT_SINCE:
+      g_value_set_int64 (value, self->dht_since);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -251,6 +266,9 @@ ferry_session_room_class_init (FerrySessionRoomClass *klass)
   properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, FERRY_TYPE_SESSION_ROOM_STATE,
                                               FERRY_SESSION_ROOM_JOINING, flags);
   properties[PROP_DIRECT] = g_param_spec_boolean ("direct", NULL, NULL, FALSE, flags);
+  properties[PROP_DHT] = g_param_spec_boolean ("dht", NULL, NULL, FALSE, flags);
+  properties[PROP_DHT_MEMBERS] = g_param_spec_uint ("dht-members", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  properties[PROP_DHT_SINCE] = g_param_spec_int64 ("dht-since", NULL, NULL, 0, G_MAXINT64, 0, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[ERROR] =
@@ -291,6 +309,33 @@ _ferry_session_room_set_direct (FerrySessionRoom *self,
     return;
   self->direct = !!direct;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIRECT]);
+}
+
+void
+_ferry_session_room_set_dht (FerrySessionRoom *self,
+                             gboolean          dht,
+                             guint             members,
+                             gint64            since)
+{
+  g_return_if_fail (FERRY_IS_SESSION_ROOM (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->dht != !!dht)
+    {
+      self->dht = !!dht;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DHT]);
+    }
+  if (self->dht_members != members)
+    {
+      self->dht_members = members;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DHT_MEMBERS]);
+    }
+  if (self->dht_since != since)
+    {
+      self->dht_since = since;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DHT_SINCE]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 guint
@@ -453,6 +498,8 @@ _ferry_session_room_detach (FerrySessionRoom *self)
 
   self->session = NULL;
   _ferry_session_room_set_state (self, FERRY_SESSION_ROOM_LEFT);
+  /* Its rendezvous stopped with it. */
+  _ferry_session_room_set_dht (self, FALSE, 0, 0);
   while ((n = g_list_model_get_n_items (G_LIST_MODEL (self->peers))) > 0)
     {
       g_autoptr(FerrySessionPeer) peer = g_list_model_get_item (G_LIST_MODEL (self->peers), n - 1);
@@ -499,6 +546,38 @@ ferry_session_room_get_direct (FerrySessionRoom *self)
   g_return_val_if_fail (FERRY_IS_SESSION_ROOM (self), FALSE);
 
   return self->direct;
+}
+
+gboolean
+ferry_session_room_get_dht (FerrySessionRoom *self)
+{
+  g_return_val_if_fail (FERRY_IS_SESSION_ROOM (self), FALSE);
+
+  return self->dht;
+}
+
+guint
+ferry_session_room_get_dht_members (FerrySessionRoom *self)
+{
+  g_return_val_if_fail (FERRY_IS_SESSION_ROOM (self), 0);
+
+  return self->dht_members;
+}
+
+gint64
+ferry_session_room_get_dht_since (FerrySessionRoom *self)
+{
+  g_return_val_if_fail (FERRY_IS_SESSION_ROOM (self), 0);
+
+  return self->dht_since;
+}
+
+FerrySession *
+ferry_session_room_get_session (FerrySessionRoom *self)
+{
+  g_return_val_if_fail (FERRY_IS_SESSION_ROOM (self), NULL);
+
+  return self->session;
 }
 
 FerrySessionRoomState

@@ -8,9 +8,10 @@
  * once; their results come back as changes of the models or as ::error.
  *
  * States:
- *   JOINING   no tracker reached yet, nobody connected
- *   JOINED    at least one tracker reached, or somebody connected
- *   OFFLINE   every tracker failed and nobody is connected; the trackers are retried
+ *   JOINING   no tracker (nor the DHT) reached yet, nobody connected
+ *   JOINED    at least one tracker (or the DHT) reached, or somebody connected
+ *   OFFLINE   every tracker failed (and the DHT is blocked, when the room uses it) and nobody is
+ *             connected; the trackers are retried
  *   LEFT      ferry_session_room_leave () or ferry_session_shutdown (); the room is no longer in
  *             the session's rooms and its peers are gone
  *
@@ -22,6 +23,13 @@
  *   direct  boolean         a pairing code's room (ferry_session_pair ()): no tracker, only the
  *                           one computer that proved the code; in JOINED while it is connected,
  *                           OFFLINE once it is gone
+ *   dht     boolean         the room looks for its members through the session's DHT node (a
+ *                           secret room whose link has dht=1, while the session's dht-enabled is
+ *                           on); the DHT counts as reached, for the state, once it is ready or
+ *                           degraded
+ *   dht-members  guint      members seen in the room's DHT lobby this hour, us excluded
+ *   dht-since    gint64     when the room started looking through the DHT, in
+ *                           g_get_monotonic_time ()'s clock; 0 while it does not
  * Signals:
  *   ::error (const GError *)  something of the room failed: a message that could not be sent,
  *                             a connection that failed authentication (it may be intercepted),
@@ -48,6 +56,9 @@ typedef enum {
  * its memory. */
 #define FERRY_SESSION_ROOM_MAX_MESSAGES 1000
 
+/* ferry-session.h includes this header. */
+typedef struct _FerrySession FerrySession;
+
 #define FERRY_TYPE_SESSION_ROOM (ferry_session_room_get_type ())
 G_DECLARE_FINAL_TYPE (FerrySessionRoom, ferry_session_room, FERRY, SESSION_ROOM, GObject)
 
@@ -62,6 +73,11 @@ const char            *ferry_session_room_get_title    (FerrySessionRoom *self);
 FerryRoomKind          ferry_session_room_get_kind     (FerrySessionRoom *self);
 FerrySessionRoomState  ferry_session_room_get_state    (FerrySessionRoom *self);
 gboolean               ferry_session_room_get_direct   (FerrySessionRoom *self);
+gboolean               ferry_session_room_get_dht      (FerrySessionRoom *self);
+guint                  ferry_session_room_get_dht_members (FerrySessionRoom *self);
+gint64                 ferry_session_room_get_dht_since (FerrySessionRoom *self);
+/* (nullable): the session of the room, %NULL once it was left. */
+FerrySession          *ferry_session_room_get_session  (FerrySessionRoom *self);
 /* (element-type FerrySessionPeer): the connected peers (and those reconnecting). */
 GListModel            *ferry_session_room_get_peers    (FerrySessionRoom *self);
 /* (element-type FerryChatMessage): oldest first, at most the latest

@@ -22,6 +22,8 @@
 
 #include "ferry-crypto.h"
 #include "ferry-defaults.h"
+#include "ferry-dht-enums.h"
+#include "ferry-dht-rendezvous.h"
 #include "ferry-identity.h"
 #include "ferry-nearby.h"
 #include "ferry-pairing.h"
@@ -33,6 +35,15 @@
 /* How long a left room stays alive so that its "stopped" to the trackers and the closing of its
  * connections reach the others (ferry-cli waits as long before it exits). */
 #define LEAVE_GRACE_MS 300
+
+/* The DHT node's count of nodes changes without notification: it is looked at this often while
+ * the node runs, and reported when it changed. */
+#define DHT_PERIOD_MS 1000
+/* A stopped node is freed this much later: it may still have a timer of its own pending on this
+ * context (a rate-limited lookup's next step, due within a second or two; FerryDht's tick runs
+ * that step early and forgets the timer without destroying it, so ferry_dht_stop () misses it),
+ * which must not find it freed. */
+#define DHT_STOP_GRACE_MS 10000
 
 /* The rooms the network thread makes by itself (nearby connections, in either direction) take
  * handles from here on, which the GUI's own never reach. */
@@ -66,6 +77,7 @@ struct _Core
   /* Set before the network thread starts, read-only afterwards. */
   char                 *identity_path;
   GFile                *state_dir;
+  char                 *dht_state_dir;
 
   /* GUI thread only: %NULL once shut down. */
   FerrySession         *session;
@@ -81,6 +93,15 @@ struct _Core
   NetNearby            *nearby;           /* while started */
   guint                 last_network_handle; /* of the rooms this thread made */
   GPtrArray            *leaving;          /* FerryRoom left less than LEAVE_GRACE_MS ago */
+  gboolean              dht_enabled;      /* the GUI's dht-enabled, as it last said */
+  GStrv                 dht_bootstrap;    /* … and its dht-bootstrap */
+  FerryDht             *dht;              /* while a room looks for people through it */
+  GPtrArray            *stopped_dhts;     /* FerryDht stopped less than DHT_STOP_GRACE_MS ago */
+  guint                 dht_rooms;        /* the rooms that do (a rendezvous each) */
+  GSource              *dht_timer;
+  FerryDhtState         dht_state;        /* as last reported */
+  guint                 dht_nodes;
+  guint                 dht_good_nodes;
 };
 
 struct _FerrySession
@@ -108,6 +129,12 @@ struct _FerrySession
   GFile       *state_dir;
   GFile       *friends_file;
   FerryFriends *friends;
+  gboolean     dht_enabled;
+  GStrv        dht_bootstrap;
+  GFile       *dht_state_dir;
+  FerryDhtState dht_state;        /* as the network thread last reported it */
+  guint        dht_nodes;
+  guint        dht_good_nodes;
 };
 
 G_DEFINE_FINAL_TYPE (FerrySession, ferry_session, G_TYPE_OBJECT)
@@ -124,6 +151,12 @@ enum {
   PROP_IDENTITY_PATH,
   PROP_STATE_DIR,
   PROP_FRIENDS_FILE,
+  PROP_DHT_ENABLED,
+  PROP_DHT_BOOTSTRAP,
+  PROP_DHT_STATE_DIR,
+  PROP_DHT_STATE,
+  PROP_DHT_NODES,
+  PROP_DHT_GOOD_NODES,
   N_PROPS
 };
 
@@ -175,6 +208,7 @@ core_clear (Core *core)
   g_main_loop_unref (core->loop);
   g_free (core->identity_path);
   g_object_unref (core->state_dir);
+  g_free (core->dht_state_dir);
 }
 
 static void
@@ -271,6 +305,12 @@ typedef struct {
   guint                  removed;
   GPtrArray             *devices;     /* FerrySessionNearbyDeviceInfo: added, or the one updated */
   char                  *device_id;   /* the nearby device connected to, or that failed */
+  gboolean               dht;         /* the room looks for people through the DHT */
+  guint                  dht_members;
+  gint64                 dht_since;
+  FerryDhtState          dht_state;   /* the session's node */
+  guint                  dht_nodes;
+  guint                  dht_good_nodes;
 } Report;
 
 static Report *
@@ -356,6 +396,45 @@ apply_tracker (Core     *core,
   if (room != NULL)
     _ferry_session_room_update_tracker (room, report->tracker_index, report->tracker_url,
                                         report->tracker_state, report->tracker_error);
+}
+
+static void
+apply_room_dht (Core     *core,
+                gpointer  data)
+{
+  Report *report = data;
+  FerrySessionRoom *room = gui_room (core, report);
+
+  if (room != NULL)
+    _ferry_session_room_set_dht (room, report->dht, report->dht_members, report->dht_since);
+}
+
+static void
+apply_dht (Core     *core,
+           gpointer  data)
+{
+  Report *report = data;
+  FerrySession *self = core->session;
+
+  if (self == NULL)
+    return;
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->dht_state != report->dht_state)
+    {
+      self->dht_state = report->dht_state;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DHT_STATE]);
+    }
+  if (self->dht_nodes != report->dht_nodes)
+    {
+      self->dht_nodes = report->dht_nodes;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DHT_NODES]);
+    }
+  if (self->dht_good_nodes != report->dht_good_nodes)
+    {
+      self->dht_good_nodes = report->dht_good_nodes;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DHT_GOOD_NODES]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 static void
@@ -747,6 +826,12 @@ typedef struct {
   GHashTable            *peers;   /* FerryPeer → NetPeer, the peers that joined */
   FerrySessionRoomState  state;   /* as last reported */
   GSource               *rtt_timer;
+  /* A room the GUI joined (not a direct one) takes what the DHT needs from its join. */
+  FerryRtcConfig        *config;
+  char                  *display_name;
+  gboolean               wants_dht;     /* a secret room whose link has dht=1 */
+  FerryDhtRendezvous    *rendezvous;    /* while it looks for people through the DHT */
+  gint64                 dht_since;     /* … since then (monotonic µs) */
 } NetRoom;
 
 typedef struct {
@@ -775,6 +860,14 @@ report_room_state (NetRoom *self)
 
       reached |= tracker_state == FERRY_TRACKER_STATE_CONNECTED;
       all_failed &= tracker_state == FERRY_TRACKER_STATE_FAILED;
+    }
+  /* The DHT is one more way to meet, side by side with the trackers. */
+  if (self->rendezvous != NULL)
+    {
+      FerryDhtState dht_state = ferry_dht_get_state (self->core->dht);
+
+      reached |= dht_state == FERRY_DHT_STATE_READY || dht_state == FERRY_DHT_STATE_DEGRADED;
+      all_failed &= dht_state == FERRY_DHT_STATE_BLOCKED;
     }
   state = reached ? FERRY_SESSION_ROOM_JOINED : all_failed ? FERRY_SESSION_ROOM_OFFLINE
                                                            : FERRY_SESSION_ROOM_JOINING;
@@ -1020,6 +1113,171 @@ net_room_new (Core      *core,
   return self;
 }
 
+/* The DHT: one node for the session, from the first room that looks for people through it to
+ * the last. */
+
+static void
+report_dht (Core *core)
+{
+  FerryDhtState state = core->dht != NULL ? ferry_dht_get_state (core->dht) : FERRY_DHT_STATE_STOPPED;
+  guint nodes = core->dht != NULL ? ferry_dht_get_node_count (core->dht, G_SOCKET_FAMILY_INVALID) : 0;
+  guint good = core->dht != NULL ? ferry_dht_get_good_count (core->dht, G_SOCKET_FAMILY_INVALID) : 0;
+  Report *report;
+
+  if (state == core->dht_state && nodes == core->dht_nodes && good == core->dht_good_nodes)
+    return;
+  core->dht_state = state;
+  core->dht_nodes = nodes;
+  core->dht_good_nodes = good;
+  report = report_new (0);
+  report->dht_state = state;
+  report->dht_nodes = nodes;
+  report->dht_good_nodes = good;
+  post_report (core, apply_dht, report);
+}
+
+static void
+dht_state_cb (FerryDht   *dht,
+              GParamSpec *pspec,
+              Core       *core)
+{
+  GHashTableIter iter;
+  NetRoom *room;
+
+  report_dht (core);
+  /* Ready or blocked, the rooms that use it may be reached or offline now. */
+  g_hash_table_iter_init (&iter, core->rooms);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
+    if (room->rendezvous != NULL)
+      report_room_state (room);
+}
+
+static gboolean
+dht_timer_cb (gpointer data)
+{
+  report_dht (data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Starts the node (IPv4 and IPv6, or IPv4 alone on a machine without IPv6), unless it runs. */
+static gboolean
+dht_start (Core    *core,
+           GError **error)
+{
+  g_autoptr(GInetSocketAddress) ipv4 = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new_from_string ("0.0.0.0", 0));
+  g_autoptr(GInetSocketAddress) ipv6 = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new_from_string ("::", 0));
+  g_autoptr(FerryDht) dht = NULL;
+
+  if (core->dht != NULL)
+    return TRUE;
+  dht = g_object_new (FERRY_TYPE_DHT, "mode", FERRY_DHT_MODE_AUTO, "bootstrap", core->dht_bootstrap,
+                      "state-dir", core->dht_state_dir, NULL);
+  if (!ferry_dht_start (dht, ipv4, ipv6, NULL) && !ferry_dht_start (dht, ipv4, NULL, error))
+    return FALSE;
+  core->dht = g_steal_pointer (&dht);
+  g_signal_connect (core->dht, "notify::state", G_CALLBACK (dht_state_cb), core);
+  core->dht_timer = ferry_source_attach (g_timeout_source_new (DHT_PERIOD_MS), core->to_network.context,
+                                         G_PRIORITY_LOW, dht_timer_cb, core, NULL);
+  report_dht (core);
+  return TRUE;
+}
+
+static gboolean
+drop_stopped_dht_cb (gpointer data)
+{
+  Core *core = data;
+
+  /* Every node waits as long, so the oldest one is done. */
+  if (core->stopped_dhts->len > 0)
+    g_ptr_array_remove_index (core->stopped_dhts, 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* The last room that used it is gone: the node saves its tables and closes its sockets. */
+static void
+dht_stop (Core *core)
+{
+  if (core->dht == NULL)
+    return;
+  g_clear_pointer (&core->dht_timer, g_source_destroy);
+  g_signal_handlers_disconnect_by_data (core->dht, core);
+  ferry_dht_stop (core->dht);
+  g_ptr_array_add (core->stopped_dhts, g_steal_pointer (&core->dht));
+  ferry_source_attach (g_timeout_source_new (DHT_STOP_GRACE_MS), core->to_network.context,
+                       G_PRIORITY_LOW, drop_stopped_dht_cb, core, NULL);
+  report_dht (core);
+}
+
+static void
+report_room_dht (NetRoom *self)
+{
+  Report *report = report_new (self->handle);
+
+  report->dht = self->rendezvous != NULL;
+  report->dht_members = self->rendezvous != NULL ? ferry_dht_rendezvous_get_members (self->rendezvous) : 0;
+  report->dht_since = self->dht_since;
+  post_report (self->core, apply_room_dht, report);
+}
+
+static void
+rendezvous_members_cb (FerryDhtRendezvous *rendezvous,
+                       GParamSpec         *pspec,
+                       NetRoom            *self)
+{
+  report_room_dht (self);
+}
+
+/* Stops the room's rendezvous, and the node with the last one. */
+static void
+net_room_stop_dht (NetRoom *self)
+{
+  Core *core = self->core;
+
+  if (self->rendezvous == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->rendezvous, self);
+  ferry_dht_rendezvous_stop (self->rendezvous);
+  g_clear_object (&self->rendezvous);
+  self->dht_since = 0;
+  if (--core->dht_rooms == 0)
+    dht_stop (core);
+}
+
+/* The room looks for people through the DHT when its link asks for it and the preference is
+ * on; the trackers keep going all the same (whichever finds a member first). */
+static void
+net_room_update_dht (NetRoom *self)
+{
+  Core *core = self->core;
+  gboolean wanted = self->wants_dht && core->dht_enabled && core->identity != NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (wanted == (self->rendezvous != NULL))
+    return;
+  if (!wanted)
+    net_room_stop_dht (self);
+  else if (!dht_start (core, &error))
+    {
+      Report *report = report_new (self->handle);
+
+      g_prefix_error_literal (&error, _("The DHT cannot be used: "));
+      report->error = g_steal_pointer (&error);
+      post_report (core, apply_room_error, report);
+      return;
+    }
+  else
+    {
+      self->rendezvous = ferry_dht_rendezvous_new (core->dht, self->room, core->identity, self->config,
+                                                   self->display_name);
+      g_signal_connect (self->rendezvous, "notify::members", G_CALLBACK (rendezvous_members_cb), self);
+      core->dht_rooms++;
+      self->dht_since = g_get_monotonic_time ();
+      ferry_dht_rendezvous_start (self->rendezvous);
+    }
+  report_room_dht (self);
+  report_room_state (self);
+}
+
 static gboolean
 drop_left_room_cb (gpointer data)
 {
@@ -1040,6 +1298,9 @@ net_room_leave (NetRoom *self)
 
   /* The GUI has forgotten the room: nothing more of it is reported, leaving included. */
   g_source_destroy (self->rtt_timer);
+  net_room_stop_dht (self);
+  g_clear_pointer (&self->config, ferry_rtc_config_unref);
+  g_free (self->display_name);
   g_signal_handlers_disconnect_by_data (self->room, self);
   for (guint i = 0; i < trackers->len; i++)
     g_signal_handlers_disconnect_by_data (g_ptr_array_index (trackers, i), self);
@@ -1079,6 +1340,7 @@ join_on_network (Core     *core,
 {
   JoinRequest *request = data;
   g_autoptr(FerryRoom) room = NULL;
+  NetRoom *self;
   Report *report;
 
   if (core->identity == NULL)
@@ -1094,11 +1356,19 @@ join_on_network (Core     *core,
 
   room = ferry_room_new (request->link, core->identity, request->config,
                          (const char * const *) request->trackers, request->display_name);
-  g_hash_table_insert (core->rooms, GUINT_TO_POINTER (request->handle),
-                       net_room_new (core, request->handle, room));
+  self = net_room_new (core, request->handle, room);
+  self->config = ferry_rtc_config_ref (request->config);
+  self->display_name = g_strdup (request->display_name);
+  self->wants_dht = ferry_room_link_get_kind (request->link) == FERRY_ROOM_KIND_SECRET &&
+                    ferry_room_link_get_dht (request->link);
+  g_hash_table_insert (core->rooms, GUINT_TO_POINTER (request->handle), self);
   /* Offers that arrive in the room become transfers even before the GUI shows any. */
   ferry_transfer_manager_add_room (core->manager, room);
   ferry_room_join (room);
+  /* The rendezvous starts after the join, as in ferry-cli. */
+  net_room_update_dht (self);
+  /* A room with neither trackers nor the DHT has nothing to wait for. */
+  report_room_state (self);
 }
 
 /* The network side of a pairing */
@@ -1744,6 +2014,40 @@ leave_on_network (Core     *core,
   g_hash_table_remove (core->rooms, data);
 }
 
+/* The GUI's dht-enabled and dht-bootstrap. */
+typedef struct {
+  gboolean  enabled;
+  GStrv     bootstrap;
+} DhtRequest;
+
+static void
+dht_request_free (DhtRequest *request)
+{
+  g_strfreev (request->bootstrap);
+  g_free (request);
+}
+
+/* Turned off, the rooms stop looking through the DHT and the node stops; turned on, the rooms
+ * whose link asks for it start again.  New bootstrap nodes are for the next time the node looks
+ * for some. */
+static void
+set_dht_on_network (Core     *core,
+                    gpointer  data)
+{
+  DhtRequest *request = data;
+  GHashTableIter iter;
+  NetRoom *room;
+
+  g_strfreev (core->dht_bootstrap);
+  core->dht_bootstrap = g_strdupv (request->bootstrap);
+  if (core->dht != NULL)
+    ferry_dht_set_bootstrap (core->dht, (const char * const *) core->dht_bootstrap);
+  core->dht_enabled = request->enabled;
+  g_hash_table_iter_init (&iter, core->rooms);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
+    net_room_update_dht (room);
+}
+
 static void
 report_room_error (Core         *core,
                    guint         handle,
@@ -1995,6 +2299,7 @@ network_thread (gpointer data)
       transfer_added_cb (core->manager, transfer, core);
     }
   core->leaving = g_ptr_array_new_with_free_func (g_object_unref);
+  core->stopped_dhts = g_ptr_array_new_with_free_func (g_object_unref);
 
   g_main_loop_run (core->loop);
 
@@ -2002,6 +2307,10 @@ network_thread (gpointer data)
   g_clear_pointer (&core->nearby, net_nearby_free);
   g_clear_pointer (&core->pairings, g_hash_table_unref);
   g_clear_pointer (&core->rooms, g_hash_table_unref);
+  /* Stopped with the last room; nothing runs on this context any more. */
+  dht_stop (core);
+  g_clear_pointer (&core->stopped_dhts, g_ptr_array_unref);
+  g_clear_pointer (&core->dht_bootstrap, g_strfreev);
   g_clear_pointer (&core->leaving, g_ptr_array_unref);
   g_clear_pointer (&core->transfers, g_hash_table_unref);
   g_signal_handlers_disconnect_by_data (core->manager, core);
@@ -2014,6 +2323,21 @@ network_thread (gpointer data)
 }
 
 /* The GUI side */
+
+/* The network thread takes the DHT settings in order with the joins. */
+static void
+post_dht_settings (FerrySession *self)
+{
+  DhtRequest *request;
+
+  if (self->thread == NULL)
+    return;
+  request = g_new0 (DhtRequest, 1);
+  request->enabled = self->dht_enabled;
+  request->bootstrap = g_strdupv (self->dht_bootstrap);
+  post (self->core, &self->core->to_network, set_dht_on_network, request,
+        (GDestroyNotify) dht_request_free);
+}
 
 static void
 forget_room (FerrySession     *self,
@@ -2163,7 +2487,9 @@ ferry_session_join (FerrySession   *self,
   if (!(config = ferry_session_rtc_config_new ((const char * const *) self->stun_servers,
                                                self->turn_servers, self->relay_only, error)))
     return NULL;
-  if (self->trackers[0] == NULL && ferry_room_link_get_trackers (link)[0] == NULL)
+  if (self->trackers[0] == NULL && ferry_room_link_get_trackers (link)[0] == NULL &&
+      !(self->dht_enabled && ferry_room_link_get_kind (link) == FERRY_ROOM_KIND_SECRET &&
+        ferry_room_link_get_dht (link)))
     {
       g_set_error_literal (error, FERRY_SESSION_ERROR, FERRY_SESSION_ERROR_NO_TRACKER,
                            _("No tracker to meet the others on"));
@@ -2336,6 +2662,38 @@ ferry_session_get_friends (FerrySession *self)
   return self->friends;
 }
 
+FerryDhtState
+ferry_session_get_dht_state (FerrySession *self)
+{
+  g_return_val_if_fail (FERRY_IS_SESSION (self), FERRY_DHT_STATE_STOPPED);
+
+  return self->dht_state;
+}
+
+guint
+ferry_session_get_dht_nodes (FerrySession *self)
+{
+  g_return_val_if_fail (FERRY_IS_SESSION (self), 0);
+
+  return self->dht_nodes;
+}
+
+guint
+ferry_session_get_dht_good_nodes (FerrySession *self)
+{
+  g_return_val_if_fail (FERRY_IS_SESSION (self), 0);
+
+  return self->dht_good_nodes;
+}
+
+gboolean
+ferry_session_get_dht_enabled (FerrySession *self)
+{
+  g_return_val_if_fail (FERRY_IS_SESSION (self), FALSE);
+
+  return self->dht_enabled;
+}
+
 GListModel *
 ferry_session_get_transfers (FerrySession *self)
 {
@@ -2378,6 +2736,24 @@ ferry_session_shutdown (FerrySession *self)
   g_thread_join (g_steal_pointer (&self->thread));
   /* Reports still queued for the GUI find no session and are dropped. */
   self->core->session = NULL;
+  /* The node stopped with the last room. */
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->dht_state != FERRY_DHT_STATE_STOPPED)
+    {
+      self->dht_state = FERRY_DHT_STATE_STOPPED;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DHT_STATE]);
+    }
+  if (self->dht_nodes != 0)
+    {
+      self->dht_nodes = 0;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DHT_NODES]);
+    }
+  if (self->dht_good_nodes != 0)
+    {
+      self->dht_good_nodes = 0;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DHT_GOOD_NODES]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 FerrySession *
@@ -2413,6 +2789,8 @@ ferry_session_constructed (GObject *object)
     self->identity_path = ferry_identity_get_default_path ();
   if (self->state_dir == NULL)
     self->state_dir = ferry_transfer_manager_get_default_state_dir ();
+  if (self->dht_state_dir == NULL)
+    self->dht_state_dir = g_file_new_build_filename (g_get_user_state_dir (), "ferry", NULL);
   self->friends = ferry_friends_new (self->friends_file);
   g_signal_connect_object (ferry_friends_get_list (self->friends), "items-changed",
                            G_CALLBACK (friends_changed_cb), self, G_CONNECT_SWAPPED);
@@ -2422,9 +2800,11 @@ ferry_session_constructed (GObject *object)
   core->loop = g_main_loop_new (core->to_network.context, FALSE);
   core->identity_path = g_strdup (self->identity_path);
   core->state_dir = g_object_ref (self->state_dir);
+  core->dht_state_dir = g_file_get_path (self->dht_state_dir);
   core->session = self;
   self->core = core;
   self->thread = g_thread_new ("ferry-network", network_thread, core_ref (core));
+  post_dht_settings (self);
 }
 
 static void
@@ -2458,6 +2838,8 @@ ferry_session_finalize (GObject *object)
   g_object_unref (self->state_dir);
   g_clear_object (&self->friends_file);
   g_object_unref (self->friends);
+  g_strfreev (self->dht_bootstrap);
+  g_object_unref (self->dht_state_dir);
 
   G_OBJECT_CLASS (ferry_session_parent_class)->finalize (object);
 }
@@ -2498,6 +2880,24 @@ ferry_session_get_property (GObject    *object,
       break;
     case PROP_FRIENDS_FILE:
       g_value_set_object (value, self->friends_file);
+      break;
+    case PROP_DHT_ENABLED:
+      g_value_set_boolean (value, self->dht_enabled);
+      break;
+    case PROP_DHT_BOOTSTRAP:
+      g_value_set_boxed (value, self->dht_bootstrap);
+      break;
+    case PROP_DHT_STATE_DIR:
+      g_value_set_object (value, self->dht_state_dir);
+      break;
+    case PROP_DHT_STATE:
+      g_value_set_enum (value, self->dht_state);
+      break;
+    case PROP_DHT_NODES:
+      g_value_set_uint (value, self->dht_nodes);
+      break;
+    case PROP_DHT_GOOD_NODES:
+      g_value_set_uint (value, self->dht_good_nodes);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -2584,12 +2984,25 @@ ferry_session_set_property (GObject      *object,
     case PROP_FRIENDS_FILE:
       self->friends_file = g_value_dup_object (value);
       break;
+    case PROP_DHT_ENABLED:
+      if ((changed = self->dht_enabled != g_value_get_boolean (value)))
+        self->dht_enabled = g_value_get_boolean (value);
+      break;
+    case PROP_DHT_BOOTSTRAP:
+      changed = set_strv (&self->dht_bootstrap, value);
+      break;
+    case PROP_DHT_STATE_DIR:
+      self->dht_state_dir = g_value_dup_object (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 
   if (changed)
     g_object_notify_by_pspec (object, pspec);
+  /* Unlike the rest, they apply to the rooms already open. */
+  if (changed && (prop_id == PROP_DHT_ENABLED || prop_id == PROP_DHT_BOOTSTRAP))
+    post_dht_settings (self);
 }
 
 static void
@@ -2598,6 +3011,7 @@ ferry_session_class_init (FerrySessionClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
   const GParamFlags construct = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
+  const GParamFlags read_only = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
 
   object_class->constructed = ferry_session_constructed;
   object_class->dispose = ferry_session_dispose;
@@ -2616,7 +3030,33 @@ ferry_session_class_init (FerrySessionClass *klass)
   properties[PROP_IDENTITY_PATH] = g_param_spec_string ("identity-path", NULL, NULL, NULL, construct);
   properties[PROP_STATE_DIR] = g_param_spec_object ("state-dir", NULL, NULL, G_TYPE_FILE, construct);
   properties[PROP_FRIENDS_FILE] = g_param_spec_object ("friends-file", NULL, NULL, G_TYPE_FILE, construct);
+  properties[PROP_DHT_ENABLED] = g_param_spec_boolean ("dht-enabled", NULL, NULL, TRUE, flags);
+  properties[PROP_DHT_BOOTSTRAP] = g_param_spec_boxed ("dht-bootstrap", NULL, NULL, G_TYPE_STRV, flags);
+  properties[PROP_DHT_STATE_DIR] = g_param_spec_object ("dht-state-dir", NULL, NULL, G_TYPE_FILE, construct);
+  properties[PROP_DHT_STATE] = g_param_spec_enum ("dht-state", NULL, NULL, FERRY_TYPE_DHT_STATE,
+                                                  FERRY_DHT_STATE_STOPPED, read_only);
+  properties[PROP_DHT_NODES] = g_param_spec_uint ("dht-nodes", NULL, NULL, 0, G_MAXUINT, 0, read_only);
+  properties[PROP_DHT_GOOD_NODES] = g_param_spec_uint ("dht-good-nodes", NULL, NULL, 0, G_MAXUINT, 0,
+                                                       read_only);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+/* FERRY_DHT_BOOTSTRAP, when set, as ferry-cli reads it (tests and scripts: nothing may reach
+ * the public DHT); else the schema's default. */
+static GStrv
+dht_bootstrap_default (void)
+{
+  const char *value = g_getenv ("FERRY_DHT_BOOTSTRAP");
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) parts = NULL;
+
+  if (value == NULL)
+    return g_strdupv ((char **) (const char * const[]) FERRY_DEFAULT_DHT_BOOTSTRAP);
+  parts = g_strsplit (value, ",", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (*g_strstrip (parts[i]) != '\0')
+      g_strv_builder_add (builder, parts[i]);
+  return g_strv_builder_end (builder);
 }
 
 static void
@@ -2633,6 +3073,8 @@ ferry_session_init (FerrySession *self)
   self->trackers = g_strdupv ((char **) (const char * const[]) FERRY_DEFAULT_TRACKERS);
   self->stun_servers = g_strdupv ((char **) (const char * const[]) FERRY_DEFAULT_STUN_SERVERS);
   self->turn_servers = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("(sss)"), NULL, 0));
+  self->dht_enabled = TRUE;
+  self->dht_bootstrap = dht_bootstrap_default ();
 }
 
 gboolean

@@ -23,17 +23,34 @@
  *   stun-servers     strv      the first one is used (libnice takes one)
  *   turn-servers     GVariant  a(sss): URL, username, credential, as the app's GSettings key
  *   relay-only       gboolean  connect only through a TURN relay, hiding our addresses
+ *   dht-enabled      gboolean  secret rooms whose link asks for it (dht=1) also find their members
+ *                              through the mainline DHT (docs/DHT.md); unlike the others, it
+ *                              applies to the rooms already open at once
+ *   dht-bootstrap    strv      "HOST:PORT" of the DHT nodes to start from; the default is
+ *                              FERRY_DHT_BOOTSTRAP from the environment when it is set
+ *                              (comma-separated, empty: none, as ferry-cli reads it), else the
+ *                              public routers of the schema
  *   identity-path    string    (construct-only) the identity file; default in the user's data
  *                              folder
  *   state-dir        GFile     (construct-only) where unfinished transfers are kept; default in
  *                              the user's data folder
  *   friends-file     GFile     (construct-only) the list of friends (ferry-friends.h); default in
  *                              the user's data folder
+ *   dht-state-dir    GFile     (construct-only) where the DHT node keeps its routing tables between
+ *                              runs; default "ferry" in the user's state folder
+ *
+ * The DHT (read-only, notified on the GUI's main context when they change): one node for the
+ * whole session, running from the first room that looks for people through it until the last
+ * one is left (or dht-enabled is turned off).
+ *   dht-state        FerryDhtState  STOPPED while no room uses it
+ *   dht-nodes        guint     nodes in its routing tables
+ *   dht-good-nodes   guint     of those, the ones that answered lately
  */
 #pragma once
 
 #include <gio/gio.h>
 
+#include "ferry-dht.h"
 #include "ferry-friends.h"
 #include "ferry-room-link.h"
 #include "ferry-rtc-config.h"
@@ -47,7 +64,8 @@ G_BEGIN_DECLS
 #define FERRY_SESSION_ERROR (ferry_session_error_quark ())
 
 typedef enum {
-  FERRY_SESSION_ERROR_NO_TRACKER,   /* neither the settings nor the link name a tracker */
+  FERRY_SESSION_ERROR_NO_TRACKER,   /* neither the settings nor the link name a tracker, and the
+                                     * room does not use the DHT */
   FERRY_SESSION_ERROR_NOT_IN_ROOM,  /* the room was left */
 } FerrySessionError;
 
@@ -60,9 +78,10 @@ GQuark            ferry_session_error_quark (void);
 FerrySession     *ferry_session_new         (void);
 
 /* Joins the room of @link, or returns the room already joined with a link to the same room.
- * Fails at once for a configuration that cannot work (no tracker, a malformed server URL,
- * relay-only without a TURN server); later failures come as the room's ::error.  Returns a new
- * reference. */
+ * A secret room whose link has dht=1 also looks for its members through the DHT while
+ * dht-enabled is on, side by side with the trackers.  Fails at once for a configuration that
+ * cannot work (no tracker and no DHT, a malformed server URL, relay-only without a TURN server);
+ * later failures come as the room's ::error.  Returns a new reference. */
 FerrySessionRoom *ferry_session_join        (FerrySession   *self,
                                              FerryRoomLink  *link,
                                              GError        **error);
@@ -97,6 +116,11 @@ GListModel       *ferry_session_get_rooms   (FerrySession   *self);
 GListModel       *ferry_session_get_transfers (FerrySession *self);
 /* The friends the user verified: adding or removing one updates every peer's trust. */
 FerryFriends     *ferry_session_get_friends (FerrySession   *self);
+/* The session's DHT node, as the network thread last reported it. */
+FerryDhtState     ferry_session_get_dht_state      (FerrySession *self);
+guint             ferry_session_get_dht_nodes      (FerrySession *self);
+guint             ferry_session_get_dht_good_nodes (FerrySession *self);
+gboolean          ferry_session_get_dht_enabled    (FerrySession *self);
 
 /* Leaves every room, lets the goodbyes go out (a fraction of a second) and joins the network
  * thread.  Nothing of the session is reported afterwards.  Also done by dispose. */
