@@ -49,7 +49,7 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 /* The session takes the user's settings when a room is joined; they are applied again whenever
- * they change, for the rooms joined afterwards. */
+ * they change, for the rooms joined afterwards (the DHT's: for the rooms open too). */
 static void
 ferry_application_apply_settings (FerryApplication *self)
 {
@@ -80,7 +80,16 @@ ferry_application_apply_settings (FerryApplication *self)
                 "stun-servers", stun_servers,
                 "turn-servers", turn_servers,
                 "relay-only", g_settings_get_boolean (self->settings, "relay-only"),
+                "dht-enabled", g_settings_get_boolean (self->settings, "dht-enabled"),
                 NULL);
+
+  /* FERRY_DHT_BOOTSTRAP in the environment comes first, as in ferry-cli: the session took it. */
+  if (g_getenv ("FERRY_DHT_BOOTSTRAP") == NULL)
+    {
+      g_auto(GStrv) dht_bootstrap = g_settings_get_strv (self->settings, "dht-bootstrap");
+
+      g_object_set (self->session, "dht-bootstrap", dht_bootstrap, NULL);
+    }
 }
 
 static void
@@ -116,6 +125,7 @@ ferry_application_load_settings (FerryApplication *self)
 {
   static const char * const keys[] = {
     "display-name", "download-folder", "trackers", "stun-servers", "turn-servers", "relay-only",
+    "dht-enabled", "dht-bootstrap",
   };
   GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
   g_autoptr(GSettingsSchema) schema = NULL;

@@ -7,7 +7,9 @@
 #include <glib/gi18n.h>
 
 #include "ferry-diagnostics-window.h"
+#include "ferry-dht-enums.h"
 #include "ferry-room-enums.h"
+#include "ferry-session.h"
 #include "ferry-session-enums.h"
 #include "ferry-session-peer.h"
 #include "ferry-signalling-enums.h"
@@ -19,12 +21,17 @@ struct _FerryDiagnosticsWindow
   AdwPreferencesWindow  parent_instance;
 
   FerrySessionRoom     *room;
+  FerrySession         *session;     /* the room's, for its DHT node; %NULL for a room left */
   GPtrArray            *rows;        /* the rows made for the models, removed on each update */
   guint                 update_idle;
+  guint                 tick;        /* the seconds of "Looking for people on the DHT…" */
 
   /* Template widgets */
   AdwPreferencesGroup  *trackers_group;
   AdwPreferencesGroup  *peers_group;
+  AdwActionRow         *dht_state_row;
+  AdwActionRow         *dht_nodes_row;
+  AdwActionRow         *dht_room_row;
   GtkLabel             *advice_label;
 };
 
@@ -57,6 +64,85 @@ tracker_host (FerrySessionTracker *tracker)
   if (host == NULL || g_hostname_is_ip_address (host))
     return g_strdup (_("a server by its IP address"));
   return g_strdup (host);
+}
+
+/* The DHT */
+
+static FerryDhtState
+dht_state (FerryDiagnosticsWindow *self)
+{
+  return self->session != NULL ? ferry_session_get_dht_state (self->session) : FERRY_DHT_STATE_STOPPED;
+}
+
+static const char *
+dht_state_text (FerryDhtState state)
+{
+  switch (state)
+    {
+    case FERRY_DHT_STATE_BOOTSTRAPPING:
+      return _("Starting…");
+    case FERRY_DHT_STATE_READY:
+      return _("Ready");
+    case FERRY_DHT_STATE_DEGRADED:
+      return _("Degraded: few nodes answer");
+    case FERRY_DHT_STATE_BLOCKED:
+      return _("Blocked: no DHT node answers — UDP may be blocked on this network");
+    case FERRY_DHT_STATE_STOPPED:
+    default:
+      return _("Off");
+    }
+}
+
+static char *
+dht_nodes_text (FerryDiagnosticsWindow *self)
+{
+  guint nodes = self->session != NULL ? ferry_session_get_dht_nodes (self->session) : 0;
+  guint good = self->session != NULL ? ferry_session_get_dht_good_nodes (self->session) : 0;
+
+  if (nodes == 0)
+    return g_strdup (_("None known yet"));
+  /* Translators: nodes of the DHT in the routing table, and how many of them answer */
+  return g_strdup_printf (ngettext ("%u node known, %u answering", "%u nodes known, %u answering", nodes), nodes, good);
+}
+
+/* Whether the room's link asks for the DHT at all. */
+static gboolean
+room_wants_dht (FerrySessionRoom *room)
+{
+  FerryRoomLink *link = ferry_session_room_get_link (room);
+
+  return ferry_room_link_get_kind (link) == FERRY_ROOM_KIND_SECRET && ferry_room_link_get_dht (link) &&
+         !ferry_session_room_get_direct (room);
+}
+
+/* "Looking for people on the DHT… 12 s", or what else the room does with the DHT. */
+static char *
+dht_room_text (FerryDiagnosticsWindow *self)
+{
+  guint members = ferry_session_room_get_dht_members (self->room);
+  gint64 since = ferry_session_room_get_dht_since (self->room);
+  gint64 seconds;
+
+  if (ferry_session_room_get_direct (self->room))
+    return g_strdup (_("Not used: this is a direct connection"));
+  if (ferry_session_room_get_kind (self->room) != FERRY_ROOM_KIND_SECRET)
+    return g_strdup (_("Not used: only secret rooms meet through the DHT"));
+  if (!room_wants_dht (self->room))
+    return g_strdup (_("Not used: this room’s link was made without it"));
+  if (self->session != NULL && !ferry_session_get_dht_enabled (self->session))
+    return g_strdup (_("Off: turned off in Preferences"));
+  if (!ferry_session_room_get_dht (self->room))
+    return g_strdup (_("Not used"));
+  if (members > 0)
+    /* Translators: other members of the room that wrote themselves into its lobby on the DHT */
+    return g_strdup_printf (ngettext ("%u member seen on the DHT", "%u members seen on the DHT", members),
+                            members);
+  seconds = since > 0 ? MAX (g_get_monotonic_time () - since, 0) / G_USEC_PER_SEC : 0;
+  if (seconds < 120)
+    /* Translators: %u is a number of seconds */
+    return g_strdup_printf (_("Looking for people on the DHT… %u s"), (guint) seconds);
+  /* Translators: %u is a number of minutes */
+  return g_strdup_printf (_("Looking for people on the DHT… %u min"), (guint) (seconds / 60));
 }
 
 static const char *
@@ -130,6 +216,9 @@ advice (FerryDiagnosticsWindow *self)
   GListModel *peers = ferry_session_room_get_peers (self->room);
   guint n_trackers = g_list_model_get_n_items (trackers), n_peers = g_list_model_get_n_items (peers);
   guint trackers_up = 0, peers_failed = 0, peers_up = 0, peers_relayed = 0;
+  gboolean dht = ferry_session_room_get_dht (self->room);
+  FerryDhtState state = dht_state (self);
+  gboolean dht_up = dht && (state == FERRY_DHT_STATE_READY || state == FERRY_DHT_STATE_DEGRADED);
   g_autoptr(GString) text = g_string_new (NULL);
 
   for (guint i = 0; i < n_trackers; i++)
@@ -147,10 +236,18 @@ advice (FerryDiagnosticsWindow *self)
       peers_relayed += ferry_session_peer_get_relayed (peer);
     }
 
-  if (n_trackers > 0 && trackers_up == 0)
+  if (n_trackers > 0 && trackers_up == 0 && dht_up)
+    g_string_append (text, _("No tracker answers: people are looked for through the DHT alone, which "
+                             "takes longer. "));
+  else if (n_trackers > 0 && trackers_up == 0)
     g_string_append (text, _("No tracker answers, so nobody can be found. Check that this computer is "
                              "online and that no firewall or proxy blocks WebSocket connections, or add "
                              "another tracker in Preferences. "));
+  if (dht && state == FERRY_DHT_STATE_BLOCKED && trackers_up == 0)
+    g_string_append (text, n_trackers > 0 ? _("No DHT node answers either: this network may block UDP. ")
+                                          : _("No DHT node answers, so nobody can be found: this computer "
+                                              "may be offline, or this network may block UDP. Adding a "
+                                              "tracker in Preferences may help. "));
   if (peers_failed > 0)
     g_string_append (text, _("A direct connection could not be made: the networks on one or both sides "
                              "block it (a strict router or firewall). Add a TURN server in Preferences: it "
@@ -159,10 +256,14 @@ advice (FerryDiagnosticsWindow *self)
   if (trackers_up > 0 && n_peers == 0)
     g_string_append (text, _("You are in the room, but nobody else is yet. Share the room’s link: people "
                              "who open it show up here within seconds. "));
+  else if (dht_up && n_peers == 0)
+    g_string_append (text, _("You are in the room, but nobody else is yet. Share the room’s link: through "
+                             "the DHT, people who open it show up here within a minute. "));
   if (peers_relayed > 0)
     g_string_append (text, _("Connections through a relay work, but are slower than direct ones. "));
   if (text->len == 0 && peers_up > 0)
-    g_string_append (text, _("Everything works: the trackers answer and everyone here is connected."));
+    g_string_append (text, trackers_up > 0 ? _("Everything works: the trackers answer and everyone here is connected.")
+                                           : _("Everything works: everyone here is connected."));
   if (text->len == 0)
     g_string_append (text, _("Looking for the others…"));
   g_strchomp (text->str);
@@ -183,6 +284,35 @@ add_row (FerryDiagnosticsWindow *self,
   adw_preferences_group_add (group, row);
   g_ptr_array_add (self->rows, row);
   return row;
+}
+
+static gboolean tick_cb (gpointer data);
+
+/* The DHT's rows; while the room looks and has seen nobody, again each second. */
+static void
+update_dht (FerryDiagnosticsWindow *self)
+{
+  g_autofree char *nodes = dht_nodes_text (self);
+  g_autofree char *room = dht_room_text (self);
+  gboolean looking = ferry_session_room_get_dht (self->room) && ferry_session_room_get_dht_members (self->room) == 0;
+
+  adw_action_row_set_subtitle (self->dht_state_row, dht_state_text (dht_state (self)));
+  adw_action_row_set_subtitle (self->dht_nodes_row, nodes);
+  adw_action_row_set_subtitle (self->dht_room_row, room);
+  if (looking && self->tick == 0)
+    self->tick = g_timeout_add_seconds (1, tick_cb, self);
+  else if (!looking)
+    g_clear_handle_id (&self->tick, g_source_remove);
+}
+
+static gboolean
+tick_cb (gpointer data)
+{
+  FerryDiagnosticsWindow *self = data;
+  g_autofree char *room = dht_room_text (self);
+
+  adw_action_row_set_subtitle (self->dht_room_row, room);
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -213,7 +343,11 @@ update (FerryDiagnosticsWindow *self)
       add_row (self, self->trackers_group, ferry_session_tracker_get_url (tracker), subtitle);
     }
   if (g_list_model_get_n_items (trackers) == 0)
-    add_row (self, self->trackers_group, _("No tracker"), _("Add one in Preferences, or join with a link that names one"));
+    add_row (self, self->trackers_group, _("No tracker"),
+             ferry_session_room_get_dht (self->room)
+               ? _("People are looked for through the DHT alone; add a tracker in Preferences to find them sooner")
+               : _("Add one in Preferences, or join with a link that names one"));
+  update_dht (self);
 
   for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
     {
@@ -313,6 +447,19 @@ ferry_diagnostics_window_report (FerryDiagnosticsWindow *self)
                               ferry_enum_nick (FERRY_TYPE_TRACKER_STATE, ferry_session_tracker_get_state (tracker)),
                               error ? ", last error: " : "", error ? error : "");
     }
+  g_string_append_printf (text, "DHT: %s, %u nodes known, %u answering\n",
+                          ferry_enum_nick (FERRY_TYPE_DHT_STATE, dht_state (self)),
+                          self->session != NULL ? ferry_session_get_dht_nodes (self->session) : 0,
+                          self->session != NULL ? ferry_session_get_dht_good_nodes (self->session) : 0);
+  if (ferry_session_room_get_dht (self->room))
+    g_string_append_printf (text, "Room on the DHT: yes, for %" G_GINT64_FORMAT " s, %u members seen\n",
+                            MAX (g_get_monotonic_time () - ferry_session_room_get_dht_since (self->room), 0) / G_USEC_PER_SEC,
+                            ferry_session_room_get_dht_members (self->room));
+  else
+    g_string_append_printf (text, "Room on the DHT: no (%s)\n",
+                            !room_wants_dht (self->room) ? "not asked for by its link"
+                            : self->session != NULL && !ferry_session_get_dht_enabled (self->session) ? "off in the preferences"
+                            : "not running");
   g_string_append_printf (text, "People: %u\n", g_list_model_get_n_items (peers));
   for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
     {
@@ -344,7 +491,9 @@ ferry_diagnostics_window_dispose (GObject *object)
   FerryDiagnosticsWindow *self = FERRY_DIAGNOSTICS_WINDOW (object);
 
   g_clear_handle_id (&self->update_idle, g_source_remove);
+  g_clear_handle_id (&self->tick, g_source_remove);
   g_clear_object (&self->room);
+  g_clear_object (&self->session);
 
   G_OBJECT_CLASS (ferry_diagnostics_window_parent_class)->dispose (object);
 }
@@ -372,6 +521,9 @@ ferry_diagnostics_window_class_init (FerryDiagnosticsWindowClass *klass)
                                                "/io/github/ferryapp/Ferry/ui/ferry-diagnostics-window.ui");
   gtk_widget_class_bind_template_child (widget_class, FerryDiagnosticsWindow, trackers_group);
   gtk_widget_class_bind_template_child (widget_class, FerryDiagnosticsWindow, peers_group);
+  gtk_widget_class_bind_template_child (widget_class, FerryDiagnosticsWindow, dht_state_row);
+  gtk_widget_class_bind_template_child (widget_class, FerryDiagnosticsWindow, dht_nodes_row);
+  gtk_widget_class_bind_template_child (widget_class, FerryDiagnosticsWindow, dht_room_row);
   gtk_widget_class_bind_template_child (widget_class, FerryDiagnosticsWindow, advice_label);
   gtk_widget_class_bind_template_callback (widget_class, copy_clicked_cb);
 }
@@ -396,6 +548,19 @@ ferry_diagnostics_window_new (GtkWindow        *parent,
   watch_model (self, ferry_session_room_get_trackers (self->room));
   watch_model (self, ferry_session_room_get_peers (self->room));
   g_signal_connect_object (self->room, "notify::state", G_CALLBACK (item_notify_cb), self, 0);
+  g_signal_connect_object (self->room, "notify::dht", G_CALLBACK (item_notify_cb), self, 0);
+  g_signal_connect_object (self->room, "notify::dht-members", G_CALLBACK (item_notify_cb), self, 0);
+  g_signal_connect_object (self->room, "notify::dht-since", G_CALLBACK (item_notify_cb), self, 0);
+  g_set_object (&self->session, ferry_session_room_get_session (self->room));
+  if (self->session != NULL)
+    {
+      static const char * const signals[] = {
+        "notify::dht-state", "notify::dht-nodes", "notify::dht-good-nodes", "notify::dht-enabled",
+      };
+
+      for (gsize i = 0; i < G_N_ELEMENTS (signals); i++)
+        g_signal_connect_object (self->session, signals[i], G_CALLBACK (item_notify_cb), self, 0);
+    }
   update (self);
   return self;
 }

@@ -2,9 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * For one room: each tracker's state and last error, each person's connection (direct or
- * through a relay, the kinds of the candidate pair, the round-trip time), and what to try when
- * nothing connects, in words a user understands.  "Copy Diagnostics" puts a plain-text report
+ * For one room: each tracker's state and last error, the session's DHT node (its state and
+ * nodes) and what the room does with it (looking for how long, members seen), each person's
+ * connection (direct or through a relay, the kinds of the candidate pair, the round-trip time),
+ * and what to try when nothing connects, in words a user understands.  "Copy Diagnostics" puts a plain-text report
  * on the clipboard for a bug report: no room secret or link, no fingerprint, no names, no IP
  * address.
  */

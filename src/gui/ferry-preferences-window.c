@@ -62,6 +62,7 @@ struct _FerryPreferencesWindow
   AdwActionRow         *relay_only_row;
   GtkSwitch            *relay_only_switch;
   GtkSwitch            *nearby_visible_switch;
+  GtkSwitch            *dht_enabled_switch;
 
   ServerList            server_lists[N_SERVER_LISTS];
 
@@ -519,6 +520,8 @@ ferry_preferences_window_constructed (GObject *object)
 
   g_settings_bind (self->settings, "nearby-visible", self->nearby_visible_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "dht-enabled", self->dht_enabled_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
 
   for (guint i = 0; i < N_SERVER_LISTS; i++)
     {
@@ -629,6 +632,7 @@ ferry_preferences_window_class_init (FerryPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FerryPreferencesWindow, relay_only_row);
   gtk_widget_class_bind_template_child (widget_class, FerryPreferencesWindow, relay_only_switch);
   gtk_widget_class_bind_template_child (widget_class, FerryPreferencesWindow, nearby_visible_switch);
+  gtk_widget_class_bind_template_child (widget_class, FerryPreferencesWindow, dht_enabled_switch);
   /* The groups of the server lists go straight into their ServerList. */
   gtk_widget_class_bind_template_child_full (widget_class, "tracker_group", FALSE,
                                              G_STRUCT_OFFSET (FerryPreferencesWindow,

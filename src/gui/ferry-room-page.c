@@ -257,6 +257,8 @@ update_state (FerryRoomPage *self)
           else if (reason != NULL)
             /* Translators: %s is why the room's trackers could not be reached */
             text = g_strdup_printf (_("Offline: %s. Trying again…"), reason);
+          else if (ferry_session_room_get_dht (self->room))
+            text = g_strdup (_("Offline: neither a tracker nor the DHT could be reached. Trying again…"));
           else
             text = g_strdup (_("Offline: no tracker could be reached. Trying again…"));
           break;
@@ -1169,6 +1171,7 @@ ferry_room_page_set_room (FerryRoomPage    *self,
       gtk_list_box_bind_model (self->messages_list, ferry_session_room_get_messages (room),
                                create_message_row, self, NULL);
       g_signal_connect_swapped (room, "notify::state", G_CALLBACK (update_state), self);
+      g_signal_connect_swapped (room, "notify::dht", G_CALLBACK (update_state), self);
       g_signal_connect_swapped (room, "error", G_CALLBACK (room_error_cb), self);
       g_signal_connect_swapped (ferry_session_room_get_peers (room), "items-changed",
                                 G_CALLBACK (update_state), self);

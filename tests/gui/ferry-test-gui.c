@@ -84,6 +84,8 @@ ferry_test_gui_isolate (const char *prefix)
   data_dir = g_dir_make_tmp (template, NULL);
   g_assert_nonnull (data_dir);
   g_setenv ("XDG_DATA_HOME", data_dir, TRUE);
+  /* The DHT's routing tables. */
+  g_setenv ("XDG_STATE_HOME", data_dir, TRUE);
   return data_dir;
 }
 
@@ -101,6 +103,8 @@ ferry_test_gui_start_app (const char   *display_name,
   g_settings_set_string (settings, "display-name", display_name);
   g_settings_set_strv (settings, "trackers", (const char * const[]) { NULL });
   g_settings_set_strv (settings, "stun-servers", (const char * const[]) { NULL });
+  /* FERRY_DHT_BOOTSTRAP (empty in the tests) comes first; this in case it is not set. */
+  g_settings_set_strv (settings, "dht-bootstrap", (const char * const[]) { NULL });
 
   g_application_activate (G_APPLICATION (app));
   *window = FERRY_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));

@@ -37,10 +37,11 @@ void       ferry_test_gui_take_light_and_dark (GtkWidget  *window,
                                                const char *name);
 
 /* For a test that runs the app in a network namespace.  Before g_test_init (): untranslated
- * strings and a fresh data folder named after @prefix as XDG_DATA_HOME, returned. */
+ * strings and a fresh data folder named after @prefix as XDG_DATA_HOME and XDG_STATE_HOME,
+ * returned. */
 char      *ferry_test_gui_isolate         (const char *prefix);
-/* The app registered and activated, with @display_name and no tracker and no STUN server
- * (nothing outside the namespace); @window gets its window. */
+/* The app registered and activated, with @display_name and no tracker, no STUN server and no
+ * DHT bootstrap node (nothing outside the namespace); @window gets its window. */
 FerryApplication *ferry_test_gui_start_app (const char   *display_name,
                                             FerryWindow **window);
 /* Closes @window, drops @app and removes @data_dir (freed). */
