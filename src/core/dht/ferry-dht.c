@@ -985,16 +985,23 @@ unreachable_error (void)
                               _("No DHT node answered: the DHT cannot be reached from this network"));
 }
 
+static void
+pump_ops (FerryDht *self)
+{
+  g_autoptr(GPtrArray) ops = g_ptr_array_copy (self->ops, (GCopyFunc) op_ref, NULL);
+
+  g_ptr_array_set_free_func (ops, (GDestroyNotify) op_unref);
+  for (guint i = 0; i < ops->len; i++)
+    op_pump (g_ptr_array_index (ops, i));
+}
+
 static gboolean
 pump_cb (gpointer data)
 {
   FerryDht *self = data;
-  g_autoptr(GPtrArray) ops = g_ptr_array_copy (self->ops, (GCopyFunc) op_ref, NULL);
 
   g_clear_pointer (&self->pump, g_source_unref);
-  g_ptr_array_set_free_func (ops, (GDestroyNotify) op_unref);
-  for (guint i = 0; i < ops->len; i++)
-    op_pump (g_ptr_array_index (ops, i));
+  pump_ops (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -1683,7 +1690,7 @@ tick_cb (gpointer data)
   FerryDht *self = data;
   gint64 now = now_us (self);
 
-  pump_cb (self);
+  pump_ops (self);
   if (!self->started)
     return G_SOURCE_CONTINUE;
   /* Nobody known: the bootstrap nodes again, after 2, 4, 8… up to 64 s. */

@@ -39,11 +39,6 @@
 /* The DHT node's count of nodes changes without notification: it is looked at this often while
  * the node runs, and reported when it changed. */
 #define DHT_PERIOD_MS 1000
-/* A stopped node is freed this much later: it may still have a timer of its own pending on this
- * context (a rate-limited lookup's next step, due within a second or two; FerryDht's tick runs
- * that step early and forgets the timer without destroying it, so ferry_dht_stop () misses it),
- * which must not find it freed. */
-#define DHT_STOP_GRACE_MS 10000
 
 /* The rooms the network thread makes by itself (nearby connections, in either direction) take
  * handles from here on, which the GUI's own never reach. */
@@ -96,7 +91,6 @@ struct _Core
   gboolean              dht_enabled;      /* the GUI's dht-enabled, as it last said */
   GStrv                 dht_bootstrap;    /* … and its dht-bootstrap */
   FerryDht             *dht;              /* while a room looks for people through it */
-  GPtrArray            *stopped_dhts;     /* FerryDht stopped less than DHT_STOP_GRACE_MS ago */
   guint                 dht_rooms;        /* the rooms that do (a rendezvous each) */
   GSource              *dht_timer;
   FerryDhtState         dht_state;        /* as last reported */
@@ -1182,17 +1176,6 @@ dht_start (Core    *core,
   return TRUE;
 }
 
-static gboolean
-drop_stopped_dht_cb (gpointer data)
-{
-  Core *core = data;
-
-  /* Every node waits as long, so the oldest one is done. */
-  if (core->stopped_dhts->len > 0)
-    g_ptr_array_remove_index (core->stopped_dhts, 0);
-  return G_SOURCE_REMOVE;
-}
-
 /* The last room that used it is gone: the node saves its tables and closes its sockets. */
 static void
 dht_stop (Core *core)
@@ -1202,9 +1185,7 @@ dht_stop (Core *core)
   g_clear_pointer (&core->dht_timer, g_source_destroy);
   g_signal_handlers_disconnect_by_data (core->dht, core);
   ferry_dht_stop (core->dht);
-  g_ptr_array_add (core->stopped_dhts, g_steal_pointer (&core->dht));
-  ferry_source_attach (g_timeout_source_new (DHT_STOP_GRACE_MS), core->to_network.context,
-                       G_PRIORITY_LOW, drop_stopped_dht_cb, core, NULL);
+  g_clear_object (&core->dht);
   report_dht (core);
 }
 
@@ -2299,7 +2280,6 @@ network_thread (gpointer data)
       transfer_added_cb (core->manager, transfer, core);
     }
   core->leaving = g_ptr_array_new_with_free_func (g_object_unref);
-  core->stopped_dhts = g_ptr_array_new_with_free_func (g_object_unref);
 
   g_main_loop_run (core->loop);
 
@@ -2309,7 +2289,6 @@ network_thread (gpointer data)
   g_clear_pointer (&core->rooms, g_hash_table_unref);
   /* Stopped with the last room; nothing runs on this context any more. */
   dht_stop (core);
-  g_clear_pointer (&core->stopped_dhts, g_ptr_array_unref);
   g_clear_pointer (&core->dht_bootstrap, g_strfreev);
   g_clear_pointer (&core->leaving, g_ptr_array_unref);
   g_clear_pointer (&core->transfers, g_hash_table_unref);
