@@ -1418,7 +1418,8 @@ op_pump (Op *op)
       if (!done && now_us (self) < op->deadline_us)
         return;
       lookups_done (op);
-      if (op->finished)
+      /* Over, or started again as a full lookup. */
+      if (op->finished || !op->storing)
         return;
     }
 

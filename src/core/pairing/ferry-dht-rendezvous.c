@@ -22,6 +22,7 @@
 #define LOBBY_FAST_S 5
 #define LOBBY_SLOW_S 15
 #define LOBBY_SLOWEST_S 30
+#define LOBBY_CHECK_S 2
 /* Our entry in the lobby is rewritten this often; entries older than MEMBER_GONE_S are dropped. */
 #define REFRESH_S 60
 #define MEMBER_GONE_S 180
@@ -875,10 +876,15 @@ lobby_written_cb (GObject      *source,
       return;
     }
   if (error != NULL)
-    g_debug ("writing the DHT lobby failed: %s", error->message);
-  else
-    self->written_us = g_get_monotonic_time ();
-  schedule_lobby (self, lobby_interval (self));
+    {
+      g_debug ("writing the DHT lobby failed: %s", error->message);
+      schedule_lobby (self, lobby_interval (self));
+      return;
+    }
+  /* Two members who found the lobby empty at once both wrote it without cas: the first write is
+   * checked soon, so that the one overwritten writes itself in again. */
+  schedule_lobby (self, self->written_us == 0 ? LOBBY_CHECK_S : lobby_interval (self));
+  self->written_us = g_get_monotonic_time ();
 }
 
 static void

@@ -69,6 +69,10 @@ pairing_new (FerryIdentity  *identity,
    * usual ICE timeout. */
   self->config->trickle = FALSE;
   self->config->ice_timeout_ms = 0;
+  /* The other side may act on the code long after our checks began (a reply code typed in,
+   * mailboxes in the DHT read every few seconds): a check is kept up for a minute (0.5 s, then
+   * doubling, six times), not the usual 7.5 s after which libnice calls the pairing failed. */
+  self->config->check_retransmissions = MAX (self->config->check_retransmissions, 6);
   self->local_name = g_strdup (local_name);
   if (!(self->pc = ferry_peer_connection_new (self->config, error)))
     return NULL;

@@ -537,7 +537,7 @@ ferry_ice_transport_new (FerryRtcConfig *config,
                 "upnp", FALSE,
                 "keepalive-conncheck", TRUE,
                 "stun-initial-timeout", 500,
-                "stun-max-retransmissions", 3,
+                "stun-max-retransmissions", config->check_retransmissions,
                 /* RFC 8445's minimum Ta: the first check leaves 5 ms, not 20 ms, after the
                  * candidates arrive, which was two thirds of a room's join time. */
                 "stun-pacing-timer", 5,

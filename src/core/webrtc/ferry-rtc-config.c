@@ -163,6 +163,8 @@ ferry_rtc_config_new (void)
   config->policy = FERRY_ICE_POLICY_ALL;
   config->gather_timeout_ms = 5000;
   config->ice_timeout_ms = 30000;
+  /* A check is given up 7.5 s after it first went out (0.5 + 1 + 2 + 4 s). */
+  config->check_retransmissions = 3;
   config->liveness_timeout_ms = 30000;
   config->mdns_timeout_ms = 2000;
   config->max_message_size = FERRY_DEFAULT_MAX_MESSAGE_SIZE;

@@ -44,6 +44,7 @@ typedef struct {
   gboolean          trickle;            /* offers/answers before gathering ends; see peer connection */
   guint             gather_timeout_ms;  /* ceiling on non-trickle gathering */
   guint             ice_timeout_ms;     /* connect within this long after both descriptions */
+  guint             check_retransmissions; /* of each connectivity check (from 0.5 s, doubling) */
   guint             liveness_timeout_ms;/* a silent peer is declared gone after about this long */
   guint             mdns_timeout_ms;    /* resolving a browser's <uuid>.local candidate */
   guint64           max_message_size;   /* what we advertise and can receive */
