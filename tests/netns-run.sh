@@ -1,29 +1,43 @@
 #!/bin/bash
 # Run a command inside a fresh, private network namespace and delete it afterwards.
 #
-#   tests/netns-run.sh [--name PREFIX] -- CMD ARGS…
+#   tests/netns-run.sh [--name PREFIX] [--dht-addresses N] -- CMD ARGS…
 #
 # The namespace has `lo` up and one veth pair (v0 10.213.0.1/24 <-> v1 10.213.0.2/24) with a
 # default route on v0: WebRTC stacks only gather host candidates on a non-loopback interface, and
 # browsers gather nothing at all without a default route. Nothing is forwarded, so no packet can
 # leave the namespace; mDNS multicast from browsers stays inside it too.
 #
+# --dht-addresses N also puts 198.18.I.1/32 on `lo` for I = 0…N-1 (N ≤ 256): one address per /24,
+# since DHT nodes take one node per /24 into a lookup (tests/dht).
+#
 # Exit status: the command's own (77 = skip passes through). Without root (or when `ip netns` is
 # not permitted) the script exits 77, or fails when CI=true so a CI run cannot silently skip.
 set -u
 
 prefix=ferry
+dht_addresses=0
+usage="usage: $0 [--name PREFIX] [--dht-addresses N] -- CMD ARGS…"
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) prefix=${2:?--name needs a value}; shift 2 ;;
     --name=*) prefix=${1#--name=}; shift ;;
+    --dht-addresses) dht_addresses=${2:?--dht-addresses needs a value}; shift 2 ;;
+    --dht-addresses=*) dht_addresses=${1#--dht-addresses=}; shift ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
-    *) echo "netns-run: unknown option '$1' (usage: $0 [--name PREFIX] -- CMD ARGS…)" >&2; exit 2 ;;
+    -h|--help) sed -n '2,15s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    *) echo "netns-run: unknown option '$1' ($usage)" >&2; exit 2 ;;
   esac
 done
 if [ $# -eq 0 ]; then
-  echo "netns-run: no command given (usage: $0 [--name PREFIX] -- CMD ARGS…)" >&2
+  echo "netns-run: no command given ($usage)" >&2
+  exit 2
+fi
+case "$dht_addresses" in
+  ''|*[!0-9]*) echo "netns-run: --dht-addresses wants a number from 0 to 256, not '$dht_addresses'" >&2; exit 2 ;;
+esac
+if [ "$dht_addresses" -gt 256 ]; then
+  echo "netns-run: --dht-addresses wants a number from 0 to 256, not '$dht_addresses'" >&2
   exit 2
 fi
 
@@ -73,6 +87,9 @@ ip -n "$ns" addr add 10.213.0.2/24 dev v1
 ip -n "$ns" link set v0 up
 ip -n "$ns" link set v1 up
 ip -n "$ns" route add default dev v0
+for ((i = 0; i < dht_addresses; i++)); do
+  ip -n "$ns" addr add "198.18.$i.1/32" dev lo
+done
 set +e
 
 # Not `exec`: the trap must run after the command ends. Run it in the background and wait so
