@@ -15,9 +15,7 @@
  * The network is started once, by the first test that runs, and shared: every test uses targets
  * of its own.  The client of the rate-limit test starts with it and runs in the background (the
  * rate limits make its operations take some 15 s); test_rate_limits () waits for it and checks.
- * Timings and counts are printed as TAP comments.  Two known bugs of src/core/dht are marked as
- * expected failures (TAP "# TODO", with "KNOWN BUG:" and what was seen) rather than hidden:
- * test_cas_closest_writer () and test_stop ().  Every other check fails the test.
+ * Timings and counts are printed as TAP comments.
  */
 #include <string.h>
 #include <glib/gstdio.h>
@@ -905,15 +903,12 @@ test_cas_closest_writer (void)
       memcmp (g_bytes_get_data (read->value->value, NULL), "3:two", 5) != 0)
     g_string_append_printf (wrong, "; the reader then got seq %" G_GINT64_FORMAT " (from %u nodes) instead of seq 2",
                             read->value->seq, read->value->nodes);
-  /* A known bug (reported, not fixed yet): a put stores at the 8 closest nodes other than the
-   * writer; a writer among the item's 8 closest reaches the 9th, which never had the item, takes
-   * any seq and cas, and the put succeeds although its own lookup saw seq 2 in the other answers.
-   * A reader whose lookup asks that 9th node then gets the stale write (seq 3 written with cas 1)
-   * as the newest.  Marked as a known failure (TAP "# TODO") with what was seen. */
+  /* A writer among the item's 8 closest stores at the 9th, which never had the item and would
+   * take any seq and cas: the put must be refused from what its own lookup saw. */
   if (wrong->len > 0)
     {
-      g_test_message ("KNOWN BUG: %s", wrong->str + 2);
-      g_test_incomplete ("a put from a node among the item's closest succeeds with a stale cas or a lower seq");
+      g_test_message ("%s", wrong->str + 2);
+      g_test_fail ();
     }
 }
 
@@ -1843,17 +1838,11 @@ test_stop (void)
   after = finish (start_get_peers (client, info_hash, call_new ("get_peers on a stopped node")));
   assert_call_error (after, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
 
-  /* A bug of ferry_dht_stop () (reported, not fixed yet): it ends the pending queries as timed out
-   * before it fails the operations, so their lookups move on to the next nodes and send new
-   * queries from a node that is stopping, and an operation may end with what those failures
-   * make of it (UNREACHABLE, NOT_FOUND, or success with what it had) instead of CANCELLED.
-   * Whether it shows depends on the rate limits (a lookup stops moving at a node asked within the
-   * second).  Marked as a known failure (TAP "# TODO") with what was seen, so that it stays
-   * visible; everything else above is asserted. */
+  /* Stopping sends nothing, and every pending operation ends cancelled. */
   if (wrong->len > 0)
     {
-      g_test_message ("KNOWN BUG: %s", wrong->str + 2);
-      g_test_incomplete ("ferry_dht_stop () lets pending lookups send queries and end otherwise than cancelled");
+      g_test_message ("%s", wrong->str + 2);
+      g_test_fail ();
     }
 }
 

@@ -451,7 +451,7 @@ vote (FerryDht           *self,
     if (g_strcmp0 (family->voters[i], voter) == 0)
       {
         g_set_object (&family->votes[i], said);
-        voter = NULL;
+        g_clear_pointer (&voter, g_free);
         break;
       }
   if (voter != NULL)
@@ -1149,7 +1149,7 @@ lookup_answer_cb (FerryDht         *self,
 
   if (op->kind == OP_GET_PEERS)
     found_peers (op, message->body);
-  else if (op->kind == OP_GET)
+  else if (op->kind == OP_GET || (op->kind == OP_PUT && op->is_mutable))
     found_value (op, message->body);
   op_pump (op);
 }
@@ -1357,6 +1357,26 @@ lookups_done (Op *op)
                  : g_error_new_literal (FERRY_DHT_ERROR, FERRY_DHT_ERROR_NOT_FOUND,
                                         _("No DHT node has this item")));
       return;
+    }
+
+  /* What the closest nodes hold decides, as they would: a node outside them would take a put
+   * it should refuse (it never had the item). */
+  if (op->kind == OP_PUT && op->best != NULL)
+    {
+      if (op->has_cas && op->best->seq != op->cas)
+        {
+          op_finish (op, g_error_new (FERRY_DHT_ERROR, FERRY_DHT_ERROR_CAS_MISMATCH,
+                                      _("The item changed: its sequence number is %" G_GINT64_FORMAT ", not %" G_GINT64_FORMAT " (error %d)"),
+                                      op->best->seq, op->cas, FERRY_KRPC_CAS_MISMATCH));
+          return;
+        }
+      if (op->seq < op->best->seq || (op->seq == op->best->seq && !g_bytes_equal (op->best->value, op->value)))
+        {
+          op_finish (op, g_error_new (FERRY_DHT_ERROR, FERRY_DHT_ERROR_SEQ_TOO_LOW,
+                                      _("A newer item is stored: sequence number %" G_GINT64_FORMAT " (error %d)"),
+                                      op->best->seq, FERRY_KRPC_SEQ_TOO_LOW));
+          return;
+        }
     }
 
   op->storing = TRUE;
@@ -1906,18 +1926,18 @@ ferry_dht_stop (FerryDht *self)
   g_cancellable_cancel (self->resolving);
   g_clear_object (&self->resolving);
 
-  /* Pending queries end as timed out, which fails what waits for them. */
+  /* Operations fail first, so that the queries ending next start nothing. */
+  ops = g_ptr_array_copy (self->ops, (GCopyFunc) op_ref, NULL);
+  g_ptr_array_set_free_func (ops, (GDestroyNotify) op_unref);
+  for (guint i = 0; i < ops->len; i++)
+    op_finish (g_ptr_array_index (ops, i),
+               g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The DHT node stopped")));
   while (g_hash_table_size (self->transactions) > 0)
     {
       g_hash_table_iter_init (&iter, self->transactions);
       g_hash_table_iter_next (&iter, NULL, &transaction);
       transaction_end (transaction, NULL);
     }
-  ops = g_ptr_array_copy (self->ops, (GCopyFunc) op_ref, NULL);
-  g_ptr_array_set_free_func (ops, (GDestroyNotify) op_unref);
-  for (guint i = 0; i < ops->len; i++)
-    op_finish (g_ptr_array_index (ops, i),
-               g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The DHT node stopped")));
 
   if (self->tick != NULL)
     {
@@ -2050,11 +2070,20 @@ ferry_dht_put_async (FerryDht            *self,
   guint8 public_key[FERRY_DHT_KEY_LEN];
   gsize value_len;
   const guint8 *value_data = g_bytes_get_data (value, &value_len);
+  g_autoptr(FerryBencode) parsed = NULL;
   Op *op;
 
   g_return_if_fail (FERRY_IS_DHT (self));
   g_return_if_fail (value != NULL);
 
+  /* Nodes drop what is not bencode without a word. */
+  parsed = ferry_bencode_parse (value_data, value_len, NULL);
+  if (parsed == NULL)
+    {
+      g_task_report_new_error (self, callback, user_data, ferry_dht_put_async, FERRY_DHT_ERROR,
+                               FERRY_DHT_ERROR_INVALID, _("The value to store is not bencoded"));
+      return;
+    }
   if (seed != NULL)
     {
       ferry_dht_item_public_key (seed, public_key);
@@ -2064,6 +2093,7 @@ ferry_dht_put_async (FerryDht            *self,
     ferry_dht_item_immutable_target (value_data, value_len, target);
   op = op_new (self, OP_PUT, target, cancellable, callback, user_data, ferry_dht_put_async);
   op->is_mutable = seed != NULL;
+  op->min_seq = -1;
   op->value = g_bytes_ref (value);
   op->seq = seq;
   op->has_cas = cas != NULL;
