@@ -67,6 +67,11 @@ cmd_new_room (int    argc,
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
 
+  if (argc > 2 || (argc > 1 && argv[1][0] == '-'))
+    {
+      g_printerr ("%s\n", _("Usage: ferry-cli new-room [LABEL]: prints a link to a new secret room"));
+      return argc > 1 && (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h")) ? 0 : 2;
+    }
   if (!(link = ferry_room_link_new_secret (argc > 1 ? argv[1] : NULL, &error)))
     {
       g_printerr ("ferry-cli: %s\n", error->message);
