@@ -439,6 +439,8 @@ ferry_cli_dht (int    argc,
   gint64 seq = -1, cas = -1;
   int port = 0;
   FerryDhtMode mode;
+  gboolean serve;
+  guint n_binds;
   Dht self = { .loop = loop };
   const GOptionEntry entries[] = {
     { "bind", 0, 0, G_OPTION_ARG_STRING_ARRAY, &binds, N_("Address (and port) of a socket; one IPv4 and one IPv6, or one node each for serve"), N_("ADDRESS[:PORT]") },
@@ -483,50 +485,49 @@ ferry_cli_dht (int    argc,
                                              (const char * const[]) FERRY_DEFAULT_DHT_BOOTSTRAP);
     }
 
-  /* The nodes: one per --bind for serve; otherwise one, with a socket per family. */
+  /* The nodes: one per --bind for serve; otherwise one, with a socket per family (by default
+   * both, any address and port: without IPv6 on this machine, IPv4 alone). */
   self.nodes = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; binds == NULL || binds[i] != NULL; i++)
+  serve = g_str_equal (command, "serve");
+  n_binds = binds != NULL ? g_strv_length (binds) : 0;
+  for (guint i = 0; i < (serve ? n_binds : 1); i++)
     {
       g_autoptr(GInetSocketAddress) ipv4 = NULL;
       g_autoptr(GInetSocketAddress) ipv6 = NULL;
       g_autoptr(FerryDht) dht = NULL;
       g_autofree char *node_dir = NULL;
 
-      if (binds == NULL)
-        {
-          ipv4 = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new_from_string ("0.0.0.0", 0));
-          ipv6 = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new_from_string ("::", 0));
-        }
-      for (guint j = i; binds != NULL && binds[j] != NULL && (j == i || !g_str_equal (command, "serve")); j++)
+      for (guint j = serve ? i : 0; j < (serve ? i + 1 : n_binds); j++)
         {
           g_autoptr(GInetSocketAddress) address = parse_bind (binds[j], &error);
 
           if (address == NULL)
-            {
-              g_printerr ("ferry-cli dht %s: %s\n", command, error->message);
-              g_ptr_array_unref (self.nodes);
-              return 2;
-            }
-          if (g_socket_address_get_family (G_SOCKET_ADDRESS (address)) == G_SOCKET_FAMILY_IPV6)
-            g_set_object (&ipv6, address);
-          else
-            g_set_object (&ipv4, address);
-          i = j;
+            goto usage_error;
+          g_set_object (g_socket_address_get_family (G_SOCKET_ADDRESS (address)) == G_SOCKET_FAMILY_IPV6 ? &ipv6 : &ipv4,
+                        address);
+        }
+      if (n_binds == 0)
+        {
+          ipv4 = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new_from_string ("0.0.0.0", 0));
+          ipv6 = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new_from_string ("::", 0));
         }
       /* Each node of serve keeps its own tables (and id). */
-      node_dir = state_dir != NULL && g_str_equal (command, "serve") ? g_strdup_printf ("%s/%u", state_dir, i) : g_strdup (state_dir);
+      node_dir = state_dir != NULL && serve ? g_strdup_printf ("%s/%u", state_dir, i) : g_strdup (state_dir);
       dht = g_object_new (FERRY_TYPE_DHT, "mode", mode, "bootstrap", bootstrap, "state-dir", node_dir, NULL);
-      /* Without --bind, a machine with no IPv6 still has its IPv4 node. */
-      if (!ferry_dht_start (dht, ipv4, ipv6, binds == NULL ? NULL : &error) &&
-          (binds != NULL || !ferry_dht_start (dht, ipv4, NULL, &error)))
+      if (!ferry_dht_start (dht, ipv4, ipv6, n_binds > 0 ? &error : NULL) &&
+          (n_binds > 0 || !ferry_dht_start (dht, ipv4, NULL, &error)))
         {
           g_printerr ("ferry-cli dht %s: %s\n", command, error->message);
           g_ptr_array_unref (self.nodes);
           return 1;
         }
       g_ptr_array_add (self.nodes, g_steal_pointer (&dht));
-      if (binds == NULL)
-        break;
+    }
+  if (self.nodes->len == 0)
+    {
+      g_printerr ("ferry-cli dht serve: %s\n", _("--bind says where each node listens"));
+      g_ptr_array_unref (self.nodes);
+      return 2;
     }
 
   if (g_str_equal (command, "status") && argc == 1)

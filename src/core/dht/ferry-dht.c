@@ -1284,7 +1284,6 @@ refusal_error (Op *op)
                       op->refusal, op->refusal_code);
 }
 
-/* The lookups are over: return, or store at the closest nodes that gave a token. */
 static void op_start (Op *op);
 
 /* Keeps the nodes closest to the target that answered a full lookup. */
@@ -1319,6 +1318,8 @@ remember_near (Op *op)
   g_hash_table_insert (self->near, g_bytes_new (op->target, FERRY_KRPC_ID_LEN), near);
 }
 
+/* The lookups are over: return, start again as a full lookup, or store at the closest nodes
+ * that gave a token. */
 static void
 lookups_done (Op *op)
 {
