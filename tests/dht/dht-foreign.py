@@ -722,6 +722,15 @@ class Net:
         bind = self.ferry.address()
         r = self.ferry.run(*self.ferry_put_args(name, value, seq, cas), bind=bind)
         own = self.judge.puts_of(bind, self.target(name))
+        if not own:
+            # Ferry refuses before storing when the closest nodes' answers to its get show a
+            # newer item, or another seq than cas names (what they would answer).
+            held = self.got[name]["seq"]
+            want = ("cas-mismatch" if cas is not None and cas != held else
+                    "seq-too-low" if seq < held or (seq == held and value != self.items[name][2]) else None)
+            expect(want is not None, f"{r}: no put on the wire, and the item (seq {held}) allows it")
+            expect(r.rc == 1 and r.error() == want, f"the item is at seq {held}: {want} expected, but {r}")
+            return f"{want}, refused before storing (the item is at seq {held})"
         summary = self.judged(own, f"{r}")
         took = sum(1 for ex, *_ in own if ex.outcome() == "ok")
         codes = {ex.outcome() for ex, *_ in own if ex.outcome() not in ("ok", None)}
@@ -1089,12 +1098,15 @@ def main():
         check.step("all stop (stdin EOF)", "ferry, js, lt", stop_all)
 
         def saved():
-            # Each node saves its table when it stops, all into the one --state-dir: the last one's stays.
-            table = saved_table(os.path.join(state_dir, "dht-ipv4.dat"))
+            # Each node of serve saves its table when it stops, node N into --state-dir/N.
             foreign = {f"{lab.address(i)}:{PORT}" for i in [*JS2, LT2]}
-            met = sorted(foreign.intersection(table))
-            expect(met, f"no foreign node in the table: {table}")
-            return f"{len(table)} nodes, foreign: {met}"
+            tables = [saved_table(os.path.join(state_dir, d, "dht-ipv4.dat")) for d in sorted(os.listdir(state_dir))
+                      if os.path.exists(os.path.join(state_dir, d, "dht-ipv4.dat"))]
+            expect(tables, f"no table saved in {state_dir}")
+            met = sorted(foreign.intersection(set().union(*tables)))
+            expect(met, f"no foreign node in the {len(tables)} tables saved")
+            with_foreign = sum(1 for t in tables if foreign.intersection(t))
+            return f"{len(tables)} tables saved, {with_foreign} with foreign nodes: {met}"
         if "serve" in state:
             check.step("a ferry node's saved table holds foreign nodes", "js, lt→ferry", saved)
     finally:
