@@ -25,6 +25,7 @@
 #include "ferry-dht-rate.h"
 #include "ferry-dht-routing.h"
 #include "ferry-dht-storage.h"
+#include "ferry-source.h"
 
 #define QUERY_TIMEOUT_MS 2000
 /* Queries in flight per lookup and family. */
@@ -263,10 +264,7 @@ transaction_free (Transaction *transaction)
 {
   g_clear_object (&transaction->to);
   if (transaction->timeout != NULL)
-    {
-      g_source_destroy (transaction->timeout);
-      g_source_unref (transaction->timeout);
-    }
+    g_source_destroy (transaction->timeout);
   g_free (transaction);
 }
 
@@ -293,8 +291,7 @@ transaction_timeout_cb (gpointer data)
 {
   Transaction *transaction = data;
 
-  g_source_destroy (transaction->timeout);
-  g_clear_pointer (&transaction->timeout, g_source_unref);
+  transaction->timeout = NULL;
   transaction_end (transaction, NULL);
   return G_SOURCE_REMOVE;
 }
@@ -347,9 +344,8 @@ send_query (FerryDht           *self,
   transaction->func = func;
   transaction->op = op != NULL ? op_ref (op) : NULL;
   transaction->node = node;
-  transaction->timeout = g_timeout_source_new (QUERY_TIMEOUT_MS);
-  g_source_set_callback (transaction->timeout, transaction_timeout_cb, transaction, NULL);
-  g_source_attach (transaction->timeout, self->context);
+  transaction->timeout = ferry_source_attach (g_timeout_source_new (QUERY_TIMEOUT_MS), self->context,
+                                              G_PRIORITY_DEFAULT, transaction_timeout_cb, transaction, NULL);
   g_hash_table_insert (self->transactions, GUINT_TO_POINTER (transaction->id), transaction);
 
   tid[0] = transaction->id >> 8;
@@ -1000,7 +996,7 @@ pump_cb (gpointer data)
 {
   FerryDht *self = data;
 
-  g_clear_pointer (&self->pump, g_source_unref);
+  self->pump = NULL;
   pump_ops (self);
   return G_SOURCE_REMOVE;
 }
@@ -1012,9 +1008,8 @@ schedule_pump (FerryDht *self,
 {
   if (self->pump != NULL)
     return;
-  self->pump = g_timeout_source_new (MAX (1, (wait_us + 999) / 1000));
-  g_source_set_callback (self->pump, pump_cb, self, NULL);
-  g_source_attach (self->pump, self->context);
+  self->pump = ferry_source_attach (g_timeout_source_new (MAX (1, (wait_us + 999) / 1000)), self->context,
+                                    G_PRIORITY_DEFAULT, pump_cb, self, NULL);
 }
 
 static Family *
@@ -1904,9 +1899,8 @@ ferry_dht_start (FerryDht            *self,
   if (self->serving)
     start_serving (self);
   bootstrap (self);
-  self->tick = g_timeout_source_new_seconds (1);
-  g_source_set_callback (self->tick, tick_cb, self, NULL);
-  g_source_attach (self->tick, self->context);
+  self->tick = ferry_source_attach (g_timeout_source_new_seconds (1), self->context, G_PRIORITY_DEFAULT,
+                                    tick_cb, self, NULL);
   update_state (self);
   return TRUE;
 }
@@ -1940,16 +1934,8 @@ ferry_dht_stop (FerryDht *self)
       transaction_end (transaction, NULL);
     }
 
-  if (self->tick != NULL)
-    {
-      g_source_destroy (self->tick);
-      g_clear_pointer (&self->tick, g_source_unref);
-    }
-  if (self->pump != NULL)
-    {
-      g_source_destroy (self->pump);
-      g_clear_pointer (&self->pump, g_source_unref);
-    }
+  g_clear_pointer (&self->tick, g_source_destroy);
+  g_clear_pointer (&self->pump, g_source_destroy);
   for (guint f = 0; f < G_N_ELEMENTS (self->families); f++)
     close_family (&self->families[f]);
   g_hash_table_remove_all (self->contacted);
