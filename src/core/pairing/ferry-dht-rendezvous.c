@@ -528,6 +528,7 @@ reader_made_cb (GObject      *source,
       return;
     }
   member_follow (member, g_steal_pointer (&pairing));
+  ferry_pairing_set_slow_signalling (member->pairing);
   /* The offerer's checks open the way through our NAT once it has our candidates; the reply
    * goes the way the code came. */
   reply = ferry_pairing_make_reply (member->pairing);
@@ -698,31 +699,15 @@ schedule_mailbox (Member *member,
                                       mailbox_cb, member, NULL);
 }
 
-/* Whether the room has the member already (through a tracker: its peer id starts with the
- * member id). */
-static gboolean
-in_room (FerryDhtRendezvous *self,
-         Member             *member)
-{
-  GListModel *peers = ferry_room_get_peers (self->room);
-  g_autofree char *prefix = ferry_hex_encode (member->id, sizeof member->id);
-
-  for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
-    {
-      g_autoptr(FerryPeer) peer = g_list_model_get_item (peers, i);
-
-      if (g_str_has_prefix (ferry_peer_get_id (peer), prefix) && ferry_peer_get_connected (peer))
-        return TRUE;
-    }
-  return FALSE;
-}
-
 /* A member in the lobby: the greater member id offers, the other waits for its code. */
 static void
 meet (FerryDhtRendezvous *self,
       Member             *member)
 {
-  if (member->state != MEMBER_IDLE || in_room (self, member))
+  g_autofree char *id = ferry_hex_encode (member->id, sizeof member->id);
+
+  /* Already in the room, through a tracker. */
+  if (member->state != MEMBER_IDLE || peer_of_member (self, id) != NULL)
     return;
   member->attempt_us = g_get_monotonic_time ();
   if (memcmp (self->member_id, member->id, sizeof self->member_id) > 0)

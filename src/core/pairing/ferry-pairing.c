@@ -29,6 +29,7 @@ struct _FerryPairing
   GSource             *expiry;
   GSource             *reply_timer;
   GSource             *proof_timer;       /* the reader's, from ICE connected to the hello */
+  guint                proof_within_s;
   GPtrArray           *local_candidates;  /* the reader's, for a reply */
   gboolean             open;              /* the code is public (nearby): no MAC, nothing proven */
   guint8               owner_fingerprint[32];  /* an open reader's: the announced certificate */
@@ -49,6 +50,8 @@ enum {
 /* Once the owner answered its checks, the reader expects the encrypted connection and the hello
  * within this long (a few round trips; seconds even through a relay on a bad path). */
 #define PROOF_WITHIN_S 10
+/* … unless the owner reads our reply from somewhere slow (the DHT): as long as our checks last. */
+#define SLOW_PROOF_WITHIN_S 60
 
 static guint signals[N_SIGNALS];
 
@@ -143,7 +146,7 @@ ice_state_cb (FerryPeerConnection *pc,
     return;
   self->reached = TRUE;
   if (self->link == NULL)
-    self->proof_timer = ferry_source_attach (g_timeout_source_new_seconds (PROOF_WITHIN_S), self->context,
+    self->proof_timer = ferry_source_attach (g_timeout_source_new_seconds (self->proof_within_s), self->context,
                                              G_PRIORITY_DEFAULT, proof_timeout_cb, self, NULL);
 }
 
@@ -277,6 +280,14 @@ ferry_pairing_new_open_code_async (FerryIdentity       *identity,
                                    gpointer             user_data)
 {
   new_code (identity, config, local_name, lifetime_s, TRUE, cancellable, callback, user_data);
+}
+
+void
+ferry_pairing_set_slow_signalling (FerryPairing *self)
+{
+  g_return_if_fail (FERRY_IS_PAIRING (self));
+
+  self->proof_within_s = SLOW_PROOF_WITHIN_S;
 }
 
 char *
@@ -530,4 +541,5 @@ static void
 ferry_pairing_init (FerryPairing *self)
 {
   self->context = g_main_context_ref_thread_default ();
+  self->proof_within_s = PROOF_WITHIN_S;
 }

@@ -83,6 +83,10 @@ gboolean      ferry_pairing_is_connected    (FerryPairing         *self);
 /* The reader's reply code, as a link, now (::reply brings it after a few seconds without a
  * connection): for signalling that is slow anyway, such as the DHT's. */
 char         *ferry_pairing_make_reply      (FerryPairing         *self);
+/* The reader's reply reaches the owner slowly (through the DHT): a reader whose checks the owner
+ * answers waits for the encrypted connection up to a minute, not 10 s, before it concludes the
+ * code was used by someone else. */
+void          ferry_pairing_set_slow_signalling (FerryPairing     *self);
 /* The owner's code, as a link. */
 const char   *ferry_pairing_get_link        (FerryPairing         *self);
 FerryPeer    *ferry_pairing_get_peer        (FerryPairing         *self);
