@@ -368,7 +368,9 @@ def ferry_env(base, trackers):
     for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "HOME"):
         env[var] = os.path.join(base, var.lower())
         os.makedirs(env[var], exist_ok=True)
-    env.update(GSETTINGS_BACKEND="memory", FERRY_STUN_SERVERS="", FERRY_TRACKERS=",".join(trackers))
+    # No DHT bootstrap: benchmarks never contact public nodes (nor wait on DNS for their names).
+    env.update(GSETTINGS_BACKEND="memory", FERRY_STUN_SERVERS="", FERRY_TRACKERS=",".join(trackers),
+               FERRY_DHT_BOOTSTRAP="")
     env.pop("G_MESSAGES_DEBUG", None)
     return env
 

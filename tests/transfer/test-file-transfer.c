@@ -1118,6 +1118,89 @@ test_throughput (Fixture       *f,
   outcome_clear (&o);
 }
 
+/* 7. GIO's shared thread pool held by blocking jobs (as slow DNS lookups do): the transfer's
+ * disk work has threads of its own and goes on. */
+
+typedef struct {
+  GMutex   lock;
+  GCond    cond;
+  gboolean released;
+} Blockers;
+
+static void
+block_thread (GTask        *task,
+              gpointer      source,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  Blockers *b = task_data;
+
+  g_mutex_lock (&b->lock);
+  while (!b->released)
+    g_cond_wait (&b->cond, &b->lock);
+  g_mutex_unlock (&b->lock);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+blocker_done_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  guint *done = user_data;
+
+  (*done)++;
+}
+
+static void
+test_busy_shared_pool (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GBytes) contents = random_bytes (4 * MIB, 7);
+  g_autoptr(GFile) source = write_file (f->src, "busy.bin", contents);
+  g_autofree char *expected = sha256_of_bytes (contents);
+  g_autoptr(FerryFileSender) sender = NULL;
+  g_autoptr(FerryFileReceiver) receiver = NULL;
+  FerryFileSenderItem item = sender_item (source, 0, 0);
+  FerryFileReceiverItem accepted = { 0, "busy.bin", 4 * MIB, 0 };
+  Blockers b = { 0 };
+  guint n_blockers = 40, done = 0;
+  Outcome o;
+
+  g_mutex_init (&b.lock);
+  g_cond_init (&b.cond);
+  for (guint i = 0; i < n_blockers; i++)
+    {
+      g_autoptr(GTask) task = g_task_new (NULL, NULL, blocker_done_cb, &done);
+
+      g_task_set_task_data (task, &b, NULL);
+      g_task_run_in_thread (task, block_thread);
+    }
+
+  outcome_init (&o);
+  receiver = ferry_file_receiver_new (f->b_channel, f->dst, &accepted, 1);
+  watch_receiver (receiver, &o);
+  sender = ferry_file_sender_new (f->a_channel, &item, 1);
+  watch_sender (sender, &o);
+  ferry_file_sender_start (sender);
+  /* Behind 40 blocked jobs in GIO's pool, this would take many seconds (it grows slowly). */
+  wait_both_done (&o, 3000);
+  g_assert_true (o.sender_finished);
+  g_assert_true (o.receiver_finished);
+  g_assert_cmpstr (g_hash_table_lookup (o.received, GUINT_TO_POINTER (0)), ==, expected);
+
+  g_mutex_lock (&b.lock);
+  b.released = TRUE;
+  g_cond_broadcast (&b.cond);
+  g_mutex_unlock (&b.lock);
+  FERRY_TEST_WAIT_UNTIL (done == n_blockers, TIMEOUT_MS);
+  g_mutex_clear (&b.lock);
+  g_cond_clear (&b.cond);
+  g_signal_handlers_disconnect_by_data (sender, &o);
+  g_signal_handlers_disconnect_by_data (receiver, &o);
+  outcome_clear (&o);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1136,6 +1219,7 @@ main (int    argc,
   ADD ("refused-then-next", test_refused_then_next);
   ADD ("changed-while-sending", test_changed_while_sending);
   ADD ("throughput", test_throughput);
+  ADD ("busy-shared-pool", test_busy_shared_pool);
 #undef ADD
 
   return g_test_run ();

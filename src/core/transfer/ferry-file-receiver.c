@@ -17,6 +17,7 @@
 #include <json-glib/json-glib.h>
 
 #include "ferry-crypto.h"
+#include "ferry-disk-worker.h"
 #include "ferry-file-receiver.h"
 #include "ferry-transfer-path.h"
 
@@ -554,7 +555,7 @@ read_back (FileState *file)
   data->file = file;
   g_task_set_task_data (task, data, (GDestroyNotify) read_back_data_free);
   self->n_threads++;
-  g_task_run_in_thread (task, read_back_thread);
+  ferry_disk_worker_run (task, read_back_thread);
 }
 
 /* Ending a file */
@@ -622,7 +623,7 @@ finish_file (FileState *file,
   g_task_set_task_data (task, data, (GDestroyNotify) finish_data_free);
   self->n_threads++;
   /* Not cancellable once the checks passed: a checked file is renamed even during a cancel. */
-  g_task_run_in_thread (task, finish_thread);
+  ferry_disk_worker_run (task, finish_thread);
 }
 
 static void
@@ -709,13 +710,17 @@ prepare_cb (GObject      *object,
   process (self);
 }
 
-/* Consecutive data of one file, written with one call: a write per 64 KiB message would cost
- * a worker thread round trip each and let the queue grow on a fast network. */
+/* Consecutive data of one file, written with one call in a worker thread, which also hashes
+ * it when the file's hasher is up to date (the hasher is lent to the job meanwhile): the network
+ * thread never waits for the disk or the hash. */
 typedef struct {
   FileState      *file;
+  GOutputStream  *out;
   GPtrArray      *data;      /* GBytes */
   GOutputVector  *vectors;
   gsize           len;
+  Hasher         *hasher;    /* lent, or NULL: the bytes are read back later */
+  GByteArray     *blocks;    /* digests of the blocks completed */
 } Batch;
 
 #define WRITE_BATCH (8 * 1024 * 1024)
@@ -723,9 +728,31 @@ typedef struct {
 static void
 batch_free (Batch *batch)
 {
+  g_object_unref (batch->out);
   g_ptr_array_unref (batch->data);
   g_free (batch->vectors);
+  g_byte_array_unref (batch->blocks);
   g_free (batch);
+}
+
+static void
+write_thread (GTask        *task,
+              gpointer      source,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  Batch *batch = task_data;
+  GError *error = NULL;
+
+  if (!g_output_stream_writev_all (batch->out, batch->vectors, batch->data->len, NULL,
+                                   cancellable, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  for (guint i = 0; batch->hasher != NULL && i < batch->data->len; i++)
+    hasher_feed (batch->hasher, batch->vectors[i].buffer, batch->vectors[i].size, batch->blocks);
+  g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -733,43 +760,36 @@ write_cb (GObject      *object,
           GAsyncResult *result,
           gpointer      user_data)
 {
-  Batch *batch = user_data;
+  FerryFileReceiver *self = FERRY_FILE_RECEIVER (object);
+  Batch *batch = g_task_get_task_data (G_TASK (result));
   FileState *file = batch->file;
-  FerryFileReceiver *self = file->receiver;  /* process () took a reference */
+  gboolean hashed = batch->hasher != NULL;
   g_autoptr(GError) error = NULL;
 
   self->busy = FALSE;
-  if (!g_output_stream_writev_all_finish (G_OUTPUT_STREAM (object), result, NULL, &error))
+  /* The hasher comes back in every case, so that it is freed with the file. */
+  if (hashed)
+    file->hasher = g_steal_pointer (&batch->hasher);
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
       disk_error (file, g_steal_pointer (&error));
-      goto out;
+      return;
     }
   if (self->stopped)
-    goto out;
+    return;
 
   self->queued -= batch->len;
   if (self->queued <= FERRY_FILE_RECEIVER_HOLD_LOW)
     ferry_data_channel_set_receive_held (self->channel, FALSE);
-  /* Hashed from memory when the hasher is up to date; otherwise it reads these bytes back. */
-  if (file->hasher != NULL && file->hashed == file->written)
+  if (hashed)
     {
-      for (guint i = 0; i < batch->data->len; i++)
-        {
-          gsize len;
-          const guint8 *data = g_bytes_get_data (g_ptr_array_index (batch->data, i), &len);
-
-          hasher_feed (file->hasher, data, len, file->blocks);
-        }
+      g_byte_array_append (file->blocks, batch->blocks->data, batch->blocks->len);
       file->hashed += batch->len;
     }
   file->written += batch->len;
   self->bytes_received += batch->len;
   notify_bytes (self, FALSE);
   process (self);
-
-out:
-  batch_free (batch);
-  g_object_unref (self);
 }
 
 static Batch *
@@ -780,7 +800,9 @@ take_batch (FerryFileReceiver *self,
   Op *op = first;
 
   batch->file = first->file;
+  batch->out = g_object_ref (g_io_stream_get_output_stream (G_IO_STREAM (first->file->io)));
   batch->data = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  batch->blocks = g_byte_array_new ();
   for (;;)
     {
       batch->len += g_bytes_get_size (op->data);
@@ -829,20 +851,22 @@ process (FerryFileReceiver *self)
             file->resume = op->offset;
             g_task_set_task_data (task, data, (GDestroyNotify) prepare_data_free);
             self->busy = TRUE;
-            g_task_run_in_thread (task, prepare_thread);
+            ferry_disk_worker_run (task, prepare_thread);
             op_free (op);
           }
           return;
 
         case OP_DATA:
           {
+            g_autoptr(GTask) task = g_task_new (self, self->cancellable, write_cb, NULL);
             Batch *batch = take_batch (self, op);
 
+            /* Lent only when up to date: otherwise a read-back has it or will catch up. */
+            if (file->hasher != NULL && file->hashed == file->written)
+              batch->hasher = g_steal_pointer (&file->hasher);
+            g_task_set_task_data (task, batch, (GDestroyNotify) batch_free);
             self->busy = TRUE;
-            g_object_ref (self);
-            g_output_stream_writev_all_async (g_io_stream_get_output_stream (G_IO_STREAM (file->io)),
-                                              batch->vectors, batch->data->len, G_PRIORITY_DEFAULT,
-                                              self->cancellable, write_cb, batch);
+            ferry_disk_worker_run (task, write_thread);
           }
           return;
 

@@ -23,6 +23,7 @@
 #include <gnutls/crypto.h>
 
 #include "ferry-crypto.h"
+#include "ferry-disk-worker.h"
 #include "ferry-file-receiver.h"
 #include "ferry-file-sender.h"
 
@@ -663,7 +664,7 @@ start_job (FerryFileSender     *self,
   g_task_set_source_tag (task, start_job);
   g_task_set_task_data (task, job_new (self), (GDestroyNotify) job_free);
   self->working = TRUE;
-  g_task_run_in_thread (task, func);
+  ferry_disk_worker_run (task, func);
 }
 
 static gboolean
