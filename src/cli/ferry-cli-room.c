@@ -66,6 +66,8 @@ ferry_cli_room_add_options (GOptionContext      *context,
     { "dht-bootstrap", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->dht_bootstrap, N_("DHT node to start from instead of the configured ones (repeatable)"), N_("HOST:PORT") },
     /* For tests: signalling through the DHT made slower. */
     { "dht-read-delay", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &options->dht_read_delay_ms, NULL, NULL },
+    /* For tests: the hour of the DHT's keys taken from a clock this many seconds ahead. */
+    { "dht-clock-offset", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &options->dht_clock_offset_s, NULL, NULL },
     { NULL }
   };
 
@@ -367,7 +369,10 @@ ferry_cli_room_new (const char          *command,
   if (options->dht != NULL)
     {
       options->rendezvous = ferry_dht_rendezvous_new (options->dht, room, identity, config, options->name);
-      g_object_set (options->rendezvous, "read-delay", (guint) CLAMP (options->dht_read_delay_ms, 0, 60000), NULL);
+      g_object_set (options->rendezvous,
+                    "read-delay", (guint) CLAMP (options->dht_read_delay_ms, 0, 60000),
+                    "clock-offset", (gint64) CLAMP (options->dht_clock_offset_s, -86400, 86400),
+                    NULL);
     }
 
   g_signal_connect (room, "peer-joined", G_CALLBACK (peer_joined_cb), options);

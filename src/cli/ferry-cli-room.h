@@ -24,6 +24,7 @@ typedef struct {
   gboolean no_dht;
   char   **dht_bootstrap;
   int      dht_read_delay_ms;
+  int      dht_clock_offset_s;
   FerryDht           *dht;          /* a secret room's DHT node, once joined */
   FerryDhtRendezvous *rendezvous;
 } FerryCliRoomOptions;

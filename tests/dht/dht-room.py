@@ -4,7 +4,8 @@
 # lo, and three `ferry-cli chat --no-trackers` in the same namespace (a veth pair gives them an
 # interface to gather on).  A and B meet through the DHT; C, who comes later, meets one of them
 # through the DHT and the other through the mesh ("a code through the mesh" in its debug log),
-# and everybody's chat reaches everybody.
+# and everybody's chat reaches everybody.  Then ten pairs meet, each in a room of its own, while
+# the hour (which picks the DHT's keys, moved with --dht-clock-offset) turns.
 #
 #   dht-room.py FERRY-CLI
 #
@@ -96,11 +97,39 @@ def main():
                     if other != name:
                         members[name].wait_seen('out', rf'^{other}: hello from {other}$', 10)
 
+        def meet_while_the_hour_turns():
+            # The mailboxes change with the hour: a code or reply written just before the turn
+            # must still reach a member who reads just after it.  Pairs whose clocks turn the
+            # hour 3 to 12 s after they start (while they are exchanging codes); each must meet
+            # well within the 120 s after which an unanswered attempt starts again.
+            turns = range(3, 13)
+            pairs = []
+            for t in turns:
+                pair_link = subprocess.run([cli, 'new-room', f'hour {t}'], capture_output=True, text=True,
+                                           check=True).stdout.strip()
+                now = time.time()
+                offset = int((now // 3600 + 1) * 3600 - now) - t
+                pair = [Proc(cli, tmp, ns, ['chat', '--no-trackers', '--dht-clock-offset', str(offset), pair_link],
+                             f'H{t}{side}', env) for side in 'ab']
+                pairs.append((t, pair))
+            rewrites = 0
+            slowest = 0
+            for t, (a, b) in pairs:
+                slowest = max(slowest, float(a.wait_seen('err', rf'peer-joined .*name="H{t}b" kind=ferry verified=yes '
+                                                         r'.*after-join-ms=([0-9.]+)', 60).group(1)))
+                b.wait_seen('err', rf'peer-joined .*name="H{t}a" kind=ferry verified=yes', 10)
+                rewrites += sum('writing into the new hour' in line for p in (a, b) for line in p.seen['err'])
+                a.p.stdin.close()
+                b.p.stdin.close()
+            assert rewrites > 0, 'no pair wrote into a new hour\'s mailbox: the hour did not turn mid-exchange'
+            return f'{len(pairs)} pairs met, the slowest after {slowest / 1000:.1f} s; {rewrites} rewrites into the new hour'
+
         step('two members meet through the DHT', two_meet)
         step('a third meets both, the second through the mesh', third_meets_both)
         step('everybody chats with everybody', everybody_chats)
         for proc in members.values():
             proc.p.stdin.close()
+        step('pairs meet while the hour turns', meet_while_the_hour_turns)
     finally:
         kill_all()
         if serve is not None:

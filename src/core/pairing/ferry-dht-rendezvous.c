@@ -55,6 +55,8 @@ typedef struct {
   gint64              attempt_us;       /* when this attempt started */
   gint64              read_not_before;  /* the time of the last value taken from its mailbox */
   gint64              written_seq;      /* the last seq of our mailbox to it */
+  char               *written;          /* what we last wrote into it, while we expect an answer */
+  guint64             written_epoch;    /* and in which hour */
   GSource            *poll;
   gboolean            reading;
   char               *code;             /* ours while offering, its while answering */
@@ -86,6 +88,7 @@ struct _FerryDhtRendezvous
   gint64          written_us;       /* when we last wrote our entry */
   guint           conflicts;
   guint           read_delay_ms;
+  gint64          clock_offset_s;
   GHashTable     *members;          /* member id (hex) → Member */
 };
 
@@ -95,6 +98,7 @@ enum {
   PROP_0,
   PROP_MEMBERS,
   PROP_READ_DELAY,
+  PROP_CLOCK_OFFSET,
   N_PROPS
 };
 
@@ -104,25 +108,33 @@ static void schedule_lobby (FerryDhtRendezvous *self, guint seconds);
 static void schedule_mailbox (Member *member, guint ms);
 static void meet_members (FerryDhtRendezvous *self);
 
+/* The time that picks the hour, in unix milliseconds (moved by clock-offset in tests). */
 static gint64
-unix_s (void)
+now_ms (FerryDhtRendezvous *self)
 {
-  return g_get_real_time () / G_USEC_PER_SEC;
+  return g_get_real_time () / 1000 + self->clock_offset_s * 1000;
+}
+
+static gint64
+unix_s (FerryDhtRendezvous *self)
+{
+  return now_ms (self) / 1000;
 }
 
 static void
 epoch_keys (FerryDhtRendezvous *self,
             FerryDhtEpochKeys  *keys)
 {
-  ferry_dht_epoch_keys (self->secret, sizeof self->secret, ferry_dht_epoch_at (unix_s ()), keys);
+  ferry_dht_epoch_keys (self->secret, sizeof self->secret, ferry_dht_epoch_at (unix_s (self)), keys);
 }
 
 /* Sequence numbers: milliseconds since the epoch began, above the last one used. */
 static gint64
-next_seq (const FerryDhtEpochKeys *keys,
+next_seq (FerryDhtRendezvous      *self,
+          const FerryDhtEpochKeys *keys,
           gint64                   last)
 {
-  return MAX (last + 1, g_get_real_time () / 1000 - (gint64) keys->epoch * 3600 * 1000);
+  return MAX (last + 1, now_ms (self) - (gint64) keys->epoch * 3600 * 1000);
 }
 
 static void
@@ -220,6 +232,7 @@ member_reset (Member *member)
   if (member->resend != NULL)
     g_source_destroy (g_steal_pointer (&member->resend));
   g_clear_pointer (&member->code, g_free);
+  g_clear_pointer (&member->written, g_free);
   member->in_mailbox = FALSE;
   member->relayed = FALSE;
   if (member->pairing != NULL)
@@ -273,6 +286,7 @@ member_peer_cb (FerryPeer  *peer,
   if (member->resend != NULL)
     g_source_destroy (g_steal_pointer (&member->resend));
   g_clear_pointer (&member->code, g_free);
+  g_clear_pointer (&member->written, g_free);
   /* The peer keeps its pairing (and so its connection) for as long as the room keeps it. */
   g_object_set_data_full (G_OBJECT (peer), "ferry-dht-pairing", g_object_ref (member->pairing), g_object_unref);
   ferry_room_add_peer (self->room, peer);
@@ -388,7 +402,7 @@ relay_cb (FerryPeer              *peer,
           g_free (member);
           return;
         }
-      member->seen_s = unix_s ();
+      member->seen_s = unix_s (self);
       g_hash_table_insert (self->members, g_strdup (message->relay.from), member);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MEMBERS]);
     }
@@ -476,9 +490,14 @@ write_mailbox (Member     *member,
 
   epoch_keys (self, &keys);
   mailbox_salt (&keys, self->member_id, member->id, salt);
-  member->written_seq = next_seq (&keys, member->written_seq);
-  sealed = ferry_dht_seal (&keys, salt, member->written_seq, self->member_id, member->id,
-                           g_get_real_time () / 1000, payload);
+  member->written_seq = next_seq (self, &keys, member->written_seq);
+  if (member->written != text)
+    {
+      g_free (member->written);
+      member->written = g_strdup (text);
+    }
+  member->written_epoch = keys.epoch;
+  sealed = ferry_dht_seal (&keys, salt, member->written_seq, self->member_id, member->id, now_ms (self), payload);
   value = item_value (sealed);
   ferry_dht_put_async (self->dht, keys.sign_seed, salt, sizeof salt, member->written_seq, NULL, value,
                        self->cancellable, mailbox_written_cb, member_op_new (member));
@@ -555,6 +574,7 @@ mailbox_text (Member     *member,
           return;
         }
       member->state = MEMBER_CONNECTING;
+      g_clear_pointer (&member->written, g_free);
       if (member->poll != NULL)
         g_source_destroy (g_steal_pointer (&member->poll));
       if (member->resend != NULL)
@@ -564,7 +584,7 @@ mailbox_text (Member     *member,
 
   /* A code: the first one, or a fresh one after the other side started again. */
   {
-    g_autoptr(FerryPairingCode) code = ferry_pairing_code_parse (text, unix_s (), &error);
+    g_autoptr(FerryPairingCode) code = ferry_pairing_code_parse (text, g_get_real_time () / G_USEC_PER_SEC, &error);
 
     if (code == NULL)
       {
@@ -681,6 +701,14 @@ mailbox_cb (gpointer data)
     return G_SOURCE_REMOVE;
   member->reading = TRUE;
   epoch_keys (self, &keys);
+  /* The hour turned since we wrote: the member now reads the new hour's mailbox, so what it has
+   * not answered yet goes there too.  (One whose clock is behind ours gets it when its hour
+   * turns; both mailboxes stay readable until then.) */
+  if (member->written != NULL && member->written_epoch != keys.epoch)
+    {
+      g_debug ("DHT rendezvous: the hour turned; writing into the new hour's mailbox");
+      write_mailbox (member, member->written);
+    }
   mailbox_salt (&keys, member->id, self->member_id, salt);
   ferry_dht_item_public_key (keys.sign_seed, public_key);
   ferry_dht_get_async (self->dht, public_key, salt, sizeof salt, NULL, -1, self->cancellable, mailbox_read_cb,
@@ -752,7 +780,7 @@ meet_members (FerryDhtRendezvous *self)
         meet (self, member);
       else if (attempting (member))
         return;
-      else if (member->state == MEMBER_IDLE && unix_s () - member->seen_s < MEMBER_GONE_S &&
+      else if (member->state == MEMBER_IDLE && unix_s (self) - member->seen_s < MEMBER_GONE_S &&
                (freshest == NULL || member->seen_s > freshest->seen_s))
         freshest = member;
     }
@@ -769,7 +797,7 @@ write_roster (FerryDhtRendezvous *self)
   GByteArray *roster = g_byte_array_new ();
   GHashTableIter iter;
   gpointer value;
-  gint64 now = unix_s ();
+  gint64 now = unix_s (self);
   guint8 time[4];
   guint n = 1;
 
@@ -800,7 +828,7 @@ read_roster (FerryDhtRendezvous *self,
   gsize len;
   const guint8 *data = g_bytes_get_data (roster, &len);
   gboolean found = FALSE;
-  gint64 now = unix_s ();
+  gint64 now = unix_s (self);
 
   for (gsize at = 0; at + ENTRY_LEN <= len && at < MAX_MEMBERS * ENTRY_LEN; at += ENTRY_LEN)
     {
@@ -882,9 +910,9 @@ write_lobby (FerryDhtRendezvous      *self,
   g_autoptr(GBytes) sealed = NULL;
   g_autoptr(GBytes) value = NULL;
   gint64 cas = self->lobby_seq;
-  gint64 seq = next_seq (keys, self->lobby_seq);
+  gint64 seq = next_seq (self, keys, self->lobby_seq);
 
-  sealed = ferry_dht_seal (keys, salt, seq, self->member_id, everyone, g_get_real_time () / 1000, roster);
+  sealed = ferry_dht_seal (keys, salt, seq, self->member_id, everyone, now_ms (self), roster);
   value = item_value (sealed);
   self->lobby_seq = seq;
   ferry_dht_put_async (self->dht, keys->sign_seed, salt, FERRY_DHT_SALT_LEN, seq, cas >= 0 ? &cas : NULL, value,
@@ -1118,6 +1146,9 @@ ferry_dht_rendezvous_get_property (GObject    *object,
     case PROP_READ_DELAY:
       g_value_set_uint (value, self->read_delay_ms);
       break;
+    case PROP_CLOCK_OFFSET:
+      g_value_set_int64 (value, self->clock_offset_s);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1135,6 +1166,9 @@ ferry_dht_rendezvous_set_property (GObject      *object,
     {
     case PROP_READ_DELAY:
       self->read_delay_ms = g_value_get_uint (value);
+      break;
+    case PROP_CLOCK_OFFSET:
+      self->clock_offset_s = g_value_get_int64 (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1157,6 +1191,9 @@ ferry_dht_rendezvous_class_init (FerryDhtRendezvousClass *klass)
   properties[PROP_READ_DELAY] =
     g_param_spec_uint ("read-delay", NULL, NULL, 0, 60000, 0,
                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CLOCK_OFFSET] =
+    g_param_spec_int64 ("clock-offset", NULL, NULL, -86400, 86400, 0,
+                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 

@@ -21,6 +21,7 @@
  *   members (guint)     members seen in the lobby this hour, us excluded
  *   read-delay (guint)  for tests: what a mailbox brings is taken this many ms later, as if
  *                       signalling were that much slower
+ *   clock-offset (gint64)  for tests: seconds added to the clock that picks the hour
  */
 #pragma once
 
