@@ -326,6 +326,7 @@ assert_sdp_equal (const FerrySdp *a,
   g_assert_cmpuint (a->sctp_port, ==, b->sctp_port);
   g_assert_cmpint (a->has_max_message_size, ==, b->has_max_message_size);
   g_assert_cmpuint (a->max_message_size, ==, b->max_message_size);
+  g_assert_cmpint (a->large_packets, ==, b->large_packets);
   g_assert_cmpuint (a->candidates->len, ==, b->candidates->len);
   for (guint i = 0; i < a->candidates->len; i++)
     g_assert_cmpstr (g_ptr_array_index (a->candidates, i), ==, g_ptr_array_index (b->candidates, i));
@@ -784,6 +785,7 @@ test_round_trip (void)
   sdp->sctp_port = 5000;
   sdp->has_max_message_size = TRUE;
   sdp->max_message_size = 262144;
+  sdp->large_packets = TRUE;
   g_ptr_array_add (sdp->candidates, g_strdup ("candidate:1 1 UDP 2015363327 10.99.0.2 48082 typ host"));
   g_ptr_array_add (sdp->candidates, g_strdup ("candidate:2 1 UDP 1679819007 198.51.100.4 48082 typ srflx raddr 10.99.0.2 rport 48082"));
   sdp->end_of_candidates = TRUE;
@@ -801,14 +803,17 @@ test_round_trip (void)
   for (const char *p = strchr (text, '\n'); p != NULL; p = strchr (p + 1, '\n'))
     g_assert_cmpint (p[-1], ==, '\r');
 
+  g_assert_nonnull (strstr (text, "a=max-message-size:262144\r\na=x-ferry-large-packets\r\n"));
+
   parsed = parse_ok (text);
   assert_sdp_equal (sdp, parsed);
   assert_reparses (sdp);
 
-  /* Other setup values and no max-message-size. */
+  /* Other setup values, no max-message-size, no large packets. */
   sdp->setup = FERRY_SDP_SETUP_PASSIVE;
   sdp->has_max_message_size = FALSE;
   sdp->max_message_size = 0;
+  sdp->large_packets = FALSE;
   sdp->ice_lite = FALSE;
   sdp->bundle = FALSE;
   assert_reparses (sdp);

@@ -473,6 +473,57 @@ test_legacy_sdp (void)
   ferry_test_pair_clear (&pair);
 }
 
+static char *
+without_large_packets (const char *sdp,
+                       gpointer    data)
+{
+  g_assert_nonnull (strstr (sdp, "a=x-ferry-large-packets\r\n"));
+  return replace (sdp, "a=x-ferry-large-packets\r\n", "");
+}
+
+/* Both peers on this namespace's own addresses (one host: loopback's MTU) and both offering
+ * a=x-ferry-large-packets: SCTP packets as large as a DTLS record, both ways.  A peer that does
+ * not offer them (as no browser does) is sent packets of the default size; it may still send
+ * large ones to a peer that offers them. */
+static void
+test_packet_sizes (void)
+{
+  g_autoptr(FerryRtcConfig) config = ferry_test_pair_config ();
+  FerryTestPair pair = { 0 };
+
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(FerryDataChannel) b_own = NULL;
+      g_autoptr(GError) error = NULL;
+      Inbox *at_a, *at_b;
+
+      ferry_test_pair_init (&pair, config, (const char *[]) { "sizes", NULL }, NULL,
+                            round == 0 ? NULL : without_large_packets, NULL);
+      ferry_test_pair_wait_connected (&pair);
+      if (round == 0)
+        g_assert_cmpuint (ferry_peer_connection_get_max_packet (pair.a), >, 16000);
+      else
+        g_assert_cmpuint (ferry_peer_connection_get_max_packet (pair.a), ==, 1195);
+      g_assert_cmpuint (ferry_peer_connection_get_max_packet (pair.b), >, 16000);
+      g_assert_cmpuint (ferry_peer_connection_get_max_packet (pair.b), <=, 16384);
+
+      wait_channels (pair.b_channels, 1);
+      at_b = inbox_attach (pair.b_channels->pdata[0]);
+      b_own = ferry_peer_connection_create_data_channel (pair.b, "back", NULL, &error);
+      g_assert_no_error (error);
+      wait_channels (pair.a_channels, 1);
+      at_a = inbox_attach (pair.a_channels->pdata[0]);
+      for (guint i = 0; i < 4; i++)
+        {
+          exchange (pair.a_created->pdata[0], at_b, 262144 - i * 4099, i);
+          exchange (b_own, at_a, 262144 - i * 4099, i + 5);
+        }
+      inbox_free (at_a);
+      inbox_free (at_b);
+      ferry_test_pair_clear (&pair);
+    }
+}
+
 static void
 relay_candidate_cb (FerryPeerConnection *from, const char *candidate, FerryPeerConnection *to)
 {
@@ -783,6 +834,7 @@ main (int    argc,
   g_test_add_func ("/peer-connection/fingerprint-mismatch/dtls-client", test_fingerprint_mismatch_client);
   g_test_add_func ("/peer-connection/fingerprint-mismatch/dtls-server", test_fingerprint_mismatch_server);
   g_test_add_func ("/peer-connection/legacy-sdp", test_legacy_sdp);
+  g_test_add_func ("/peer-connection/packet-sizes", test_packet_sizes);
   g_test_add_func ("/peer-connection/trickle", test_trickle);
   g_test_add_func ("/peer-connection/paired", test_paired);
   g_test_add_data_func ("/peer-connection/vanished-peer", GINT_TO_POINTER (SIGKILL), test_vanished_peer);

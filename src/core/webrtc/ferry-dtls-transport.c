@@ -25,8 +25,10 @@
                  "+GROUP-SECP384R1"
 /* IPv6 minimum MTU minus the UDP/IPv6 headers. */
 #define HANDSHAKE_MTU (1280 - 8 - 40)
-/* After the handshake SCTP decides packet sizes; never fail a record for being large. */
-#define DATA_MTU 4097
+/* After the handshake SCTP decides packet sizes (up to a whole record between Ferry peers on one
+ * link); never fail a record for being large.  GnuTLS reserves about 100 bytes of it for the
+ * record's overhead. */
+#define DATA_MTU (16384 + 256)
 #define RECORD_BUFFER 16384
 
 struct _FerryDtlsTransport
@@ -486,6 +488,14 @@ ferry_dtls_transport_start (FerryDtlsTransport *self)
   if (self->state < FERRY_DTLS_STATE_FAILED)
     ferry_ice_transport_set_receive_func (self->ice, ice_receive_cb, self);
   g_object_unref (self);
+}
+
+guint
+ferry_dtls_transport_get_max_record (FerryDtlsTransport *self)
+{
+  g_return_val_if_fail (FERRY_IS_DTLS_TRANSPORT (self), 0);
+
+  return self->state == FERRY_DTLS_STATE_CONNECTED ? MIN (gnutls_dtls_get_data_mtu (self->session), 16384) : 0;
 }
 
 gboolean

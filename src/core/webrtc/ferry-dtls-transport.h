@@ -60,6 +60,8 @@ void                ferry_dtls_transport_start      (FerryDtlsTransport *self);
 gboolean            ferry_dtls_transport_send       (FerryDtlsTransport *self,
                                                      const guint8       *data,
                                                      gsize               len);
+/* The most one record carries once connected (16384 bytes at most), else 0. */
+guint               ferry_dtls_transport_get_max_record (FerryDtlsTransport *self);
 /* Decrypted records go here.  Set it from a ::connected handler to see the first ones. */
 void                ferry_dtls_transport_set_receive_func (FerryDtlsTransport  *self,
                                                            FerryDtlsReceiveFunc func,

@@ -5,7 +5,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <ifaddrs.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
@@ -26,7 +28,7 @@
 #define SOCKET_BUFFER_SIZE (4 * 1024 * 1024)
 /* Outgoing datagrams on a direct UDP pair are sent together once per main-loop turn. */
 #define BATCH_DATAGRAMS 64
-#define BATCH_BYTES (BATCH_DATAGRAMS * 1500)
+#define BATCH_BYTES (256 * 1024)
 #define GSO_MAX_BYTES 65000
 
 /* Datagrams queued for one sendmmsg () on the selected pair's socket. */
@@ -71,6 +73,7 @@ struct _FerryIceTransport
 
   GSocket             *direct_socket;  /* NULL: send through libnice (relayed or no pair) */
   Batch                batch;
+  guint                link_mtu;       /* of a direct pair on one link; 0 otherwise */
 
   char                *local_type;
   char                *local_address;
@@ -356,6 +359,83 @@ flush_batch_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+same_prefix (const struct sockaddr *a,
+             const struct sockaddr *b,
+             const struct sockaddr *mask)
+{
+  const guint8 *x, *y, *m;
+  gsize len;
+
+  if (a->sa_family != b->sa_family || mask == NULL || mask->sa_family != a->sa_family)
+    return FALSE;
+  if (a->sa_family == AF_INET)
+    {
+      x = (const guint8 *) &((const struct sockaddr_in *) a)->sin_addr;
+      y = (const guint8 *) &((const struct sockaddr_in *) b)->sin_addr;
+      m = (const guint8 *) &((const struct sockaddr_in *) mask)->sin_addr;
+      len = 4;
+    }
+  else if (a->sa_family == AF_INET6)
+    {
+      x = (const guint8 *) &((const struct sockaddr_in6 *) a)->sin6_addr;
+      y = (const guint8 *) &((const struct sockaddr_in6 *) b)->sin6_addr;
+      m = (const guint8 *) &((const struct sockaddr_in6 *) mask)->sin6_addr;
+      len = 16;
+    }
+  else
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if ((x[i] & m[i]) != (y[i] & m[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* When @remote is one of our own addresses, or on the link of the interface that holds @local
+ * (in its prefix), the MTU of the kernel's route to it (the link's; loopback's for our own
+ * addresses); 0 otherwise: a router between may have a smaller one. */
+static guint
+link_mtu (const NiceCandidate *local,
+          const NiceCandidate *remote)
+{
+  /* Every bit of the address: the interface that holds @local itself. */
+  static const struct sockaddr_in6 all6 = { .sin6_family = AF_INET6,
+                                            .sin6_addr.s6_addr = { [0 ... 15] = 0xff } };
+  static const struct sockaddr_in all4 = { .sin_family = AF_INET, .sin_addr.s_addr = 0xffffffff };
+  struct sockaddr_storage l, r;
+  const struct sockaddr *all;
+  struct ifaddrs *addrs = NULL;
+  gboolean on_link = FALSE;
+  int fd, mtu = 0;
+  socklen_t len = sizeof mtu;
+
+  nice_address_copy_to_sockaddr (&local->addr, (struct sockaddr *) &l);
+  nice_address_copy_to_sockaddr (&remote->addr, (struct sockaddr *) &r);
+  all = l.ss_family == AF_INET6 ? (const struct sockaddr *) &all6 : (const struct sockaddr *) &all4;
+  if (getifaddrs (&addrs) < 0)
+    return 0;
+  for (struct ifaddrs *ifa = addrs; ifa != NULL && !on_link; ifa = ifa->ifa_next)
+    {
+      on_link = ifa->ifa_addr != NULL &&
+                (same_prefix (ifa->ifa_addr, (struct sockaddr *) &r, all) ||
+                 (same_prefix (ifa->ifa_addr, (struct sockaddr *) &l, all) &&
+                  same_prefix (ifa->ifa_addr, (struct sockaddr *) &r, ifa->ifa_netmask)));
+      /* A link-local address is reached through the interface's scope. */
+      if (on_link && r.ss_family == AF_INET6 && ((struct sockaddr_in6 *) &r)->sin6_scope_id == 0)
+        ((struct sockaddr_in6 *) &r)->sin6_scope_id = ((struct sockaddr_in6 *) ifa->ifa_addr)->sin6_scope_id;
+    }
+  freeifaddrs (addrs);
+  if (!on_link || (fd = socket (r.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+    return 0;
+  if (connect (fd, (struct sockaddr *) &r, r.ss_family == AF_INET6 ? sizeof (struct sockaddr_in6)
+                                                                   : sizeof (struct sockaddr_in)) < 0 ||
+      (r.ss_family == AF_INET6 ? getsockopt (fd, IPPROTO_IPV6, IPV6_MTU, &mtu, &len)
+                               : getsockopt (fd, IPPROTO_IP, IP_MTU, &mtu, &len)) < 0)
+    mtu = 0;
+  close (fd);
+  return MAX (mtu, 0);
+}
+
 static void
 setup_direct_send (FerryIceTransport   *self,
                    const NiceCandidate *local,
@@ -363,6 +443,7 @@ setup_direct_send (FerryIceTransport   *self,
 {
   flush_batch (self);
   g_clear_object (&self->direct_socket);
+  self->link_mtu = 0;
 
   /* Relayed pairs wrap data in TURN messages: those go through libnice. */
   if (local->type == NICE_CANDIDATE_TYPE_RELAYED || local->transport != NICE_CANDIDATE_TRANSPORT_UDP)
@@ -377,6 +458,7 @@ setup_direct_send (FerryIceTransport   *self,
   self->batch.remote_len = remote->addr.s.addr.sa_family == AF_INET6 ? sizeof (struct sockaddr_in6)
                                                                       : sizeof (struct sockaddr_in);
   self->batch.fd = g_socket_get_fd (self->direct_socket);
+  self->link_mtu = link_mtu (local, remote);
   if (self->batch.buffer == NULL)
     {
       self->batch.buffer = g_malloc (BATCH_BYTES);
@@ -968,6 +1050,14 @@ ferry_ice_transport_describe_selected_pair (FerryIceTransport *self)
     return NULL;
   return g_strdup_printf ("%s %s -> %s %s", self->local_type, self->local_address,
                           self->remote_type, self->remote_address);
+}
+
+guint
+ferry_ice_transport_get_link_mtu (FerryIceTransport *self)
+{
+  g_return_val_if_fail (FERRY_IS_ICE_TRANSPORT (self), 0);
+
+  return self->link_mtu;
 }
 
 const char *

@@ -72,6 +72,9 @@ void               ferry_ice_transport_set_receive_func (FerryIceTransport *self
                                                          gpointer          user_data);
 /* "host 10.0.0.1:5000 -> prflx 10.0.0.2:6000", or %NULL before a pair is selected. */
 char              *ferry_ice_transport_describe_selected_pair (FerryIceTransport *self);
+/* The MTU of the kernel's route to the remote address when the selected pair is direct UDP to
+ * one of our own addresses or to one on the local address's link (in its prefix); 0 otherwise. */
+guint              ferry_ice_transport_get_link_mtu   (FerryIceTransport  *self);
 /* Candidate types of the selected pair ("host", "srflx", "prflx", "relay"), or %NULL. */
 const char        *ferry_ice_transport_get_local_candidate_type  (FerryIceTransport *self);
 const char        *ferry_ice_transport_get_remote_candidate_type (FerryIceTransport *self);

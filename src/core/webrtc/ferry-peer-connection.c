@@ -40,6 +40,7 @@ struct _FerryPeerConnection
   FerryIceTransport        *ice;
   FerryDtlsTransport       *dtls;
   FerrySctpTransport       *sctp;
+  guint                     max_packet;    /* SCTP's, in bytes */
   FerryDtlsRole             dtls_role;
 
   GSource                  *silence_check; /* while connected */
@@ -194,6 +195,7 @@ build_local_description (FerryPeerConnection *self)
   sdp->sctp_port = FERRY_SDP_DEFAULT_SCTP_PORT;
   sdp->has_max_message_size = TRUE;
   sdp->max_message_size = self->config->max_message_size;
+  sdp->large_packets = TRUE;
 
   if (self->offered)
     {
@@ -288,10 +290,38 @@ ice_state_cb (FerryIceTransport   *ice,
   start_dtls_if_ready (self);
 }
 
+/* SCTP packets as large as the link allows, up to a DTLS record, when the peer takes them (its
+ * description says so; a paired peer is Ferry) and the pair is within one link, where no router
+ * can have a smaller MTU.  Otherwise what fits any IPv6 path. */
+static guint
+max_packet (FerryPeerConnection *self)
+{
+  const guint headers = 40 + 8 + FERRY_SCTP_DTLS_OVERHEAD;
+  guint link = ferry_ice_transport_get_link_mtu (self->ice);
+  guint record = self->dtls != NULL ? ferry_dtls_transport_get_max_record (self->dtls) : 0;
+
+  if (self->remote == NULL || !self->remote->large_packets || link < headers + FERRY_SCTP_DEFAULT_PACKET ||
+      record < FERRY_SCTP_DEFAULT_PACKET)
+    return FERRY_SCTP_DEFAULT_PACKET;
+  return MIN (MIN (link - headers, record), FERRY_SCTP_MAX_PACKET);
+}
+
 static void
 ice_selected_pair_cb (FerryIceTransport   *ice,
                       FerryPeerConnection *self)
 {
+  guint packet = max_packet (self);
+
+  /* A new pair may be on a smaller link (the size can only come down). */
+  if (self->sctp != NULL && packet < self->max_packet)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (ferry_sctp_transport_set_max_packet (self->sctp, packet, &error))
+        self->max_packet = packet;
+      else
+        g_debug ("PC %p: SCTP packets stay at %u bytes: %s", self, self->max_packet, error->message);
+    }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_PAIR]);
 }
 
@@ -561,11 +591,13 @@ dtls_connected_cb (FerryDtlsTransport  *dtls,
                                          self->config->max_message_size,
                                          ferry_sdp_get_remote_max_message_size (self->remote),
                                          self->config->liveness_timeout_ms, &error);
-  if (self->sctp == NULL)
+  if (self->sctp == NULL || !ferry_sctp_transport_set_max_packet (self->sctp, max_packet (self), &error))
     {
       finish (self, g_steal_pointer (&error));
       return;
     }
+  self->max_packet = max_packet (self);
+  g_debug ("PC %p: SCTP packets up to %u bytes", self, self->max_packet);
 
   g_signal_connect (self->sctp, "notify::state", G_CALLBACK (sctp_state_cb), self);
   g_signal_connect (self->sctp, "message", G_CALLBACK (sctp_message_cb), self);
@@ -870,6 +902,7 @@ ferry_peer_connection_start_paired (FerryPeerConnection  *self,
   sdp->mid = g_strdup ("0");
   sdp->has_max_message_size = TRUE;
   sdp->max_message_size = self->config->max_message_size;
+  sdp->large_packets = TRUE;
   for (guint i = 0; candidates != NULL && candidates[i] != NULL; i++)
     g_ptr_array_add (sdp->candidates, g_strdup (candidates[i]));
   /* More may come on either side, so the checks never run out: the reader's checks (the
@@ -1212,6 +1245,14 @@ ferry_peer_connection_get_rtt_ms (FerryPeerConnection *self)
   g_return_val_if_fail (FERRY_IS_PEER_CONNECTION (self), -1);
 
   return self->sctp ? ferry_sctp_transport_get_rtt_ms (self->sctp) : -1;
+}
+
+guint
+ferry_peer_connection_get_max_packet (FerryPeerConnection *self)
+{
+  g_return_val_if_fail (FERRY_IS_PEER_CONNECTION (self), 0);
+
+  return self->sctp ? ferry_sctp_transport_get_max_packet (self->sctp) : 0;
 }
 
 guint64

@@ -134,5 +134,7 @@ const guint8        *ferry_peer_connection_get_remote_fingerprint (FerryPeerConn
 guint64              ferry_peer_connection_get_max_message_size (FerryPeerConnection *self);
 /* The round-trip time in milliseconds once connected, else -1. */
 int                  ferry_peer_connection_get_rtt_ms (FerryPeerConnection *self);
+/* The largest SCTP packet once connected (docs/INTEROP.md, "Packet sizes"), else 0. */
+guint                ferry_peer_connection_get_max_packet (FerryPeerConnection *self);
 
 G_END_DECLS

@@ -23,9 +23,9 @@
 #define SEND_BUFFER (1024 * 1024)
 #define RECEIVE_BUFFER (1024 * 1024)
 #define READ_CHUNK (64 * 1024)
-/* RFC 8261: a safe SCTP payload for IPv6's minimum MTU after DTLS (37), UDP and IPv6 headers. */
-#define SCTP_MTU (1280 - 12 - 37 - 8 - 40)
 #define TIMER_INTERVAL_MS 10
+/* usrsctp's path MTU on an AF_CONN association leaves out the 12-byte common header. */
+#define COMMON_HEADER 12
 
 /* Repeating a reset of one of our streams that the peer did not perform (RFC 6525 section 4.4
  * results other than "Success - Performed").  The usual cause is a request that came too early,
@@ -1080,7 +1080,7 @@ ferry_sctp_transport_new (FerryDtlsTransport  *dtls,
   init.sinit_num_ostreams = FERRY_SCTP_MAX_STREAMS;
   init.sinit_max_instreams = FERRY_SCTP_MAX_STREAMS;
   paddr.spp_flags = SPP_PMTUD_DISABLE | SPP_HB_ENABLE;
-  paddr.spp_pathmtu = SCTP_MTU;
+  paddr.spp_pathmtu = FERRY_SCTP_DEFAULT_PACKET - COMMON_HEADER;
   paddr.spp_hbinterval = step_ms;
   paddr.spp_pathmaxrxt = 5;
   rto.srto_initial = MIN (1000, step_ms);
@@ -1142,6 +1142,40 @@ ferry_sctp_transport_start (FerrySctpTransport *self)
       g_debug ("SCTP %p: connect failed: %s", self, g_strerror (errno));
       set_state (self, FERRY_SCTP_STATE_FAILED);
     }
+}
+
+gboolean
+ferry_sctp_transport_set_max_packet (FerrySctpTransport  *self,
+                                     guint                bytes,
+                                     GError             **error)
+{
+  struct sctp_paddrparams paddr = { 0 };
+  struct sockaddr_conn *every_path = (struct sockaddr_conn *) &paddr.spp_address;
+
+  g_return_val_if_fail (FERRY_IS_SCTP_TRANSPORT (self), FALSE);
+  g_return_val_if_fail (bytes >= FERRY_SCTP_DEFAULT_PACKET && bytes <= FERRY_SCTP_MAX_PACKET, FALSE);
+
+  if (self->sock == NULL)
+    return TRUE;
+  /* Before the association: the endpoint's default, which the association starts with. */
+  every_path->sconn_family = AF_CONN;
+  paddr.spp_flags = SPP_PMTUD_DISABLE;
+  paddr.spp_pathmtu = bytes - COMMON_HEADER;
+  return set_option (self, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &paddr, sizeof paddr, "PEER_ADDR_PARAMS", error);
+}
+
+guint
+ferry_sctp_transport_get_max_packet (FerrySctpTransport *self)
+{
+  struct sctp_status status = { 0 };
+  socklen_t len = sizeof status;
+
+  g_return_val_if_fail (FERRY_IS_SCTP_TRANSPORT (self), 0);
+
+  if (self->sock == NULL || self->state != FERRY_SCTP_STATE_CONNECTED ||
+      usrsctp_getsockopt (self->sock, IPPROTO_SCTP, SCTP_STATUS, &status, &len) != 0)
+    return 0;
+  return status.sstat_primary.spinfo_mtu + COMMON_HEADER;
 }
 
 FerrySctpState

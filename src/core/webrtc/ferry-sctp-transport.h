@@ -37,6 +37,11 @@ enum {
 
 /* Streams we offer in SCTP_INITMSG; usrsctp's default of 10 breaks channel ids ≥ 10. */
 #define FERRY_SCTP_MAX_STREAMS 1024
+/* SCTP packet sizes.  By default what fits IPv6's minimum MTU after DTLS (37 bytes with
+ * AES-GCM), UDP and IPv6 headers (RFC 8261); at most the largest DTLS record. */
+#define FERRY_SCTP_DTLS_OVERHEAD 37
+#define FERRY_SCTP_DEFAULT_PACKET (1280 - 40 - 8 - FERRY_SCTP_DTLS_OVERHEAD)
+#define FERRY_SCTP_MAX_PACKET 16384
 
 typedef struct {
   gboolean unordered;
@@ -63,6 +68,14 @@ guint64             ferry_sctp_transport_get_max_send_size (FerrySctpTransport *
 /* The association's smoothed round-trip time in whole milliseconds (SCTP's own measurement,
  * from its acknowledgements and heartbeats; 0 on a loopback), or -1 while not connected. */
 int                 ferry_sctp_transport_get_rtt_ms (FerrySctpTransport *self);
+/* The largest SCTP packet, FERRY_SCTP_DEFAULT_PACKET to FERRY_SCTP_MAX_PACKET bytes.  Set
+ * before start, it is the association's; after, it can only be lowered (usrsctp sizes message
+ * fragments once, from the size the association starts with). */
+gboolean            ferry_sctp_transport_set_max_packet (FerrySctpTransport  *self,
+                                                         guint                bytes,
+                                                         GError             **error);
+/* The association's largest packet (0 before it is up). */
+guint               ferry_sctp_transport_get_max_packet (FerrySctpTransport  *self);
 /* Whether every connected association of the process has had all it sent acknowledged (nothing
  * queued, nothing in flight): a program about to exit waits for it, or a message lost on the way
  * (retransmitted after an RTO of a second or more) would never arrive. */

@@ -86,6 +86,7 @@ ferry_sdp_copy (const FerrySdp *sdp)
   copy->sctp_port = sdp->sctp_port;
   copy->has_max_message_size = sdp->has_max_message_size;
   copy->max_message_size = sdp->max_message_size;
+  copy->large_packets = sdp->large_packets;
   for (guint i = 0; i < sdp->candidates->len; i++)
     g_ptr_array_add (copy->candidates, g_strdup (g_ptr_array_index (sdp->candidates, i)));
   copy->end_of_candidates = sdp->end_of_candidates;
@@ -437,6 +438,8 @@ parse_attribute (Parser     *parser,
       sdp->has_max_message_size = TRUE;
       sdp->max_message_size = size;
     }
+  else if (g_str_equal (name, "x-ferry-large-packets"))
+    sdp->large_packets = TRUE;
   else if (g_str_equal (name, "candidate"))
     {
       g_autofree char *candidate = g_strstrip (g_strdup (attr));
@@ -664,6 +667,8 @@ ferry_sdp_to_string (const FerrySdp *sdp)
       if (sdp->has_max_message_size)
         g_string_append_printf (out, "a=max-message-size:%" G_GUINT64_FORMAT "\r\n",
                                 sdp->max_message_size);
+      if (sdp->large_packets)
+        g_string_append (out, "a=x-ferry-large-packets\r\n");
       for (guint i = 0; i < sdp->candidates->len; i++)
         g_string_append_printf (out, "a=%s\r\n", (char *) g_ptr_array_index (sdp->candidates, i));
       if (sdp->end_of_candidates)

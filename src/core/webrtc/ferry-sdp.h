@@ -70,6 +70,8 @@ typedef struct {
   guint16        sctp_port;
   gboolean       has_max_message_size;
   guint64        max_message_size; /* 0 means no limit */
+  gboolean       large_packets;    /* a=x-ferry-large-packets: a Ferry peer that takes SCTP
+                                    * packets up to 16384 bytes on a pair within one link */
 
   GPtrArray     *candidates;       /* "candidate:…" strings, without "a=" */
   gboolean       end_of_candidates;
