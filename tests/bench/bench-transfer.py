@@ -12,7 +12,11 @@ Steps: a random file of --size-mib (made before any timing, on disk: --dir, defa
 temporary directory unless it is a tmpfs, then /var/tmp) goes through Ferry, then through
 magic-wormhole (direct TCP); then a --big-size-mib file goes through Ferry alone, to see whether
 its memory stays flat with the size (skipped, with a note, when the disk lacks room; 0 turns it
-off). Each transfer is checked byte for byte. Figures: throughput from the first byte on the
+off). Before each transfer a scratch file of the same size is written and deleted, so that
+every receiver writes into memory the kernel has used before (benchlib.recycle_page_cache:
+first-touched memory in a virtual machine made page-cache writes cost 2.1-2.4 s of CPU per GiB
+instead of 0.2-0.5 s, to the cost of whichever stack ran first). Each transfer is checked byte
+for byte. Figures: throughput from the first byte on the
 receiver's disk to the end, CPU seconds (user + system, from wait4) and peak RSS (VmHWM) of
 each side, and the ratios. Goals: Ferry/wormhole throughput ≥ 1.25, peak RSS < 32 MiB on each side.
 
@@ -88,6 +92,7 @@ def main():
             tracker = bl.start_tracker(node, JS_DIR)
             services.append(tracker)
             bl.log(f"tracker at {tracker.url}")
+            bl.recycle_page_cache(work, size)
             r = bl.ferry_transfer(args.ferry_cli, src, size, sha, [tracker.url], work, timeout=args.timeout)
             bl.log("Ferry:    " + bl.describe(r))
             results["ferry"] = r
@@ -95,6 +100,7 @@ def main():
             procs, relay_url, transit = bl.start_wormhole_servers(twist)
             services += procs
             bl.log(f"wormhole mailbox {relay_url}, transit relay {transit}")
+            bl.recycle_page_cache(work, size)
             r = bl.wormhole_transfer(wormhole, relay_url, transit, src, size, sha, work, timeout=args.timeout)
             bl.log("wormhole: " + bl.describe(r))
             results["wormhole"] = r
@@ -106,6 +112,7 @@ def main():
                 src = os.path.join(work, "random-big.bin")
                 bl.log(f"making a {args.big_size_mib} MiB random file (not timed)")
                 big_sha = bl.make_random_file(src, big)
+                bl.recycle_page_cache(work, big)
                 r = bl.ferry_transfer(args.ferry_cli, src, big, big_sha, [tracker.url], work,
                                       timeout=args.timeout)
                 bl.log("Ferry:    " + bl.describe(r))

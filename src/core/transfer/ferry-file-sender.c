@@ -9,12 +9,13 @@
  *
  *   open:  query size, mtime and type, open, and read the prefix [0, offset) of a resumed file,
  *          hashing it and comparing each 1 MiB block with the receiver's digest;
- *   read:  read and hash the next chunk; after the last one, check for EOF, query size and mtime
- *          again on the open stream and finish the digest.
+ *   read:  read and hash the next chunks (READ_BATCH of them: a job per chunk cost more in
+ *          thread hand-overs than the reading); after the last one, check for EOF, query size
+ *          and mtime again on the open stream and finish the digest.
  *
  * Read chunks wait in a short queue (READ_AHEAD) until the channel's buffered amount lets them
- * go, so the next chunk is read and hashed while the channel encrypts and sends the previous
- * ones, and memory stays bounded by the queue, one chunk in a worker and the high-water mark.
+ * go, so the next chunks are read and hashed while the channel encrypts and sends the previous
+ * ones, and memory stays bounded by the queue, one batch in a worker and the high-water mark.
  */
 #include "config.h"
 
@@ -29,8 +30,9 @@
 
 /* Notifications of bytes-sent are at least this far apart (µs). */
 #define NOTIFY_INTERVAL_US (100 * 1000)
-/* Chunks read and hashed ahead of the channel. */
-#define READ_AHEAD 4
+/* Chunks read and hashed ahead of the channel, and by one job. */
+#define READ_AHEAD 16
+#define READ_BATCH 16
 #define BLOCK_SIZE FERRY_FILE_RECEIVER_BLOCK_SIZE
 
 G_STATIC_ASSERT (BLOCK_SIZE % FERRY_FILE_SENDER_CHUNK == 0);
@@ -204,7 +206,7 @@ typedef struct {
   gboolean  restarted;  /* a block differed: the file goes again from 0 */
   guint64   bad_block;
   /* Out: read */
-  GBytes   *bytes;      /* may be empty */
+  GPtrArray *chunks;    /* GBytes, none empty */
   char     *sha256;     /* set after the last chunk */
 } Job;
 
@@ -213,7 +215,7 @@ job_free (Job *job)
 {
   g_weak_ref_clear (&job->sender);
   reader_free (job->reader);
-  g_clear_pointer (&job->bytes, g_bytes_unref);
+  g_clear_pointer (&job->chunks, g_ptr_array_unref);
   g_free (job->sha256);
   g_free (job);
 }
@@ -381,10 +383,11 @@ read_thread (GTask        *task,
   Job *job = task_data;
   Reader *reader = job->reader;
   g_autoptr(GError) error = NULL;
-  gsize len = (gsize) MIN ((guint64) reader->chunk, reader->size - reader->position);
 
-  if (len > 0)
+  job->chunks = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  while (job->chunks->len < READ_BATCH && reader->position < reader->size)
     {
+      gsize len = (gsize) MIN ((guint64) reader->chunk, reader->size - reader->position);
       guint8 *buf = g_malloc (len);
 
       if (!read_exactly (reader, buf, len, cancellable, &error))
@@ -395,10 +398,8 @@ read_thread (GTask        *task,
         }
       gnutls_hash (reader->whole, buf, len);
       reader->position += len;
-      job->bytes = g_bytes_new_take (buf, len);
+      g_ptr_array_add (job->chunks, g_bytes_new_take (buf, len));
     }
-  else
-    job->bytes = g_bytes_new (NULL, 0);
 
   if (reader->position == reader->size)
     {
@@ -643,8 +644,8 @@ read_cb (GObject      *object,
       return;
     }
 
-  if (g_bytes_get_size (job->bytes) > 0)
-    g_queue_push_tail (&self->ready, g_steal_pointer (&job->bytes));
+  for (guint i = 0; i < job->chunks->len; i++)
+    g_queue_push_tail (&self->ready, g_bytes_ref (g_ptr_array_index (job->chunks, i)));
   if (job->sha256 != NULL)
     {
       self->read_done = TRUE;

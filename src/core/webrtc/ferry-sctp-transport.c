@@ -20,8 +20,8 @@
 #define LOCAL_PORT 5000
 /* usrsctp's send buffer; a message larger than it fails with EMSGSIZE (docs/INTEROP.md,
  * "Message size and the send buffer"). */
-#define SEND_BUFFER (1024 * 1024)
-#define RECEIVE_BUFFER (1024 * 1024)
+#define SEND_BUFFER (2 * 1024 * 1024)
+#define RECEIVE_BUFFER (2 * 1024 * 1024)
 #define READ_CHUNK (64 * 1024)
 #define TIMER_INTERVAL_MS 10
 /* usrsctp's path MTU on an AF_CONN association leaves out the 12-byte common header. */
@@ -911,7 +911,8 @@ ferry_sctp_transport_hold_receive (FerrySctpTransport *self,
   g_return_if_fail (hold || self->receive_holds > 0);
 
   self->receive_holds += hold ? 1 : -1;
-  if (self->receive_holds == 0 && self->read_pending && self->process_source == NULL)
+  /* Once closed, nothing is read (and nothing may be scheduled that would outlive us). */
+  if (self->receive_holds == 0 && self->read_pending && self->process_source == NULL && self->sock != NULL)
     self->process_source = ferry_source_attach (g_idle_source_new (), self->context,
                                                 G_PRIORITY_HIGH, process_cb, self, NULL);
 }
