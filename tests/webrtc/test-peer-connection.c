@@ -524,6 +524,32 @@ test_packet_sizes (void)
     }
 }
 
+/* A receiver that holds its reads when the connection goes: the hold is released as its channel
+ * closes, after the transport's socket is gone; nothing it schedules may outlive the transport
+ * (this crashed the transfer tests now and then). */
+static void
+test_hold_at_close (void)
+{
+  g_autoptr(FerryRtcConfig) config = ferry_test_pair_config ();
+  g_autoptr(GBytes) data = pattern (200000, 3);
+  g_autoptr(GError) error = NULL;
+  FerryTestPair pair = { 0 };
+  FerryDataChannel *at_b;
+
+  ferry_test_pair_init (&pair, config, (const char *[]) { "held", NULL }, NULL, NULL, NULL);
+  ferry_test_pair_wait_connected (&pair);
+  wait_channels (pair.b_channels, 1);
+  at_b = pair.b_channels->pdata[0];
+  ferry_data_channel_set_receive_held (at_b, TRUE);
+  for (guint i = 0; i < 4; i++)
+    g_assert_true (ferry_data_channel_send_bytes (pair.a_created->pdata[0], data, &error));
+  ferry_test_run_for (300);
+  ferry_peer_connection_close (pair.b);
+  g_assert_cmpint (ferry_data_channel_get_state (at_b), ==, FERRY_DATA_CHANNEL_CLOSED);
+  ferry_test_pair_clear (&pair);
+  ferry_test_run_for (100);
+}
+
 static void
 relay_candidate_cb (FerryPeerConnection *from, const char *candidate, FerryPeerConnection *to)
 {
@@ -835,6 +861,7 @@ main (int    argc,
   g_test_add_func ("/peer-connection/fingerprint-mismatch/dtls-server", test_fingerprint_mismatch_server);
   g_test_add_func ("/peer-connection/legacy-sdp", test_legacy_sdp);
   g_test_add_func ("/peer-connection/packet-sizes", test_packet_sizes);
+  g_test_add_func ("/peer-connection/hold-at-close", test_hold_at_close);
   g_test_add_func ("/peer-connection/trickle", test_trickle);
   g_test_add_func ("/peer-connection/paired", test_paired);
   g_test_add_data_func ("/peer-connection/vanished-peer", GINT_TO_POINTER (SIGKILL), test_vanished_peer);
