@@ -26,10 +26,10 @@
 /* IPv6 minimum MTU minus the UDP/IPv6 headers. */
 #define HANDSHAKE_MTU (1280 - 8 - 40)
 /* After the handshake SCTP decides packet sizes (up to a whole record between Ferry peers on one
- * link); never fail a record for being large.  GnuTLS reserves about 100 bytes of it for the
- * record's overhead. */
-#define DATA_MTU (16384 + 256)
+ * link); never fail a record for being large.  GnuTLS takes its worst-case overhead off this
+ * (ferry_dtls_transport_get_max_record () says what a record then carries: 16347 bytes). */
 #define RECORD_BUFFER 16384
+#define DATA_MTU (RECORD_BUFFER + 256)
 
 struct _FerryDtlsTransport
 {
@@ -495,7 +495,7 @@ ferry_dtls_transport_get_max_record (FerryDtlsTransport *self)
 {
   g_return_val_if_fail (FERRY_IS_DTLS_TRANSPORT (self), 0);
 
-  return self->state == FERRY_DTLS_STATE_CONNECTED ? MIN (gnutls_dtls_get_data_mtu (self->session), 16384) : 0;
+  return self->state == FERRY_DTLS_STATE_CONNECTED ? MIN (gnutls_dtls_get_data_mtu (self->session), RECORD_BUFFER) : 0;
 }
 
 gboolean

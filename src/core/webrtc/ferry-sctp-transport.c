@@ -1158,7 +1158,7 @@ ferry_sctp_transport_set_max_packet (FerrySctpTransport  *self,
 
   if (self->sock == NULL)
     return TRUE;
-  /* Before the association: the endpoint's default, which the association starts with. */
+  /* Every path of the association; before there is one, the default it starts with. */
   every_path->sconn_family = AF_CONN;
   paddr.spp_flags = SPP_PMTUD_DISABLE;
   paddr.spp_pathmtu = bytes - COMMON_HEADER;
