@@ -591,12 +591,12 @@ dtls_connected_cb (FerryDtlsTransport  *dtls,
                                          self->config->max_message_size,
                                          ferry_sdp_get_remote_max_message_size (self->remote),
                                          self->config->liveness_timeout_ms, &error);
-  if (self->sctp == NULL || !ferry_sctp_transport_set_max_packet (self->sctp, max_packet (self), &error))
+  self->max_packet = max_packet (self);
+  if (self->sctp == NULL || !ferry_sctp_transport_set_max_packet (self->sctp, self->max_packet, &error))
     {
       finish (self, g_steal_pointer (&error));
       return;
     }
-  self->max_packet = max_packet (self);
   g_debug ("PC %p: SCTP packets up to %u bytes", self, self->max_packet);
 
   g_signal_connect (self->sctp, "notify::state", G_CALLBACK (sctp_state_cb), self);
