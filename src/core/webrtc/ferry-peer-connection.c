@@ -524,9 +524,10 @@ sctp_buffered_amount_cb (FerrySctpTransport  *sctp,
 
 /* A connected peer is never silent for long: SCTP heartbeats go both ways every sixth of the
  * liveness timeout (ferry-sctp-transport.c) and are answered.  Silence for the whole timeout
- * means the peer or the path is gone.  SCTP alone notices it only on the side that has data in
- * flight; a side that only receives would wait for five heartbeats to fail, about twice as
- * long, and meanwhile refuse the peer's new connection as a duplicate of this dead one. */
+ * means the peer or the path is gone.  SCTP's own limits lie well beyond the timeout, so that a
+ * path back within it keeps the association: this check is what ends the connection, on a side
+ * with data in flight and on one that only receives alike.  (A side waiting for SCTP would
+ * meanwhile refuse the peer's new connection as a duplicate of this dead one.) */
 static gboolean
 silence_check_cb (gpointer user_data)
 {

@@ -26,6 +26,7 @@
 #define TIMER_INTERVAL_MS 10
 /* usrsctp's path MTU on an AF_CONN association leaves out the 12-byte common header. */
 #define COMMON_HEADER 12
+#define MAX_RETRANSMISSIONS 10   /* see ferry_sctp_transport_new () */
 
 /* Repeating a reset of one of our streams that the peer did not perform (RFC 6525 section 4.4
  * results other than "Success - Performed").  The usual cause is a request that came too early,
@@ -72,7 +73,6 @@ struct _FerrySctpTransport
   guint16             remote_port;
   guint64             local_max_message_size;
   guint64             remote_max_message_size;
-  guint               liveness_timeout_ms;
 
   FerrySctpState      state;
   guint               streams;
@@ -1062,7 +1062,6 @@ ferry_sctp_transport_new (FerryDtlsTransport  *dtls,
   self->remote_port = remote_port;
   self->local_max_message_size = local_max_message_size;
   self->remote_max_message_size = remote_max_message_size;
-  self->liveness_timeout_ms = liveness_timeout_ms;
 
   self->sock = usrsctp_socket (AF_CONN, SOCK_STREAM, IPPROTO_SCTP, NULL, NULL, 0, NULL);
   if (self->sock == NULL)
@@ -1075,19 +1074,23 @@ ferry_sctp_transport_new (FerryDtlsTransport  *dtls,
   usrsctp_set_upcall (self->sock, upcall, self);
   usrsctp_set_non_blocking (self->sock, 1);
 
-  /* Dead-peer detection in about liveness_timeout_ms: heartbeats and a retransmission ceiling
-   * of a sixth of it, five attempts. */
+  /* Heartbeats every sixth of liveness_timeout_ms, retransmissions at most that far apart.  The
+   * peer connection declares the peer gone after liveness_timeout_ms of silence, on both sides;
+   * SCTP's own ceiling comes well after it (ten attempts, 1, 2, 4 s and then 5 s apart for the
+   * default 30 s timeout: more than 40 s), so that a path back within the timeout carries the same
+   * association on, nothing sent again.  Five attempts gave up after 20 s: a 20 s network cut
+   * cost a new connection, the bytes that were on the way, and 10 s after the path was back. */
   step_ms = CLAMP (liveness_timeout_ms / 6, 200, 10000);
   init.sinit_num_ostreams = FERRY_SCTP_MAX_STREAMS;
   init.sinit_max_instreams = FERRY_SCTP_MAX_STREAMS;
   paddr.spp_flags = SPP_PMTUD_DISABLE | SPP_HB_ENABLE;
   paddr.spp_pathmtu = FERRY_SCTP_DEFAULT_PACKET - COMMON_HEADER;
   paddr.spp_hbinterval = step_ms;
-  paddr.spp_pathmaxrxt = 5;
+  paddr.spp_pathmaxrxt = MAX_RETRANSMISSIONS;
   rto.srto_initial = MIN (1000, step_ms);
   rto.srto_max = step_ms;
   rto.srto_min = MIN (1000, step_ms);
-  assoc.sasoc_asocmaxrxt = 5;
+  assoc.sasoc_asocmaxrxt = MAX_RETRANSMISSIONS;
 
   if (!set_option (self, SOL_SOCKET, SO_LINGER, &linger, sizeof linger, "SO_LINGER", error) ||
       !set_option (self, IPPROTO_SCTP, SCTP_ENABLE_STREAM_RESET, &reset, sizeof reset, "stream reset", error) ||
