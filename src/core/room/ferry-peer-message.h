@@ -102,7 +102,8 @@ typedef struct {
 typedef struct {
   guint      file;    /* index into the offer's files */
   guint64    have;    /* bytes the receiver keeps: blocks->len * FERRY_PEER_MESSAGE_BLOCK_SIZE */
-  GPtrArray *blocks;  /* of char *: the SHA-256 of each block in lowercase hex; owns them */
+  GPtrArray *blocks;  /* of char *: per block, the SHA-256 of the file up to its end, in
+                       * lowercase hex; owns them */
 } FerryPeerMessageResumeFile;
 
 typedef struct {
@@ -222,7 +223,8 @@ FerryPeerMessage *ferry_peer_message_new_restart  (const char              *tran
 
 /* A resume-state without files; add the unfinished ones below. */
 FerryPeerMessage *ferry_peer_message_new_resume_state (const char          *transfer);
-/* @blocks: @n_blocks SHA-256 digests in lowercase hex, one per whole block kept; "have" is
+/* @blocks: @n_blocks SHA-256 digests in lowercase hex, one per whole block kept (of the file
+ * up to that block's end); "have" is
  * derived from their number.  @file must not be listed already. */
 void              ferry_peer_message_resume_state_add_file (FerryPeerMessage   *resume_state,
                                                             guint               file,

@@ -4,8 +4,9 @@
  *
  * Incoming messages are checked against the framing as they arrive (so a broken sender is
  * stopped at once) and queued as operations: open a file, write bytes, end a file.  The queue is
- * worked through one asynchronous step at a time.  Each file has a hasher (whole-file SHA-256
- * and 1 MiB block hashes) that follows what is written: fed from memory when it is up to date,
+ * worked through one asynchronous step at a time.  Each file has a hasher (whole-file SHA-256,
+ * and its digest at the end of each 1 MiB block) that follows what is written: fed from memory
+ * when it is up to date,
  * or lent to a worker thread that reads the .part back (the bytes kept from an earlier session,
  * and whatever was written meanwhile) until it is.
  */
@@ -13,12 +14,12 @@
 
 #include <string.h>
 #include <glib/gi18n-lib.h>
-#include <gnutls/crypto.h>
 #include <json-glib/json-glib.h>
 
 #include "ferry-crypto.h"
 #include "ferry-disk-worker.h"
 #include "ferry-file-receiver.h"
+#include "ferry-prefix-hash.h"
 #include "ferry-transfer-path.h"
 
 #define NOTIFY_INTERVAL_US (100 * 1000)
@@ -27,11 +28,7 @@
 /* Reading back a .part in a worker thread. */
 #define READ_BACK_CHUNK (1024 * 1024)
 
-typedef struct {
-  gnutls_hash_hd_t whole;
-  gnutls_hash_hd_t block;
-  gsize            block_fill;
-} Hasher;
+typedef FerryPrefixHash Hasher;
 
 typedef enum {
   ARRIVAL_NONE,    /* no header yet */
@@ -66,6 +63,7 @@ typedef struct {
   Hasher            *hasher;        /* NULL while a worker thread has it */
   guint64            hashed;        /* bytes of the .part the hasher has seen */
   GByteArray        *blocks;        /* 32-byte digests */
+  guint8             hash_state[FERRY_PREFIX_HASH_STATE_LEN];  /* at the end of the last of them */
   gboolean           end_pending;   /* "end" processed, checks to do */
   guint64            end;
   char              *end_sha256;
@@ -145,49 +143,31 @@ static void check_done (FerryFileReceiver *self);
 static Hasher *
 hasher_new (void)
 {
-  Hasher *hasher = g_new0 (Hasher, 1);
+  Hasher *hasher = g_new (Hasher, 1);
 
-  if (gnutls_hash_init (&hasher->whole, GNUTLS_DIG_SHA256) < 0 ||
-      gnutls_hash_init (&hasher->block, GNUTLS_DIG_SHA256) < 0)
-    g_error ("GnuTLS has no SHA-256");
+  ferry_prefix_hash_init (hasher);
   return hasher;
 }
 
 static void
 hasher_free (Hasher *hasher)
 {
-  if (hasher == NULL)
-    return;
-  gnutls_hash_deinit (hasher->whole, NULL);
-  gnutls_hash_deinit (hasher->block, NULL);
   g_free (hasher);
 }
 
-/* Hashes @len bytes; appends the digest of each block completed to @blocks. */
+/* The hasher is back from a worker thread, with the digests of the blocks it completed, or
+ * NULL when the job failed: then they are not vouched for (the file fails anyway). */
 static void
-hasher_feed (Hasher       *hasher,
-             const guint8 *data,
-             gsize         len,
-             GByteArray   *blocks)
+hasher_returned (FileState  *file,
+                 Hasher     *hasher,
+                 GByteArray *blocks)
 {
-  gnutls_hash (hasher->whole, data, len);
-  while (len > 0)
-    {
-      gsize n = MIN (len, FERRY_FILE_RECEIVER_BLOCK_SIZE - hasher->block_fill);
-      guint8 digest[FERRY_SHA256_LEN];
-
-      gnutls_hash (hasher->block, data, n);
-      hasher->block_fill += n;
-      data += n;
-      len -= n;
-      if (hasher->block_fill == FERRY_FILE_RECEIVER_BLOCK_SIZE)
-        {
-          /* gnutls_hash_output () gives the digest and resets the context. */
-          gnutls_hash_output (hasher->block, digest);
-          g_byte_array_append (blocks, digest, sizeof digest);
-          hasher->block_fill = 0;
-        }
-    }
+  file->hasher = hasher;
+  if (blocks == NULL)
+    return;
+  g_byte_array_append (file->blocks, blocks->data, blocks->len);
+  g_assert (hasher->n_blocks == file->blocks->len / FERRY_SHA256_LEN);
+  memcpy (file->hash_state, hasher->state, sizeof file->hash_state);
 }
 
 /* Files and operations */
@@ -441,7 +421,7 @@ read_back_thread (GTask        *task,
                                    _("The file became shorter while it was written"));
           return;
         }
-      hasher_feed (data->hasher, buf, got, data->blocks);
+      ferry_prefix_hash_update (data->hasher, buf, got, data->blocks);
       position += got;
     }
   g_task_return_boolean (task, TRUE);
@@ -521,17 +501,18 @@ read_back_cb (GObject      *object,
   ReadBackData *data = g_task_get_task_data (task);
   FileState *file = data->file;
   g_autoptr(GError) error = NULL;
+  gboolean ok;
 
   self->n_threads--;
+  ok = g_task_propagate_boolean (task, &error);
   /* The hasher comes back in every case, so that it is freed with the file. */
-  file->hasher = g_steal_pointer (&data->hasher);
-  if (!g_task_propagate_boolean (task, &error))
+  hasher_returned (file, g_steal_pointer (&data->hasher), ok ? data->blocks : NULL);
+  if (!ok)
     {
       disk_error (file, g_steal_pointer (&error));
       check_done (self);
       return;
     }
-  g_byte_array_append (file->blocks, data->blocks->data, data->blocks->len);
   file->hashed = data->to;
   if (self->stopped)
     return;
@@ -660,7 +641,7 @@ maybe_verify (FileState *file)
       return;
     }
 
-  gnutls_hash_output (file->hasher->whole, digest);
+  ferry_prefix_hash_finish (file->hasher, digest);
   hex = ferry_hex_encode (digest, sizeof digest);
   if (strcmp (hex, file->end_sha256) != 0)
     {
@@ -704,6 +685,7 @@ prepare_cb (GObject      *object,
   hasher_free (file->hasher);
   file->hasher = hasher_new ();
   g_byte_array_set_size (file->blocks, 0);
+  memcpy (file->hash_state, file->hasher->state, sizeof file->hash_state);
   /* The bytes kept from before are hashed in the background. */
   if (file->written > 0)
     read_back (file);
@@ -751,7 +733,8 @@ write_thread (GTask        *task,
       return;
     }
   for (guint i = 0; batch->hasher != NULL && i < batch->data->len; i++)
-    hasher_feed (batch->hasher, batch->vectors[i].buffer, batch->vectors[i].size, batch->blocks);
+    ferry_prefix_hash_update (batch->hasher, batch->vectors[i].buffer, batch->vectors[i].size,
+                              batch->blocks);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -764,13 +747,15 @@ write_cb (GObject      *object,
   Batch *batch = g_task_get_task_data (G_TASK (result));
   FileState *file = batch->file;
   gboolean hashed = batch->hasher != NULL;
+  gboolean ok;
   g_autoptr(GError) error = NULL;
 
   self->busy = FALSE;
+  ok = g_task_propagate_boolean (G_TASK (result), &error);
   /* The hasher comes back in every case, so that it is freed with the file. */
   if (hashed)
-    file->hasher = g_steal_pointer (&batch->hasher);
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    hasher_returned (file, g_steal_pointer (&batch->hasher), ok ? batch->blocks : NULL);
+  if (!ok)
     {
       disk_error (file, g_steal_pointer (&error));
       return;
@@ -782,10 +767,7 @@ write_cb (GObject      *object,
   if (self->queued <= FERRY_FILE_RECEIVER_HOLD_LOW)
     ferry_data_channel_set_receive_held (self->channel, FALSE);
   if (hashed)
-    {
-      g_byte_array_append (file->blocks, batch->blocks->data, batch->blocks->len);
-      file->hashed += batch->len;
-    }
+    file->hashed += batch->len;
   file->written += batch->len;
   self->bytes_received += batch->len;
   notify_bytes (self, FALSE);
@@ -1273,8 +1255,9 @@ ferry_file_receiver_get_written (FerryFileReceiver *self,
 }
 
 GBytes *
-ferry_file_receiver_get_block_hashes (FerryFileReceiver *self,
-                                      guint              index)
+ferry_file_receiver_get_block_hashes (FerryFileReceiver  *self,
+                                      guint               index,
+                                      GBytes            **hash_state)
 {
   FileState *file;
 
@@ -1283,5 +1266,7 @@ ferry_file_receiver_get_block_hashes (FerryFileReceiver *self,
   file = g_hash_table_lookup (self->by_index, GUINT_TO_POINTER (index));
   if (file == NULL)
     return NULL;
+  if (hash_state != NULL)
+    *hash_state = g_bytes_new (file->hash_state, sizeof file->hash_state);
   return g_bytes_new (file->blocks->data, file->blocks->len);
 }

@@ -31,14 +31,15 @@
  * Resuming:  the caller gives for each file the length of the .part it trusts (its saved resume
  *            state, 0 for a fresh file).  The receiver holds min (that, the .part's length) bytes;
  *            a header's offset may be anything up to that, and the .part is cut to it (0 starts
- *            over: what a FerryFileSender does when a block digest of the resume state does not
+ *            over: what a FerryFileSender does when a digest of the resume state does not
  *            match its file).  The whole-file SHA-256 then needs the bytes already there: a worker thread
  *            reads them back while the new bytes are written, and the hash catches up before
  *            "end" is checked.
  *
- * Hashes:    besides the whole-file SHA-256, the SHA-256 of each whole 1 MiB block of the .part,
- *            from its start, is kept (ferry_file_receiver_get_block_hashes ()) once the block's
- *            bytes are written (handed to the kernel, not synced to the disk).  They are what a
+ * Hashes:    besides the whole-file SHA-256, its digest at the end of each whole 1 MiB block of
+ *            the .part (the SHA-256 of the file's first 1, 2, … MiB, from one pass over the
+ *            bytes) is kept (ferry_file_receiver_get_block_hashes ()) once the block's bytes are
+ *            written (handed to the kernel, not synced to the disk).  They are what a
  *            resume-state claims, and what the sender checks (FerryFileSenderItem.blocks).
  *
  * Writing:   writes are asynchronous (GIO), one at a time, in order; name choice, opening,
@@ -75,10 +76,11 @@
 #include <gio/gio.h>
 
 #include "ferry-data-channel.h"
+#include "ferry-prefix-hash.h"
 
 G_BEGIN_DECLS
 
-#define FERRY_FILE_RECEIVER_BLOCK_SIZE  (1024 * 1024)
+#define FERRY_FILE_RECEIVER_BLOCK_SIZE  FERRY_PREFIX_HASH_BLOCK
 #define FERRY_FILE_RECEIVER_MAX_QUEUED  (64 * 1024 * 1024)
 /* Reading from the connection stops when this much waits to be written, and goes on below the
  * low mark (ferry_data_channel_set_receive_held ()). */
@@ -125,9 +127,12 @@ guint64            ferry_file_receiver_get_bytes_received (FerryFileReceiver    
 /* Bytes of file @index's .part written so far (0 for an unknown index). */
 guint64            ferry_file_receiver_get_written  (FerryFileReceiver           *self,
                                                      guint                        index);
-/* SHA-256 digests (32 bytes each, in order) of the whole 1 MiB blocks of file @index's .part
- * hashed so far, or %NULL for an unknown index. */
+/* The digests (32 bytes each, in order) at the end of each whole 1 MiB block of file @index's
+ * .part hashed so far, or %NULL for an unknown index.  @hash_state (optional) gets the running
+ * hash's state at the end of the last of them (FERRY_PREFIX_HASH_STATE_LEN bytes), from which
+ * ferry_prefix_hash_restore () goes on. */
 GBytes            *ferry_file_receiver_get_block_hashes (FerryFileReceiver       *self,
-                                                         guint                    index);
+                                                         guint                    index,
+                                                         GBytes                 **hash_state);
 
 G_END_DECLS

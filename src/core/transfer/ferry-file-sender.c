@@ -8,7 +8,8 @@
  * a lock: the GTask hand-over orders the memory.  There are two jobs:
  *
  *   open:  query size, mtime and type, open, and read the prefix [0, offset) of a resumed file,
- *          hashing it and comparing each 1 MiB block with the receiver's digest;
+ *          hashing it and comparing the hash at the end of each 1 MiB block with the
+ *          receiver's digest;
  *   read:  read and hash the next chunks (READ_BATCH of them: a job per chunk cost more in
  *          thread hand-overs than the reading); after the last one, check for EOF, query size
  *          and mtime again on the open stream and finish the digest.
@@ -255,8 +256,9 @@ read_exactly (Reader        *reader,
   return TRUE;
 }
 
-/* Hashes [0, offset) into the whole-file hash, checking each 1 MiB block against the receiver's
- * digests.  On the first block that differs, goes back to byte 0 with a fresh hash. */
+/* Hashes [0, offset) into the whole-file hash, checking its digest at the end of each 1 MiB
+ * block against the receiver's.  On the first that differs (that block holds the first
+ * difference), goes back to byte 0 with a fresh hash. */
 static gboolean
 read_prefix (Job           *job,
              GCancellable  *cancellable,
@@ -264,7 +266,6 @@ read_prefix (Job           *job,
 {
   Reader *reader = job->reader;
   g_autofree guint8 *buf = NULL;
-  gnutls_hash_hd_t block = NULL;
   const guint8 *claimed;
   gsize n_claimed = 0;
   gboolean ok = TRUE;
@@ -285,13 +286,12 @@ read_prefix (Job           *job,
     }
 
   buf = g_malloc (FERRY_FILE_SENDER_CHUNK);
-  if (gnutls_hash_init (&block, GNUTLS_DIG_SHA256) < 0)
-    g_error ("GnuTLS has no SHA-256");
 
   while (reader->position < reader->offset)
     {
       guint8 digest[FERRY_SHA256_LEN];
       guint64 index = reader->position / BLOCK_SIZE;
+      gnutls_hash_hd_t prefix;
 
       /* Chunks divide blocks, so a block ends exactly after one of these reads. */
       if (!read_exactly (reader, buf, FERRY_FILE_SENDER_CHUNK, cancellable, error))
@@ -300,12 +300,14 @@ read_prefix (Job           *job,
           break;
         }
       gnutls_hash (reader->whole, buf, FERRY_FILE_SENDER_CHUNK);
-      gnutls_hash (block, buf, FERRY_FILE_SENDER_CHUNK);
       reader->position += FERRY_FILE_SENDER_CHUNK;
       if (reader->position % BLOCK_SIZE != 0)
         continue;
 
-      gnutls_hash_output (block, digest);  /* also resets it for the next block */
+      prefix = gnutls_hash_copy (reader->whole);
+      if (prefix == NULL)
+        g_error ("Could not copy a SHA-256 state");
+      gnutls_hash_deinit (prefix, digest);
       if (memcmp (digest, claimed + index * FERRY_SHA256_LEN, FERRY_SHA256_LEN) == 0)
         continue;
 
@@ -325,7 +327,6 @@ read_prefix (Job           *job,
       break;
     }
 
-  gnutls_hash_deinit (block, NULL);
   return ok;
 }
 

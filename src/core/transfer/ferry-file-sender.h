@@ -10,12 +10,13 @@
  *   {"file": N, "end": SIZE, "sha256": "<hex>"}   text, SHA-256 of the whole file
  *
  * Resuming: an item with offset O > 0 carries @blocks, the SHA-256 digests the receiver claims
- *           for the 1 MiB blocks (FERRY_FILE_RECEIVER_BLOCK_SIZE) of [0, O); O is a whole number
- *           of blocks.  The sender reads [0, O) once, before the file's header, to restore the
- *           whole-file SHA-256, and hashes each block as it goes.  If every block matches, the
- *           header says offset O and only [O, size) is sent.  At the first block that differs it
- *           stops reading the prefix, emits ::file-restarted, starts the hash over and sends the
- *           whole file: header {"file": N, "offset": 0} (the receiver then cuts its .part to 0).
+ *           for the file up to the end of each 1 MiB block (FERRY_FILE_RECEIVER_BLOCK_SIZE) of
+ *           [0, O); O is a whole number of blocks.  The sender reads [0, O) once, before the
+ *           file's header, to restore the whole-file SHA-256, and compares its digest at each
+ *           block end.  If every one matches, the header says offset O and only [O, size) is
+ *           sent.  At the first that differs (the block holding the first difference) it stops
+ *           reading the prefix, emits ::file-restarted, starts the hash over and sends the whole
+ *           file: header {"file": N, "offset": 0} (the receiver then cuts its .part to 0).
  *
  * Checks:   the header is the point of no return.  Before it, the file's type (regular), size and
  *           modification time (whole seconds) must equal the item's, and the file must open and
@@ -91,8 +92,9 @@ typedef enum {
 } FerryFileSenderError;
 
 /* One file to send.  @mtime is in seconds since 1970 (UTC), as in the offer.  @blocks holds
- * offset / FERRY_FILE_RECEIVER_BLOCK_SIZE SHA-256 digests (32 bytes each, in order), those of the
- * receiver's resume-state; %NULL (or empty) when @offset is 0. */
+ * offset / FERRY_FILE_RECEIVER_BLOCK_SIZE SHA-256 digests (32 bytes each, in order: of the file
+ * up to the end of each block), those of the receiver's resume-state; %NULL (or empty) when
+ * @offset is 0. */
 typedef struct {
   GFile   *file;
   guint    index;    /* its position in the offer */

@@ -39,7 +39,8 @@ typedef struct {
   gint64                  mtime;
   FerryTransferFileState  state;
   char                   *sha256;
-  GBytes                 *blocks;    /* receiving: digests of the .part's blocks we vouch for */
+  GBytes                 *blocks;    /* receiving: digests at the .part's block ends we vouch for */
+  GBytes                 *hash_state;/* receiving: the running hash at the last of them */
   guint                   failures;
   gboolean                resend;    /* sending: failed once at the receiver, to send again */
   char                   *share_id;  /* WebDrop: the share this file is */
@@ -119,6 +120,18 @@ static guint signals[N_SIGNALS];
 static void save (FerryTransfer *self, gboolean now);
 static void start_sending (FerryTransfer *self, const FerryPeerMessage *resume_state);
 
+/* What a receiving File vouches for: the digests of @blocks, and the hash's state at their end. */
+static void
+set_blocks (File   *file,
+            GBytes *blocks,
+            GBytes *hash_state)
+{
+  g_clear_pointer (&file->blocks, g_bytes_unref);
+  g_clear_pointer (&file->hash_state, g_bytes_unref);
+  file->blocks = blocks ? g_bytes_ref (blocks) : NULL;
+  file->hash_state = hash_state ? g_bytes_ref (hash_state) : NULL;
+}
+
 static void
 file_clear (gpointer data)
 {
@@ -130,7 +143,7 @@ file_clear (gpointer data)
   g_free (file->sha256);
   g_free (file->share_id);
   g_clear_object (&file->webdrop);
-  g_clear_pointer (&file->blocks, g_bytes_unref);
+  set_blocks (file, NULL, NULL);
 }
 
 static File *
@@ -764,16 +777,14 @@ collect_blocks (FerryTransfer *self)
     {
       File *file = file_at (self, i);
       g_autoptr(GBytes) blocks = NULL;
+      g_autoptr(GBytes) hash_state = NULL;
 
       if (file->state != FERRY_TRANSFER_FILE_PENDING ||
-          !(blocks = ferry_file_receiver_get_block_hashes (self->receiver, i)))
+          !(blocks = ferry_file_receiver_get_block_hashes (self->receiver, i, &hash_state)))
         continue;
       /* While the receiver reads a resumed prefix back, it knows fewer blocks than we do. */
       if (file->blocks == NULL || g_bytes_get_size (blocks) > g_bytes_get_size (file->blocks))
-        {
-          g_clear_pointer (&file->blocks, g_bytes_unref);
-          file->blocks = g_steal_pointer (&blocks);
-        }
+        set_blocks (file, blocks, hash_state);
     }
 }
 
@@ -800,7 +811,7 @@ receiver_file_received_cb (FerryFileReceiver *receiver,
   g_set_object (&file->file, final);
   g_free (file->sha256);
   file->sha256 = g_strdup (sha256);
-  g_clear_pointer (&file->blocks, g_bytes_unref);
+  set_blocks (file, NULL, NULL);
   send_message (self, ferry_peer_message_new_file_done (self->id, index, sha256));
   g_signal_emit (self, signals[FILE_DONE], 0, index);
   save (self, TRUE);
@@ -816,7 +827,7 @@ receiver_file_failed_cb (FerryFileReceiver *receiver,
   File *file = file_at (self, index);
 
   send_message (self, ferry_peer_message_new_file_failed (self->id, index, error->message));
-  g_clear_pointer (&file->blocks, g_bytes_unref);
+  set_blocks (file, NULL, NULL);
   if (++file->failures >= MAX_FAILURES)
     {
       fail_file (self, index, error->message);
@@ -901,7 +912,8 @@ _ferry_transfer_handle_channel (FerryTransfer    *self,
 typedef struct {
   guint   index;
   GFile  *part;
-  GBytes *blocks;   /* in: the digests kept in the state; out: those of every whole block held */
+  GBytes *blocks;      /* in: the digests kept in the state; out: those of every whole block held */
+  GBytes *hash_state;  /* in and out: the running hash at the end of the last of them */
 } Held;
 
 static void
@@ -911,13 +923,15 @@ held_free (gpointer data)
 
   g_object_unref (held->part);
   g_clear_pointer (&held->blocks, g_bytes_unref);
+  g_clear_pointer (&held->hash_state, g_bytes_unref);
   g_free (held);
 }
 
 /* The state is saved about once a second, so the .part may hold more whole blocks than the
  * state vouches for (the program was killed just before saving).  Those few are hashed from the
- * disk here, so that at most the last unfinished block travels again; the long prefix the state
- * covers is not read.  Claims beyond the .part's length (a disk that lost its cache) are cut. */
+ * disk here, going on from the hash's saved state, so that at most the last unfinished block
+ * travels again; the long prefix the state covers is not read.  Claims beyond the .part's
+ * length (a disk that lost its cache) are cut. */
 static void
 held_thread (GTask        *task,
              gpointer      source,
@@ -933,15 +947,22 @@ held_thread (GTask        *task,
       g_autoptr(GFileInputStream) input = NULL;
       g_autoptr(GByteArray) digests = g_byte_array_new ();
       g_autofree guint8 *buffer = NULL;
+      FerryPrefixHash hash;
       guint64 n_held = 0, n_kept = 0;
-      gsize len = 0;
+      gsize len = 0, state_len = 0;
       const guint8 *kept = held->blocks ? g_bytes_get_data (held->blocks, &len) : NULL;
+      const guint8 *state = held->hash_state ? g_bytes_get_data (held->hash_state, &state_len) : NULL;
 
       if ((info = g_file_query_info (held->part, G_FILE_ATTRIBUTE_STANDARD_SIZE,
                                      G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, cancellable, NULL)))
         n_held = g_file_info_get_size (info) / FERRY_FILE_RECEIVER_BLOCK_SIZE;
       n_kept = MIN (len / DIGEST_LEN, n_held);
       g_byte_array_append (digests, kept, n_kept * DIGEST_LEN);
+      ferry_prefix_hash_init (&hash);
+      /* Without the state at the last digest kept, nothing after it can be vouched for. */
+      if (n_kept > 0 && (n_kept != len / DIGEST_LEN ||
+                         !ferry_prefix_hash_restore (&hash, n_kept, state, state_len)))
+        n_held = n_kept;
 
       if (n_kept < n_held && (input = g_file_read (held->part, cancellable, NULL)) &&
           g_seekable_seek (G_SEEKABLE (input), n_kept * FERRY_FILE_RECEIVER_BLOCK_SIZE, G_SEEK_SET,
@@ -950,21 +971,20 @@ held_thread (GTask        *task,
           buffer = g_malloc (FERRY_FILE_RECEIVER_BLOCK_SIZE);
           for (; n_kept < n_held; n_kept++)
             {
-              g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-              guint8 digest[DIGEST_LEN];
-              gsize got = 0, digest_len = sizeof digest;
+              gsize got = 0;
 
               if (!g_input_stream_read_all (G_INPUT_STREAM (input), buffer, FERRY_FILE_RECEIVER_BLOCK_SIZE,
                                             &got, cancellable, NULL) ||
                   got != FERRY_FILE_RECEIVER_BLOCK_SIZE)
                 break;
-              g_checksum_update (checksum, buffer, got);
-              g_checksum_get_digest (checksum, digest, &digest_len);
-              g_byte_array_append (digests, digest, sizeof digest);
+              ferry_prefix_hash_update (&hash, buffer, got, digests);
             }
         }
       g_clear_pointer (&held->blocks, g_bytes_unref);
       held->blocks = g_byte_array_free_to_bytes (g_steal_pointer (&digests));
+      g_clear_pointer (&held->hash_state, g_bytes_unref);
+      if (n_kept > 0 && hash.n_blocks == n_kept)
+        held->hash_state = g_bytes_new (hash.state, sizeof hash.state);
     }
   g_task_return_boolean (task, TRUE);
 }
@@ -999,8 +1019,7 @@ held_done_cb (GObject      *source,
         continue;
       for (gsize k = 0; k < len / DIGEST_LEN; k++)
         g_ptr_array_add (hex, ferry_hex_encode (digests + k * DIGEST_LEN, DIGEST_LEN));
-      g_clear_pointer (&file->blocks, g_bytes_unref);
-      file->blocks = g_bytes_ref (held->blocks);
+      set_blocks (file, held->blocks, held->hash_state);
       ferry_peer_message_resume_state_add_file (message, held->index,
                                                 (const char * const *) hex->pdata, hex->len);
     }
@@ -1030,6 +1049,7 @@ send_resume_state (FerryTransfer *self)
       held->index = i;
       held->part = part_file (self, file);
       held->blocks = file->blocks ? g_bytes_ref (file->blocks) : NULL;
+      held->hash_state = file->hash_state ? g_bytes_ref (file->hash_state) : NULL;
       g_ptr_array_add (files, held);
     }
   g_task_set_task_data (task, files, (GDestroyNotify) g_ptr_array_unref);
@@ -1099,7 +1119,7 @@ _ferry_transfer_handle_message (FerryTransfer          *self,
       g_debug ("Transfer %s: the sender restarts file %u: %s", self->id, message->restart.file,
                message->restart.reason ? message->restart.reason : "");
       if (file != NULL)
-        g_clear_pointer (&file->blocks, g_bytes_unref);
+        set_blocks (file, NULL, NULL);
     }
   else if (message->type == FERRY_PEER_MESSAGE_FILE_FAILED)
     {
@@ -1468,6 +1488,15 @@ to_json (FerryTransfer *self)
           json_builder_set_member_name (builder, "blocks");
           json_builder_add_string_value (builder, text);
         }
+      if (file->hash_state != NULL)
+        {
+          gsize n;
+          const guint8 *data = g_bytes_get_data (file->hash_state, &n);
+          g_autofree char *text = g_base64_encode (data, n);
+
+          json_builder_set_member_name (builder, "hash-state");
+          json_builder_add_string_value (builder, text);
+        }
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -1579,7 +1608,7 @@ load_file (FerryTransfer  *self,
            GError        **error)
 {
   JsonObject *object = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-  const char *state, *sha256, *blocks;
+  const char *state, *sha256, *blocks, *hash_state;
   g_autofree char *safe = NULL;
   File file = { 0 };
   int value;
@@ -1606,6 +1635,13 @@ load_file (FerryTransfer  *self,
       guchar *data = g_base64_decode (blocks, &n);
 
       file.blocks = g_bytes_new_take (data, n - n % DIGEST_LEN);
+    }
+  if ((hash_state = json_object_get_string_member_with_default (object, "hash-state", NULL)))
+    {
+      gsize n;
+      guchar *data = g_base64_decode (hash_state, &n);
+
+      file.hash_state = g_bytes_new_take (data, n);  /* its length is checked where it is used */
     }
   g_array_append_val (self->files, file);
 
