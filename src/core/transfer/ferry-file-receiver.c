@@ -6,9 +6,8 @@
  * stopped at once) and queued as operations: open a file, write bytes, end a file.  The queue is
  * worked through one asynchronous step at a time.  Each file has a hasher (whole-file SHA-256,
  * and its digest at the end of each 1 MiB block) that follows what is written: fed from memory
- * when it is up to date,
- * or lent to a worker thread that reads the .part back (the bytes kept from an earlier session,
- * and whatever was written meanwhile) until it is.
+ * when it is up to date, or lent to a worker thread that reads the .part back (the bytes kept
+ * from an earlier session, and whatever was written meanwhile) until it is.
  */
 #include "config.h"
 

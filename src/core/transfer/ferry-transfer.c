@@ -1407,6 +1407,24 @@ file_state_to_string (FerryTransferFileState state)
   return ferry_enum_nick (FERRY_TYPE_TRANSFER_FILE_STATE, state);
 }
 
+/* @bytes in base64, when there are any. */
+static void
+add_base64_member (JsonBuilder *builder,
+                   const char  *name,
+                   GBytes      *bytes)
+{
+  gsize n;
+  const guint8 *data;
+  g_autofree char *text = NULL;
+
+  if (bytes == NULL)
+    return;
+  data = g_bytes_get_data (bytes, &n);
+  text = g_base64_encode (data, n);
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, text);
+}
+
 static char *
 to_json (FerryTransfer *self)
 {
@@ -1479,24 +1497,8 @@ to_json (FerryTransfer *self)
           json_builder_set_member_name (builder, "sha256");
           json_builder_add_string_value (builder, file->sha256);
         }
-      if (file->blocks != NULL)
-        {
-          gsize n;
-          const guint8 *data = g_bytes_get_data (file->blocks, &n);
-          g_autofree char *text = g_base64_encode (data, n);
-
-          json_builder_set_member_name (builder, "blocks");
-          json_builder_add_string_value (builder, text);
-        }
-      if (file->hash_state != NULL)
-        {
-          gsize n;
-          const guint8 *data = g_bytes_get_data (file->hash_state, &n);
-          g_autofree char *text = g_base64_encode (data, n);
-
-          json_builder_set_member_name (builder, "hash-state");
-          json_builder_add_string_value (builder, text);
-        }
+      add_base64_member (builder, "blocks", file->blocks);
+      add_base64_member (builder, "hash-state", file->hash_state);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -1601,6 +1603,22 @@ file_from_member (JsonObject *object,
   return uri != NULL ? g_file_new_for_uri (uri) : NULL;
 }
 
+/* A member written by add_base64_member (), cut to a multiple of @unit bytes; NULL without it. */
+static GBytes *
+base64_member (JsonObject *object,
+               const char *name,
+               gsize       unit)
+{
+  const char *text = json_object_get_string_member_with_default (object, name, NULL);
+  gsize n;
+  guchar *data;
+
+  if (text == NULL)
+    return NULL;
+  data = g_base64_decode (text, &n);
+  return g_bytes_new_take (data, n - n % unit);
+}
+
 static gboolean
 load_file (FerryTransfer  *self,
            JsonNode       *node,
@@ -1608,7 +1626,7 @@ load_file (FerryTransfer  *self,
            GError        **error)
 {
   JsonObject *object = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-  const char *state, *sha256, *blocks, *hash_state;
+  const char *state, *sha256;
   g_autofree char *safe = NULL;
   File file = { 0 };
   int value;
@@ -1629,20 +1647,8 @@ load_file (FerryTransfer  *self,
   file.file = file_from_member (object, "file");
   if ((sha256 = json_object_get_string_member_with_default (object, "sha256", NULL)))
     file.sha256 = g_strdup (sha256);
-  if ((blocks = json_object_get_string_member_with_default (object, "blocks", NULL)))
-    {
-      gsize n;
-      guchar *data = g_base64_decode (blocks, &n);
-
-      file.blocks = g_bytes_new_take (data, n - n % DIGEST_LEN);
-    }
-  if ((hash_state = json_object_get_string_member_with_default (object, "hash-state", NULL)))
-    {
-      gsize n;
-      guchar *data = g_base64_decode (hash_state, &n);
-
-      file.hash_state = g_bytes_new_take (data, n);  /* its length is checked where it is used */
-    }
+  file.blocks = base64_member (object, "blocks", DIGEST_LEN);
+  file.hash_state = base64_member (object, "hash-state", 1);  /* its length is checked in use */
   g_array_append_val (self->files, file);
 
   /* Where the bytes come from, or go to, must be known, and stay in the folder. */
