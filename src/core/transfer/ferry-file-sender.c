@@ -206,6 +206,8 @@ typedef struct {
   /* Out: open */
   gboolean  restarted;  /* a block differed: the file goes again from 0 */
   guint64   bad_block;
+  /* In: read */
+  GPtrArray *buffers;   /* READ_BATCH chunks' memory, from the sender's thread (see start_job) */
   /* Out: read */
   GPtrArray *chunks;    /* GBytes, none empty */
   char     *sha256;     /* set after the last chunk */
@@ -217,6 +219,7 @@ job_free (Job *job)
   g_weak_ref_clear (&job->sender);
   reader_free (job->reader);
   g_clear_pointer (&job->chunks, g_ptr_array_unref);
+  g_clear_pointer (&job->buffers, g_ptr_array_unref);
   g_free (job->sha256);
   g_free (job);
 }
@@ -389,7 +392,7 @@ read_thread (GTask        *task,
   while (job->chunks->len < READ_BATCH && reader->position < reader->size)
     {
       gsize len = (gsize) MIN ((guint64) reader->chunk, reader->size - reader->position);
-      guint8 *buf = g_malloc (len);
+      guint8 *buf = g_ptr_array_steal_index_fast (job->buffers, job->buffers->len - 1);
 
       if (!read_exactly (reader, buf, len, cancellable, &error))
         {
@@ -662,9 +665,19 @@ start_job (FerryFileSender     *self,
 {
   /* No source object: the task must not keep the sender alive (see Job). */
   g_autoptr(GTask) task = g_task_new (NULL, self->cancellable, callback, NULL);
+  Job *job = job_new (self);
 
+  /* Chunks are freed on this thread once sent.  Allocated in the workers, their memory would
+   * go back to the workers' malloc arenas and stay spread over them: 3–7 MiB more peak RSS when
+   * sending 2 GiB. */
+  if (func == read_thread)
+    {
+      job->buffers = g_ptr_array_new_full (READ_BATCH, g_free);
+      for (guint i = 0; i < READ_BATCH; i++)
+        g_ptr_array_add (job->buffers, g_malloc (self->chunk));
+    }
   g_task_set_source_tag (task, start_job);
-  g_task_set_task_data (task, job_new (self), (GDestroyNotify) job_free);
+  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
   self->working = TRUE;
   ferry_disk_worker_run (task, func);
 }
