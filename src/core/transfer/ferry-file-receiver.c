@@ -27,8 +27,6 @@
 /* Reading back a .part in a worker thread. */
 #define READ_BACK_CHUNK (1024 * 1024)
 
-typedef FerryPrefixHash Hasher;
-
 typedef enum {
   ARRIVAL_NONE,    /* no header yet */
   ARRIVAL_ACTIVE,  /* header seen, bytes coming */
@@ -59,7 +57,7 @@ typedef struct {
   GFile             *part;
   GFileIOStream     *io;
   guint64            written;       /* length of the .part */
-  Hasher            *hasher;        /* NULL while a worker thread has it */
+  FerryPrefixHash   *hasher;        /* NULL while a worker thread has it */
   guint64            hashed;        /* bytes of the .part the hasher has seen */
   GByteArray        *blocks;        /* 32-byte digests */
   guint8             hash_state[FERRY_PREFIX_HASH_STATE_LEN];  /* at the end of the last of them */
@@ -139,27 +137,21 @@ static void check_done (FerryFileReceiver *self);
 
 /* Hashing */
 
-static Hasher *
+static FerryPrefixHash *
 hasher_new (void)
 {
-  Hasher *hasher = g_new (Hasher, 1);
+  FerryPrefixHash *hasher = g_new (FerryPrefixHash, 1);
 
   ferry_prefix_hash_init (hasher);
   return hasher;
 }
 
-static void
-hasher_free (Hasher *hasher)
-{
-  g_free (hasher);
-}
-
 /* The hasher is back from a worker thread, with the digests of the blocks it completed, or
  * NULL when the job failed: then they are not vouched for (the file fails anyway). */
 static void
-hasher_returned (FileState  *file,
-                 Hasher     *hasher,
-                 GByteArray *blocks)
+hasher_returned (FileState       *file,
+                 FerryPrefixHash *hasher,
+                 GByteArray      *blocks)
 {
   file->hasher = hasher;
   if (blocks == NULL)
@@ -177,7 +169,7 @@ file_state_free (FileState *file)
   g_free (file->path);
   g_clear_object (&file->part);
   g_clear_object (&file->io);
-  hasher_free (file->hasher);
+  g_free (file->hasher);
   g_byte_array_unref (file->blocks);
   g_free (file->end_sha256);
   g_clear_error (&file->file_error);
@@ -367,19 +359,19 @@ prepare_thread (GTask        *task,
 }
 
 typedef struct {
-  GFile      *part;
-  guint64     from;
-  guint64     to;
-  Hasher     *hasher;
-  GByteArray *blocks;
-  FileState  *file;     /* touched only on the receiver's context */
+  GFile           *part;
+  guint64          from;
+  guint64          to;
+  FerryPrefixHash *hasher;
+  GByteArray      *blocks;
+  FileState       *file;     /* touched only on the receiver's context */
 } ReadBackData;
 
 static void
 read_back_data_free (ReadBackData *data)
 {
   g_clear_object (&data->part);
-  hasher_free (data->hasher);
+  g_free (data->hasher);
   g_byte_array_unref (data->blocks);
   g_free (data);
 }
@@ -681,7 +673,7 @@ prepare_cb (GObject      *object,
   g_set_object (&file->io, data->io);
   file->written = data->offset;
   file->hashed = 0;
-  hasher_free (file->hasher);
+  g_free (file->hasher);
   file->hasher = hasher_new ();
   g_byte_array_set_size (file->blocks, 0);
   memcpy (file->hash_state, file->hasher->state, sizeof file->hash_state);
@@ -695,13 +687,13 @@ prepare_cb (GObject      *object,
  * it when the file's hasher is up to date (the hasher is lent to the job meanwhile): the network
  * thread never waits for the disk or the hash. */
 typedef struct {
-  FileState      *file;
-  GOutputStream  *out;
-  GPtrArray      *data;      /* GBytes */
-  GOutputVector  *vectors;
-  gsize           len;
-  Hasher         *hasher;    /* lent, or NULL: the bytes are read back later */
-  GByteArray     *blocks;    /* digests of the blocks completed */
+  FileState       *file;
+  GOutputStream   *out;
+  GPtrArray       *data;      /* GBytes */
+  GOutputVector   *vectors;
+  gsize            len;
+  FerryPrefixHash *hasher;    /* lent, or NULL: the bytes are read back later */
+  GByteArray      *blocks;    /* digests of the blocks completed */
 } Batch;
 
 #define WRITE_BATCH (8 * 1024 * 1024)
