@@ -2,7 +2,9 @@
 # The DHT over IPv6, and a node on both families (docs/DHT.md, "The node"): in a namespace, 12
 # Ferry nodes on IPv4 (198.18.I.1) and 12 on IPv6 (fd00::I), each family its own DHT (BEP 32).
 # A dual-stack ferry-cli stores an item and announces a port on both; IPv6-only and IPv4-only
-# ones read the item and find the peer, each in its own family.
+# ones read the item and find the peer, each in its own family.  It stores on both also when its
+# IPv6 bootstrap node answers 1.5 s after the IPv4 DHT has let it in (through a relay
+# that delays its queries: this script run with --relay).
 #
 #   dht-ipv6.py FERRY-CLI
 #
@@ -10,6 +12,8 @@
 import json
 import os
 import re
+import select
+import socket
 import subprocess
 import sys
 import time
@@ -29,7 +33,31 @@ def unavailable(why):
     sys.exit(1 if os.environ.get('CI') == 'true' else 77)
 
 
+def relay(listen, upstream, delay):
+    """Passes UDP datagrams from [LISTEN]:6881 to [UPSTREAM]:6881 DELAY seconds late, and the
+    answers back at once, until killed."""
+    clients = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    clients.bind((listen, 6881))
+    up = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    up.bind((listen, 0))
+    client, queue = None, []
+    print('ready', flush=True)
+    while True:
+        wait = max(0.0, queue[0][0] - time.monotonic()) if queue else None
+        readable = select.select([clients, up], [], [], wait)[0]
+        if clients in readable:
+            data, client = clients.recvfrom(65536)
+            queue.append((time.monotonic() + float(delay), data))
+        if up in readable:
+            clients.sendto(up.recv(65536), client)
+        while queue and queue[0][0] <= time.monotonic():
+            up.sendto(queue.pop(0)[1], (upstream, 6881))
+
+
 def main():
+    if sys.argv[1] == '--relay':
+        relay(*sys.argv[2:5])
+        return
     cli = sys.argv[1]
     if os.geteuid() != 0:
         unavailable('network namespaces need root')
@@ -38,7 +66,7 @@ def main():
         subprocess.run(['ip', 'netns', 'add', ns], check=True, capture_output=True)
     except (OSError, subprocess.CalledProcessError) as e:
         unavailable(f'no network namespace: {e}')
-    serve = None
+    serve = late = None
     try:
         batch = 'link set lo up\n'
         batch += ''.join(f'address add 198.18.{i}.1/32 dev lo\n' for i in range(NODES + 3))
@@ -57,8 +85,8 @@ def main():
         if len(ready) < 2 * NODES:
             raise AssertionError(f'only {len(ready)} of {2 * NODES} DHT nodes became ready')
 
-        def dht(*args, binds):
-            out = subprocess.run(['ip', 'netns', 'exec', ns, cli, 'dht', *args, '--json', *boot,
+        def dht(*args, binds, bootstrap=boot):
+            out = subprocess.run(['ip', 'netns', 'exec', ns, cli, 'dht', *args, '--json', *bootstrap,
                                   *[a for b in binds for a in ('--bind', b)]],
                                  capture_output=True, text=True, timeout=60)
             lines = out.stdout.strip().splitlines()
@@ -72,6 +100,17 @@ def main():
             result = dht('put', 'on both families', '--seed', SEED, '--salt', 'v6', '--seq', '5',
                          binds=[v4, v6])
             # Eight of the closest in each family.
+            assert result['nodes'] >= 12, result
+            return f'stored at {result["nodes"]} nodes'
+
+        def put_with_late_ipv6():
+            nonlocal late
+            relay_ip = f'fd00::{NODES + 3}'
+            late = subprocess.Popen(['ip', 'netns', 'exec', ns, sys.executable, os.path.abspath(__file__),
+                                     '--relay', relay_ip, 'fd00::1', '1.5'], stdout=subprocess.PIPE, text=True)
+            assert late.stdout.readline().strip() == 'ready'
+            result = dht('put', 'late', '--seed', SEED, '--salt', 'late', '--seq', '1', binds=[v4, v6],
+                         bootstrap=['--bootstrap', '198.18.0.1:6881', '--bootstrap', f'[{relay_ip}]:6881'])
             assert result['nodes'] >= 12, result
             return f'stored at {result["nodes"]} nodes'
 
@@ -91,13 +130,15 @@ def main():
             return check
 
         step('a dual-stack node stores an item on both DHTs', put_on_both)
+        step('also when its IPv6 bootstrap node answers 1.5 s late', put_with_late_ipv6)
         step('and announces its port on both', announce_on_both)
         step('an IPv6-only node reads it and finds the IPv6 peer', read_from(f'[fd00::{NODES + 2}]', 6))
         step('an IPv4-only node reads it and finds the IPv4 peer', read_from(f'198.18.{NODES + 1}.1', 4))
     finally:
-        if serve is not None:
-            serve.kill()
-            serve.wait()
+        for process in (serve, late):
+            if process is not None:
+                process.kill()
+                process.wait()
         subprocess.run(['ip', 'netns', 'delete', ns], capture_output=True)
     sys.exit(1 if ferry_procs.failed else 0)
 

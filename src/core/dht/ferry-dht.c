@@ -199,6 +199,7 @@ struct _Transaction
 
 static void op_pump (Op *op);
 static void update_state (FerryDht *self);
+static void start_waiting_ops (FerryDht *self);
 static void bootstrap (FerryDht *self);
 
 static gint64
@@ -1546,10 +1547,7 @@ op_submit (FerryDht *self,
       return;
     }
   g_ptr_array_add (self->ops, op);
-  if (self->state == FERRY_DHT_STATE_BLOCKED)
-    op_finish (op, unreachable_error ());
-  else if (self->state != FERRY_DHT_STATE_BOOTSTRAPPING)
-    op_start (op);
+  start_waiting_ops (self);
 }
 
 static gboolean
@@ -1598,10 +1596,56 @@ count_nodes (FerryDht *self)
   return nodes;
 }
 
+/* Whether a family is still waiting for its first node (its bootstrap queries are out, for
+ * QUERY_TIMEOUT_MS at most).  Operations wait for it too: a dual-stack node ready on one family
+ * before the other has answered would look up and store on that one only. */
+static gboolean
+joining (FerryDht *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+  gboolean empty = FALSE;
+
+  for (guint f = 0; f < G_N_ELEMENTS (self->families); f++)
+    empty |= self->families[f].socket != NULL && ferry_dht_routing_get_size (self->families[f].routing) == 0;
+  if (!empty)
+    return FALSE;
+  g_hash_table_iter_init (&iter, self->transactions);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (ferry_dht_routing_get_size (((Transaction *) value)->family->routing) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Starts the operations that waited for the node to join, or fails them when it cannot. */
+static void
+start_waiting_ops (FerryDht *self)
+{
+  gboolean blocked = self->state == FERRY_DHT_STATE_BLOCKED || self->state == FERRY_DHT_STATE_STOPPED;
+  g_autoptr(GPtrArray) ops = NULL;
+
+  if (self->state == FERRY_DHT_STATE_BOOTSTRAPPING || (!blocked && joining (self)))
+    return;
+  ops = g_ptr_array_copy (self->ops, (GCopyFunc) op_ref, NULL);
+  g_ptr_array_set_free_func (ops, (GDestroyNotify) op_unref);
+  for (guint i = 0; i < ops->len; i++)
+    {
+      Op *op = g_ptr_array_index (ops, i);
+
+      if (op->started || op->finished)
+        continue;
+      if (blocked)
+        op_finish (op, unreachable_error ());
+      else
+        op_start (op);
+    }
+}
+
 static void
 update_state (FerryDht *self)
 {
   FerryDhtState state;
+  gboolean changed;
   guint good = count_good (self);
   gboolean waited = now_us (self) - self->started_us >= BLOCKED_AFTER_US;
 
@@ -1620,28 +1664,15 @@ update_state (FerryDht *self)
   if (self->started && !self->own_lookup_done && count_nodes (self) > 0)
     find_own_id (self);
 
-  if (state == self->state)
-    return;
-  g_debug ("DHT state: %d, %u good nodes", state, good);
-  self->state = state;
-  if (state != FERRY_DHT_STATE_BOOTSTRAPPING)
+  changed = state != self->state;
+  if (changed)
     {
-      g_autoptr(GPtrArray) ops = g_ptr_array_copy (self->ops, (GCopyFunc) op_ref, NULL);
-
-      g_ptr_array_set_free_func (ops, (GDestroyNotify) op_unref);
-      for (guint i = 0; i < ops->len; i++)
-        {
-          Op *op = g_ptr_array_index (ops, i);
-
-          if (op->started || op->finished)
-            continue;
-          if (state == FERRY_DHT_STATE_BLOCKED || state == FERRY_DHT_STATE_STOPPED)
-            op_finish (op, unreachable_error ());
-          else
-            op_start (op);
-        }
+      g_debug ("DHT state: %d, %u good nodes", state, good);
+      self->state = state;
     }
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  start_waiting_ops (self);
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
 
 static char *
