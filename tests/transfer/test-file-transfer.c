@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <string.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 
@@ -1018,11 +1019,12 @@ test_refused_then_next (Fixture       *f,
   outcome_clear (&o);
 }
 
-/* 5c. A source that grows while it is sent fails the sender before its end goes out */
+/* 5c. A source that grows, or shrinks in place, while it is sent fails the sender before its end
+ * goes out.  Shrunk, the read jobs under way past the new end fail, and the others give up. */
 
 static void
-test_changed_while_sending (Fixture       *f,
-                            gconstpointer  data)
+changed_while_sending (Fixture  *f,
+                       gboolean  shrink)
 {
   const gsize size = 16 * MIB;
   g_autoptr(GBytes) contents = random_bytes (size, 15);
@@ -1045,12 +1047,17 @@ test_changed_while_sending (Fixture       *f,
   FERRY_TEST_WAIT_UNTIL (ferry_file_sender_get_bytes_sent (sender) >= MIB, TIMEOUT_MS);
   ferry_file_sender_pause (sender);
   g_assert_cmpuint (ferry_file_sender_get_bytes_sent (sender), <, size / 2);
-  append = g_file_append_to (source, G_FILE_CREATE_NONE, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_output_stream_write_all (G_OUTPUT_STREAM (append), "more", 4, NULL, NULL,
-                                            &error));
-  g_assert_no_error (error);
-  g_assert_true (g_output_stream_close (G_OUTPUT_STREAM (append), NULL, &error));
+  if (shrink)
+    g_assert_no_errno (truncate (g_file_peek_path (source), size / 2));
+  else
+    {
+      append = g_file_append_to (source, G_FILE_CREATE_NONE, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_output_stream_write_all (G_OUTPUT_STREAM (append), "more", 4, NULL, NULL,
+                                                &error));
+      g_assert_no_error (error);
+      g_assert_true (g_output_stream_close (G_OUTPUT_STREAM (append), NULL, &error));
+    }
   ferry_file_sender_resume (sender);
 
   FERRY_TEST_WAIT_UNTIL (o.sender_error != NULL || o.sender_finished, LONG_TIMEOUT_MS);
@@ -1069,6 +1076,20 @@ test_changed_while_sending (Fixture       *f,
   g_signal_handlers_disconnect_by_data (sender, &o);
   g_signal_handlers_disconnect_by_data (receiver, &o);
   outcome_clear (&o);
+}
+
+static void
+test_grown_while_sending (Fixture       *f,
+                          gconstpointer  data)
+{
+  changed_while_sending (f, FALSE);
+}
+
+static void
+test_shrunk_while_sending (Fixture       *f,
+                           gconstpointer  data)
+{
+  changed_while_sending (f, TRUE);
 }
 
 /* 6. Throughput of one 64 MiB file (a figure, no assertion on it) */
@@ -1209,7 +1230,8 @@ main (int    argc,
   ADD ("lying-sender", test_lying_sender);
   ADD ("source-changed", test_source_changed);
   ADD ("refused-then-next", test_refused_then_next);
-  ADD ("changed-while-sending", test_changed_while_sending);
+  ADD ("grown-while-sending", test_grown_while_sending);
+  ADD ("shrunk-while-sending", test_shrunk_while_sending);
   ADD ("throughput", test_throughput);
   ADD ("busy-shared-pool", test_busy_shared_pool);
 #undef ADD
