@@ -3,7 +3,7 @@
 
     test-cli.py --ferry-cli PATH --node NODE [--only CASE[,CASE…]] [--list]
 
-The lab: namespaces A (10.77.0.1) and B (10.77.0.2) joined by a veth pair, a local tracker
+The lab: namespaces A (10.77.0.1) and B (10.77.0.2) joined by a veth pair (MTU 65535), a local tracker
 (tests/js/tracker-server.mjs) in A. The sender runs in A, receivers in B, each "computer" with its
 own data folder (so its own identity and transfer store); no STUN server, nothing leaves the
 namespaces. Output is TAP, one test point per case; figures go to stdout as `#` lines.
@@ -103,7 +103,10 @@ class Lab:
                 bl.skip_or_fail("cannot create a network namespace (needs root)")
             self.made.append(ns)
             run("ip", "-n", ns, "link", "set", "lo", "up")
-        run("ip", "link", "add", "va", "netns", self.a, "type", "veth", "peer", "vb", "netns", self.b)
+        # Loopback's MTU: Ferry's packets on one link are as large as the link allows, so the GiB
+        # cases take seconds instead of tens of seconds (typical links: bench-path, interop tests).
+        run("ip", "link", "add", "va", "mtu", "65535", "netns", self.a, "type", "veth", "peer", "vb", "mtu", "65535",
+            "netns", self.b)
         for ns, dev, addr in ((self.a, "va", ADDR_A), (self.b, "vb", ADDR_B)):
             run("ip", "-n", ns, "addr", "add", f"{addr}/24", "dev", dev)
             run("ip", "-n", ns, "link", "set", dev, "up")
