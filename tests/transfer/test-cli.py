@@ -3,10 +3,10 @@
 
     test-cli.py --ferry-cli PATH --node NODE [--only CASE[,CASE…]] [--list]
 
-The lab: namespaces A (10.77.0.1) and B (10.77.0.2) joined by a veth pair (MTU 65535), a local tracker
-(tests/js/tracker-server.mjs) in A. The sender runs in A, receivers in B, each "computer" with its
-own data folder (so its own identity and transfer store); no STUN server, nothing leaves the
-namespaces. Output is TAP, one test point per case; figures go to stdout as `#` lines.
+The lab: namespaces A (10.77.0.1) and B (10.77.0.2) joined by a veth pair (MTU 65535), a local
+tracker (tests/js/tracker-server.mjs) in A. The sender runs in A, receivers in B, each "computer"
+with its own data folder (so its own identity and transfer store); no STUN server, nothing leaves
+the namespaces. Output is TAP, one test point per case; figures go to stdout as `#` lines.
 
 What "sent twice" means in the resume cases: the receiver proves the whole 1 MiB blocks it holds,
 so of the bytes it had on disk when it was stopped, fewer than 1 MiB travel again (`received
@@ -15,6 +15,7 @@ receiver's write queue) when a process died were never written and travel again 
 figure (`sent twice`) is printed.
 """
 import argparse
+import errno
 import hashlib
 import json
 import os
@@ -351,9 +352,9 @@ def case_network_cut(lab):
 
 
 def case_disk_full(lab):
-    size = 200 * MiB
+    size = 600 * MiB
     mnt = fresh(lab, "small-disk")
-    run("mount", "-t", "tmpfs", "-o", "size=300m", "tmpfs", mnt)
+    run("mount", "-t", "tmpfs", "-o", "size=800m", "tmpfs", mnt)
     try:
         src = os.path.join(fresh(lab, "src-full"), "dump.tar")
         sha = make_file(src, size, 5)
@@ -362,8 +363,15 @@ def case_disk_full(lab):
         receiver = lab.receive("bo", link, mnt)
         wait_bytes(receiver, 1, 60)
         filler = os.path.join(mnt, "filler")
-        with open(filler, "wb") as f:   # leaves less room than the rest of the file needs
-            f.write(b"\0" * (120 * MiB))
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:   # takes all the room left, faster than the transfer can
+            while True:
+                os.write(fd, bytes(MiB))
+        except OSError as e:
+            if e.errno != errno.ENOSPC:
+                raise
+        finally:
+            os.close(fd)
         expect_exit(receiver, 1, 120)
         errors = [e["message"] for e in events(receiver, "error")]
         note(f"receiver: {errors}")
