@@ -1622,9 +1622,13 @@ static void
 start_waiting_ops (FerryDht *self)
 {
   gboolean blocked = self->state == FERRY_DHT_STATE_BLOCKED || self->state == FERRY_DHT_STATE_STOPPED;
+  gboolean waiting = FALSE;
   g_autoptr(GPtrArray) ops = NULL;
 
-  if (self->state == FERRY_DHT_STATE_BOOTSTRAPPING || (!blocked && joining (self)))
+  /* Called after every batch of packets: most of the time, nothing waits. */
+  for (guint i = 0; i < self->ops->len && !waiting; i++)
+    waiting = !((Op *) g_ptr_array_index (self->ops, i))->started;
+  if (!waiting || self->state == FERRY_DHT_STATE_BOOTSTRAPPING || (!blocked && joining (self)))
     return;
   ops = g_ptr_array_copy (self->ops, (GCopyFunc) op_ref, NULL);
   g_ptr_array_set_free_func (ops, (GDestroyNotify) op_unref);
