@@ -22,12 +22,12 @@
 
 #include <string.h>
 #include <glib/gi18n-lib.h>
-#include <gnutls/crypto.h>
 
 #include "ferry-crypto.h"
 #include "ferry-disk-worker.h"
 #include "ferry-file-receiver.h"
 #include "ferry-file-sender.h"
+#include "ferry-prefix-hash.h"
 
 /* Notifications of bytes-sent are at least this far apart (µs). */
 #define NOTIFY_INTERVAL_US (100 * 1000)
@@ -55,7 +55,7 @@ typedef struct {
   GBytes           *blocks;     /* the receiver's digests of [0, offset), or NULL */
   gsize             chunk;
   GFileInputStream *stream;
-  gnutls_hash_hd_t  whole;      /* NULL before opening */
+  FerryPrefixHash   whole;      /* with its digest at each block end, as the receiver keeps them */
   guint64           position;   /* next byte to read */
 } Reader;
 
@@ -146,22 +146,10 @@ reader_free (Reader *reader)
   g_free (reader->name);
   g_clear_pointer (&reader->blocks, g_bytes_unref);
   g_clear_object (&reader->stream);
-  if (reader->whole != NULL)
-    gnutls_hash_deinit (reader->whole, NULL);
   g_free (reader);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reader, reader_free)
-
-static void
-reader_restart_hash (Reader *reader)
-{
-  if (reader->whole != NULL)
-    gnutls_hash_deinit (reader->whole, NULL);
-  reader->whole = NULL;
-  if (gnutls_hash_init (&reader->whole, GNUTLS_DIG_SHA256) < 0)
-    g_error ("GnuTLS has no SHA-256");
-}
 
 static GError *
 reader_changed_error (Reader *reader)
@@ -269,6 +257,7 @@ read_prefix (Job           *job,
 {
   Reader *reader = job->reader;
   g_autofree guint8 *buf = NULL;
+  g_autoptr(GByteArray) digests = NULL;
   const guint8 *claimed;
   gsize n_claimed = 0;
   gboolean ok = TRUE;
@@ -289,12 +278,12 @@ read_prefix (Job           *job,
     }
 
   buf = g_malloc (FERRY_FILE_SENDER_CHUNK);
+  digests = g_byte_array_new ();
 
   while (reader->position < reader->offset)
     {
-      guint8 digest[FERRY_SHA256_LEN];
       guint64 index = reader->position / BLOCK_SIZE;
-      gnutls_hash_hd_t prefix;
+      gboolean same;
 
       /* Chunks divide blocks, so a block ends exactly after one of these reads. */
       if (!read_exactly (reader, buf, FERRY_FILE_SENDER_CHUNK, cancellable, error))
@@ -302,16 +291,16 @@ read_prefix (Job           *job,
           ok = FALSE;
           break;
         }
-      gnutls_hash (reader->whole, buf, FERRY_FILE_SENDER_CHUNK);
+      ferry_prefix_hash_update (&reader->whole, buf, FERRY_FILE_SENDER_CHUNK, digests);
       reader->position += FERRY_FILE_SENDER_CHUNK;
       if (reader->position % BLOCK_SIZE != 0)
         continue;
 
-      prefix = gnutls_hash_copy (reader->whole);
-      if (prefix == NULL)
-        g_error ("Could not copy a SHA-256 state");
-      gnutls_hash_deinit (prefix, digest);
-      if (memcmp (digest, claimed + index * FERRY_SHA256_LEN, FERRY_SHA256_LEN) == 0)
+      /* The digest of this block end, the only one since the last. */
+      g_assert (digests->len == FERRY_SHA256_LEN);
+      same = memcmp (digests->data, claimed + index * FERRY_SHA256_LEN, FERRY_SHA256_LEN) == 0;
+      g_byte_array_set_size (digests, 0);
+      if (same)
         continue;
 
       /* The receiver's bytes are not ours: everything goes again, and the hash of what was
@@ -326,7 +315,7 @@ read_prefix (Job           *job,
         }
       reader->position = 0;
       reader->offset = 0;
-      reader_restart_hash (reader);
+      ferry_prefix_hash_init (&reader->whole);
       break;
     }
 
@@ -368,7 +357,7 @@ open_thread (GTask        *task,
       return;
     }
   reader->position = 0;
-  reader_restart_hash (reader);
+  ferry_prefix_hash_init (&reader->whole);
 
   if (!read_prefix (job, cancellable, &error))
     {
@@ -400,7 +389,7 @@ read_thread (GTask        *task,
           g_task_return_error (task, g_steal_pointer (&error));
           return;
         }
-      gnutls_hash (reader->whole, buf, len);
+      ferry_prefix_hash_update (&reader->whole, buf, len, NULL);
       reader->position += len;
       g_ptr_array_add (job->chunks, g_bytes_new_take (buf, len));
     }
@@ -440,8 +429,7 @@ read_thread (GTask        *task,
           return;
         }
 
-      gnutls_hash_deinit (reader->whole, digest);
-      reader->whole = NULL;
+      ferry_prefix_hash_finish (&reader->whole, digest);
       g_clear_object (&reader->stream);
       job->sha256 = ferry_hex_encode (digest, sizeof digest);
     }
