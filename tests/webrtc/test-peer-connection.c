@@ -5,6 +5,7 @@
 #include <string.h>
 #include <signal.h>
 #include <gio/gio.h>
+#include <usrsctp.h>
 
 #include "ferry-peer-connection.h"
 #include "ferry-dtls-transport.h"
@@ -481,6 +482,31 @@ without_large_packets (const char *sdp,
   return replace (sdp, "a=x-ferry-large-packets\r\n", "");
 }
 
+/* Packets with data the process received while @n messages of @size bytes went from @from to @to
+ * (only @to's side receives data meanwhile). */
+static guint
+packets_for (FerryDataChannel *from,
+             Inbox            *to,
+             gsize             size,
+             guint             n)
+{
+  g_autoptr(GBytes) data = pattern (size, 9);
+  struct sctpstat before, after;
+  guint expected = to->messages->len + n;
+
+  usrsctp_get_stat (&before);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (ferry_data_channel_send_bytes (from, data, &error));
+      g_assert_no_error (error);
+    }
+  wait_messages (to, expected);
+  usrsctp_get_stat (&after);
+  return after.sctps_recvpktwithdata - before.sctps_recvpktwithdata;
+}
+
 /* Both peers on this namespace's own addresses (one host: loopback's MTU) and both offering
  * a=x-ferry-large-packets: SCTP packets as large as a DTLS record, both ways.  A peer that does
  * not offer them (as no browser does) is sent packets of the default size; it may still send
@@ -496,6 +522,7 @@ test_packet_sizes (void)
       g_autoptr(FerryDataChannel) b_own = NULL;
       g_autoptr(GError) error = NULL;
       Inbox *at_a, *at_b;
+      guint fragment;
 
       ferry_test_pair_init (&pair, config, (const char *[]) { "sizes", NULL }, NULL,
                             round == 0 ? NULL : without_large_packets, NULL);
@@ -518,6 +545,10 @@ test_packet_sizes (void)
           exchange (pair.a_created->pdata[0], at_b, 262144 - i * 4099, i);
           exchange (b_own, at_a, 262144 - i * 4099, i + 5);
         }
+      /* Four fragments' worth of message fill four packets; one byte more needs a fifth. */
+      fragment = ferry_data_channel_get_fragment_size (pair.a_created->pdata[0]);
+      g_assert_cmpuint (packets_for (pair.a_created->pdata[0], at_b, 4 * fragment, 10), ==, 40);
+      g_assert_cmpuint (packets_for (pair.a_created->pdata[0], at_b, 4 * fragment + 1, 10), ==, 50);
       inbox_free (at_a);
       inbox_free (at_b);
       ferry_test_pair_clear (&pair);

@@ -687,6 +687,20 @@ send_chunk (FerryFileSender *self)
   return TRUE;
 }
 
+/* The size of data messages on the open @channel: up to 64 KiB, and whole packets (64 KiB in
+ * 16316-byte fragments would be four full packets and one of 272 bytes, which costs about as much
+ * CPU as a full one).  Fixed for the transfer: if ICE later moves to a pair with smaller packets,
+ * the last packet of each message is short again. */
+static gsize
+message_size (FerryDataChannel *channel)
+{
+  guint64 max = ferry_data_channel_get_max_message_size (channel);
+  guint fragment = ferry_data_channel_get_fragment_size (channel);
+  gsize size = max > 0 ? MIN (FERRY_FILE_SENDER_CHUNK, max) : FERRY_FILE_SENDER_CHUNK;
+
+  return fragment > 0 && size > fragment ? size - size % fragment : size;
+}
+
 /* Decides what to do next; does nothing while paused or stopped, or before the channel opens. */
 static void
 pump (FerryFileSender *self)
@@ -695,6 +709,8 @@ pump (FerryFileSender *self)
     {
       if (ferry_data_channel_get_state (self->channel) != FERRY_DATA_CHANNEL_OPEN)
         return;  /* ::open, or ::close, goes on */
+      if (self->chunk == 0)
+        self->chunk = message_size (self->channel);
 
       switch (self->step)
         {
@@ -901,7 +917,6 @@ ferry_file_sender_new (FerryDataChannel          *channel,
                        guint                      n_items)
 {
   FerryFileSender *self;
-  guint64 max;
 
   g_return_val_if_fail (FERRY_IS_DATA_CHANNEL (channel), NULL);
   g_return_val_if_fail (items != NULL || n_items == 0, NULL);
@@ -921,9 +936,6 @@ ferry_file_sender_new (FerryDataChannel          *channel,
       g_array_append_val (self->items, item);
     }
   self->step = n_items > 0 ? STEP_OPEN : STEP_DONE;
-
-  max = ferry_data_channel_get_max_message_size (channel);
-  self->chunk = max > 0 ? MIN (FERRY_FILE_SENDER_CHUNK, max) : FERRY_FILE_SENDER_CHUNK;
   return self;
 }
 

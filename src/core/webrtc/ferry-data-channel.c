@@ -545,6 +545,14 @@ ferry_data_channel_get_max_message_size (FerryDataChannel *self)
   return self->sctp ? ferry_sctp_transport_get_max_send_size (self->sctp) : 0;
 }
 
+guint
+ferry_data_channel_get_fragment_size (FerryDataChannel *self)
+{
+  g_return_val_if_fail (FERRY_IS_DATA_CHANNEL (self), 0);
+
+  return self->sctp ? ferry_sctp_transport_get_fragment_size (self->sctp) : 0;
+}
+
 void
 ferry_data_channel_close (FerryDataChannel *self)
 {

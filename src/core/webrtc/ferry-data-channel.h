@@ -58,6 +58,9 @@ void                  ferry_data_channel_set_buffered_amount_low_threshold (Ferr
                                                                             guint64           threshold);
 /* The largest message the peer accepts. */
 guint64               ferry_data_channel_get_max_message_size (FerryDataChannel *self);
+/* The bytes of a message each packet carries (0 while not connected): messages of a multiple of
+ * it fill every packet they take. */
+guint                 ferry_data_channel_get_fragment_size (FerryDataChannel *self);
 
 void                  ferry_data_channel_close           (FerryDataChannel  *self);
 

@@ -26,6 +26,7 @@
 #define TIMER_INTERVAL_MS 10
 /* usrsctp's path MTU on an AF_CONN association leaves out the 12-byte common header. */
 #define COMMON_HEADER 12
+#define DATA_CHUNK_HEADER 16
 #define MAX_RETRANSMISSIONS 10   /* see ferry_sctp_transport_new () */
 
 /* Repeating a reset of one of our streams that the peer did not perform (RFC 6525 section 4.4
@@ -1180,6 +1181,16 @@ ferry_sctp_transport_get_max_packet (FerrySctpTransport *self)
       usrsctp_getsockopt (self->sock, IPPROTO_SCTP, SCTP_STATUS, &status, &len) != 0)
     return 0;
   return status.sstat_primary.spinfo_mtu + COMMON_HEADER;
+}
+
+/* usrsctp's fragment size (sctp_get_frag_point ()): the packet less the common and DATA chunk
+ * headers, down to a multiple of 4. */
+guint
+ferry_sctp_transport_get_fragment_size (FerrySctpTransport *self)
+{
+  guint packet = ferry_sctp_transport_get_max_packet (self);
+
+  return packet > 0 ? (packet - COMMON_HEADER - DATA_CHUNK_HEADER) & ~3u : 0;
 }
 
 FerrySctpState

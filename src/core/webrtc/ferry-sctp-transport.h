@@ -76,6 +76,9 @@ gboolean            ferry_sctp_transport_set_max_packet (FerrySctpTransport  *se
                                                          GError             **error);
 /* The association's largest packet (0 before it is up). */
 guint               ferry_sctp_transport_get_max_packet (FerrySctpTransport  *self);
+/* How many bytes of a message each of its packets carries when it needs several (0 before the
+ * association is up): a message of a multiple of this has no nearly empty last packet. */
+guint               ferry_sctp_transport_get_fragment_size (FerrySctpTransport *self);
 /* Whether every connected association of the process has had all it sent acknowledged (nothing
  * queued, nothing in flight): a program about to exit waits for it, or a message lost on the way
  * (retransmitted after an RTO of a second or more) would never arrive. */
