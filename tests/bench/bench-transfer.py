@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""File transfer on loopback: Ferry (ferry-cli send → receive) against magic-wormhole, one run.
+"""File transfer on loopback: Ferry (ferry-cli send → receive) against magic-wormhole, in one run.
 
 Run it inside a private network namespace (tests/netns-run.sh). It starts a local tracker
 (tests/js/tracker-server.mjs), and magic-wormhole's mailbox server and transit relay, all on
@@ -15,15 +15,16 @@ magic-wormhole (direct TCP), --rounds times each, the two taking turns to go fir
 F W, ...): on a shared virtual machine one transfer can be 20 % off the next one of the same
 program, and a noisy moment then hits either stack alike. Each stack's figures are those of its
 median round (by throughput); every round is printed too. Then a --big-size-mib file goes
-through Ferry alone, to see whether
-its memory stays flat with the size (skipped, with a note, when the disk lacks room; 0 turns it
-off). Before each transfer a scratch file of the same size is written and deleted, so that
-every receiver writes into memory the kernel has used before (benchlib.recycle_page_cache:
+through Ferry alone, to see whether its memory stays flat with the size (skipped, with a note,
+when the disk lacks room; 0 turns it off).
+
+Before each transfer a scratch file of the same size is written and deleted, so that every
+receiver writes into memory the kernel has used before (benchlib.recycle_page_cache:
 first-touched memory in a virtual machine made page-cache writes cost 2.1-2.4 s of CPU per GiB
 instead of 0.2-0.5 s, to the cost of whichever stack ran first). Each transfer is checked byte
-for byte. Figures: throughput from the first byte on the
-receiver's disk to the end, CPU seconds (user + system, from wait4) and peak RSS (VmHWM) of
-each side, and the ratios. Goals: Ferry/wormhole throughput ≥ 1.25, peak RSS < 32 MiB on each side.
+for byte. Figures: throughput from the first byte on the receiver's disk to the end, CPU seconds
+(user + system, from wait4) and peak RSS (VmHWM) of each side, and the ratios. Goals:
+Ferry/wormhole throughput ≥ 1.25, peak RSS < 32 MiB on each side.
 
 Exit 0 with figures, 1 when a transfer failed, 77 when a tool is missing (1 when CI=true).
 """
@@ -62,7 +63,8 @@ def main():
     ap.add_argument("--twist", default="twist3")
     ap.add_argument("--size-mib", type=int, default=1024)
     ap.add_argument("--big-size-mib", type=int, default=4096)
-    ap.add_argument("--rounds", type=int, default=3, help="transfers per stack (the median counts)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="transfers per stack; the median counts (the lower middle one for an even count)")
     ap.add_argument("--dir")
     ap.add_argument("--stacks", default="ferry,wormhole")
     ap.add_argument("--timeout", type=int, default=600, help="seconds per transfer")
@@ -171,8 +173,8 @@ def report(results, rounds, args):
     for stack, runs in rounds.items():
         print(f"  {stack:9} MB/s by round: " + ", ".join(f"{r['mb_per_s']:.1f}" for r in runs))
     if len(rounds) == 2:
-        print("  Ferry / wormhole by round: " +
-              ", ".join(f"{f['mb_per_s'] / w['mb_per_s']:.2f}" for f, w in zip(rounds["ferry"], rounds["wormhole"])))
+        ratios = [f["mb_per_s"] / w["mb_per_s"] for f, w in zip(rounds["ferry"], rounds["wormhole"])]
+        print("  Ferry / wormhole by round: " + ", ".join(f"{x:.2f}" for x in ratios))
     print("median round of each stack:")
     print(f"{'':32}" + "".join(f"{labels[n]:>20}" for n in names))
     for title, f in rows:
