@@ -184,7 +184,7 @@ usrsctp_global_init (void)
       usrsctp_sysctl_set_sctp_max_burst_default (10);
       /* Not libdatachannel's RFC 2581: after a loss on a long path, Reno's window grows back one
        * packet per round trip; HighSpeed TCP's (RFC 3649), the same below 38 packets, faster
-       * above.  See "Congestion control" in the same document. */
+       * above.  See docs/INTEROP.md, "Congestion control". */
       usrsctp_sysctl_set_sctp_default_cc_module (SCTP_CC_HSTCP);
       usrsctp_sysctl_set_sctp_delayed_sack_time_default (20);
       usrsctp_sysctl_set_sctp_rto_min_default (1000);
