@@ -10,6 +10,7 @@
 #include "ferry-peer-connection.h"
 #include "ferry-dtls-transport.h"
 #include "ferry-test-pair.h"
+#include "ferry-test-relay.h"
 #include "ferry-test-util.h"
 
 #define TIMEOUT_MS FERRY_TEST_PAIR_TIMEOUT_MS
@@ -533,6 +534,10 @@ test_packet_sizes (void)
         g_assert_cmpuint (ferry_peer_connection_get_max_packet (pair.a), ==, 1195);
       g_assert_cmpuint (ferry_peer_connection_get_max_packet (pair.b), >, 16000);
       g_assert_cmpuint (ferry_peer_connection_get_max_packet (pair.b), <=, 16384);
+      /* Between our own addresses the kernel hands over several datagrams at once (UDP GRO):
+       * every exchange below goes through such buffers. */
+      g_assert_true (ferry_peer_connection_get_receive_offload (pair.a));
+      g_assert_true (ferry_peer_connection_get_receive_offload (pair.b));
 
       wait_channels (pair.b_channels, 1);
       at_b = inbox_attach (pair.b_channels->pdata[0]);
@@ -553,6 +558,82 @@ test_packet_sizes (void)
       inbox_free (at_b);
       ferry_test_pair_clear (&pair);
     }
+}
+
+/* Datagrams joined on the way, as UDP GRO joins them. */
+typedef struct {
+  GBytes *before[2][2];   /* per direction: the two datagrams sent before, oldest first */
+  guint   joined[2];
+} Joiner;
+
+/* After the handshake, each DTLS datagram goes on in one datagram behind copies of the two sent
+ * before it: more than GnuTLS reads at once, and the new records last.  The copies are replays,
+ * which DTLS drops; the records after them must still be read. */
+static GPtrArray *
+join_cb (FerryTestRelayDirection  direction,
+         const guint8            *data,
+         gsize                    len,
+         gpointer                 user_data)
+{
+  Joiner *self = user_data;
+  GBytes **before = self->before[direction];
+  GByteArray *joined;
+  GPtrArray *out;
+
+  /* RFC 7983: DTLS starts with 20..63; epoch 0 (bytes 3 and 4) is the handshake. */
+  if (len < 13 || data[0] < 20 || data[0] > 63 || (data[3] == 0 && data[4] == 0))
+    return NULL;
+  joined = g_byte_array_new ();
+  for (guint i = 0; i < 2; i++)
+    if (before[i] != NULL)
+      g_byte_array_append (joined, g_bytes_get_data (before[i], NULL), g_bytes_get_size (before[i]));
+  g_byte_array_append (joined, data, len);
+  if (joined->len > len)
+    self->joined[direction]++;
+  g_clear_pointer (&before[0], g_bytes_unref);
+  before[0] = before[1];
+  before[1] = g_bytes_new (data, len);
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_ptr_array_add (out, g_byte_array_free_to_bytes (joined));
+  return out;
+}
+
+static void
+test_joined_datagrams (void)
+{
+  g_autoptr(FerryRtcConfig) config = ferry_test_pair_config ();
+  Joiner joiner = { 0 };
+  g_autoptr(FerryTestRelay) relay = ferry_test_relay_new (join_cb, &joiner);
+  g_autoptr(FerryDataChannel) b_own = NULL;
+  g_autoptr(GError) error = NULL;
+  FerryTestPair pair = { 0 };
+  Inbox *at_a, *at_b;
+
+  ferry_test_pair_init (&pair, config, (const char *[]) { "joined", NULL },
+                        ferry_test_relay_rewrite_sdp, ferry_test_relay_rewrite_sdp, relay);
+  ferry_test_pair_wait_connected (&pair);
+  g_assert_cmpuint (ferry_peer_connection_get_max_packet (pair.a), >, 16000);
+  wait_channels (pair.b_channels, 1);
+  at_b = inbox_attach (pair.b_channels->pdata[0]);
+  b_own = ferry_peer_connection_create_data_channel (pair.b, "back", NULL, &error);
+  g_assert_no_error (error);
+  wait_channels (pair.a_channels, 1);
+  at_a = inbox_attach (pair.a_channels->pdata[0]);
+  for (guint i = 0; i < 3; i++)
+    {
+      exchange (pair.a_created->pdata[0], at_b, 200000 + i * 4099, i);
+      exchange (b_own, at_a, 200000 + i * 4099, i + 5);
+    }
+  g_test_message ("%u datagrams joined A->B, %u B->A", joiner.joined[FERRY_TEST_RELAY_A_TO_B],
+                  joiner.joined[FERRY_TEST_RELAY_B_TO_A]);
+  g_assert_cmpuint (joiner.joined[FERRY_TEST_RELAY_A_TO_B], >=, 40);
+  g_assert_cmpuint (joiner.joined[FERRY_TEST_RELAY_B_TO_A], >=, 40);
+  inbox_free (at_a);
+  inbox_free (at_b);
+  ferry_test_pair_clear (&pair);
+  for (guint d = 0; d < 2; d++)
+    for (guint i = 0; i < 2; i++)
+      g_clear_pointer (&joiner.before[d][i], g_bytes_unref);
 }
 
 /* A receiver that holds its reads when the connection goes: the hold is released as its channel
@@ -892,6 +973,7 @@ main (int    argc,
   g_test_add_func ("/peer-connection/fingerprint-mismatch/dtls-server", test_fingerprint_mismatch_server);
   g_test_add_func ("/peer-connection/legacy-sdp", test_legacy_sdp);
   g_test_add_func ("/peer-connection/packet-sizes", test_packet_sizes);
+  g_test_add_func ("/peer-connection/joined-datagrams", test_joined_datagrams);
   g_test_add_func ("/peer-connection/hold-at-close", test_hold_at_close);
   g_test_add_func ("/peer-connection/trickle", test_trickle);
   g_test_add_func ("/peer-connection/paired", test_paired);

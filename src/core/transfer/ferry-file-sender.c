@@ -688,7 +688,7 @@ send_chunk (FerryFileSender *self)
 }
 
 /* The size of data messages on the open @channel: up to 64 KiB, and whole packets (64 KiB in
- * 16316-byte fragments would be four full packets and one of 272 bytes, which costs about as much
+ * 16300-byte fragments would be four full packets and one of 336 bytes, which costs about as much
  * CPU as a full one).  Fixed for the transfer: if ICE later moves to a pair with smaller packets,
  * the last packet of each message is short again. */
 static gsize

@@ -29,6 +29,8 @@
  * link); never fail a record for being large.  GnuTLS takes its worst-case overhead off this
  * (ferry_dtls_transport_get_max_record () says what a record then carries: 16347 bytes). */
 #define RECORD_BUFFER 16384
+/* RFC 6347 section 4.1: type, version, epoch, sequence number, length. */
+#define RECORD_HEADER 13
 #define DATA_MTU (RECORD_BUFFER + 256)
 
 struct _FerryDtlsTransport
@@ -141,11 +143,18 @@ pull_cb (gnutls_transport_ptr_t  ptr,
       return -1;
     }
 
-  n = MIN (len, self->incoming_len);
-  memcpy (data, self->incoming, n);
-  self->incoming = NULL;
-  self->incoming_len = 0;
-  return n;
+  /* One record at a time: a buffer may hold several datagrams (UDP GRO, ferry-ice-transport.c),
+   * more than GnuTLS reads at once.  Records carry their length (RFC 6347 section 4.1), and a
+   * datagram may hold several of them, so each is as good as a datagram of its own. */
+  n = self->incoming_len;
+  if (n >= RECORD_HEADER)
+    n = MIN (n, RECORD_HEADER + ((gsize) self->incoming[11] << 8 | self->incoming[12]));
+  memcpy (data, self->incoming, MIN (n, len));
+  self->incoming += n;
+  self->incoming_len -= n;
+  if (self->incoming_len == 0)
+    self->incoming = NULL;
+  return MIN (n, len);
 }
 
 static int

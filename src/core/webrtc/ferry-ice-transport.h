@@ -75,6 +75,9 @@ char              *ferry_ice_transport_describe_selected_pair (FerryIceTransport
 /* The MTU of the kernel's route to the remote address when the selected pair is direct UDP to
  * one of our own addresses or to one on the local address's link (in its prefix); 0 otherwise. */
 guint              ferry_ice_transport_get_link_mtu   (FerryIceTransport  *self);
+/* Whether the kernel joins datagrams of the selected pair into one buffer (UDP GRO, only when
+ * the remote address is one of our own). */
+gboolean           ferry_ice_transport_get_receive_offload (FerryIceTransport *self);
 /* Candidate types of the selected pair ("host", "srflx", "prflx", "relay"), or %NULL. */
 const char        *ferry_ice_transport_get_local_candidate_type  (FerryIceTransport *self);
 const char        *ferry_ice_transport_get_remote_candidate_type (FerryIceTransport *self);

@@ -1256,6 +1256,14 @@ ferry_peer_connection_get_max_packet (FerryPeerConnection *self)
   return self->sctp ? ferry_sctp_transport_get_max_packet (self->sctp) : 0;
 }
 
+gboolean
+ferry_peer_connection_get_receive_offload (FerryPeerConnection *self)
+{
+  g_return_val_if_fail (FERRY_IS_PEER_CONNECTION (self), FALSE);
+
+  return self->ice != NULL && ferry_ice_transport_get_receive_offload (self->ice);
+}
+
 guint64
 ferry_peer_connection_get_max_message_size (FerryPeerConnection *self)
 {

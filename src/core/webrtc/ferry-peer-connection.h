@@ -136,5 +136,8 @@ guint64              ferry_peer_connection_get_max_message_size (FerryPeerConnec
 int                  ferry_peer_connection_get_rtt_ms (FerryPeerConnection *self);
 /* The largest SCTP packet once connected (docs/INTEROP.md, "Packet sizes"), else 0. */
 guint                ferry_peer_connection_get_max_packet (FerryPeerConnection *self);
+/* Whether datagrams from the peer arrive several to a buffer (docs/INTEROP.md, "Receive
+ * offload"). */
+gboolean             ferry_peer_connection_get_receive_offload (FerryPeerConnection *self);
 
 G_END_DECLS

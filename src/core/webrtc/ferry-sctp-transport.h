@@ -38,10 +38,11 @@ enum {
 /* Streams we offer in SCTP_INITMSG; usrsctp's default of 10 breaks channel ids ≥ 10. */
 #define FERRY_SCTP_MAX_STREAMS 1024
 /* SCTP packet sizes.  By default what fits IPv6's minimum MTU after DTLS (37 bytes with
- * AES-GCM), UDP and IPv6 headers (RFC 8261); at most the largest DTLS record. */
+ * AES-GCM), UDP and IPv6 headers (RFC 8261); at most what fits a DTLS record (16347 bytes) and
+ * four times, with DTLS, one UDP GSO send on loopback (65472 bytes): 16331. */
 #define FERRY_SCTP_DTLS_OVERHEAD 37
 #define FERRY_SCTP_DEFAULT_PACKET (1280 - 40 - 8 - FERRY_SCTP_DTLS_OVERHEAD)
-#define FERRY_SCTP_MAX_PACKET 16384
+#define FERRY_SCTP_MAX_PACKET (65472 / 4 - FERRY_SCTP_DTLS_OVERHEAD)
 
 typedef struct {
   gboolean unordered;
