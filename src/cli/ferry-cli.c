@@ -10,6 +10,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "ferry-allocator.h"
 #include "ferry-cli.h"
 #include "ferry-room-link.h"
 #include "ferry-sctp-transport.h"
@@ -133,6 +134,7 @@ int
 main (int    argc,
       char **argv)
 {
+  ferry_allocator_init ();
   /* stdout carries data and signalling; GLib would print debug messages there. */
   g_log_writer_default_set_use_stderr (TRUE);
   setlocale (LC_ALL, "");

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <glib/gi18n.h>
 
+#include "ferry-allocator.h"
 #include "ferry-application.h"
 
 int
@@ -16,6 +17,7 @@ main (int   argc,
 {
   g_autoptr(FerryApplication) app = NULL;
 
+  ferry_allocator_init ();
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
