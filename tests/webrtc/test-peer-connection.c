@@ -4,6 +4,9 @@
  */
 #include <string.h>
 #include <signal.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <gio/gio.h>
 #include <usrsctp.h>
 
@@ -671,6 +674,42 @@ relay_candidate_cb (FerryPeerConnection *from, const char *candidate, FerryPeerC
   g_assert_no_error (error);
 }
 
+static gboolean
+host_has_ipv6_link_local (void)
+{
+  struct ifaddrs *addrs = NULL;
+  gboolean found = FALSE;
+
+  g_assert_no_errno (getifaddrs (&addrs));
+  for (struct ifaddrs *ifa = addrs; ifa != NULL && !found; ifa = ifa->ifa_next)
+    found = ifa->ifa_addr != NULL && ifa->ifa_addr->sa_family == AF_INET6 &&
+            (ifa->ifa_flags & IFF_LOOPBACK) == 0 &&
+            IN6_IS_ADDR_LINKLOCAL (&((struct sockaddr_in6 *) ifa->ifa_addr)->sin6_addr);
+  freeifaddrs (addrs);
+  return found;
+}
+
+/* The namespace's veth has an IPv4 and an IPv6 link-local address: only the first is offered. */
+static void
+test_no_link_local (void)
+{
+  g_autoptr(FerryRtcConfig) config = ferry_test_pair_config ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryPeerConnection) pc = ferry_peer_connection_new (config, &error);
+  g_autoptr(FerryDataChannel) channel = NULL;
+  g_autofree char *offer = NULL;
+
+  g_assert_true (host_has_ipv6_link_local ());
+  channel = ferry_peer_connection_create_data_channel (pc, "probe", NULL, &error);
+  g_assert_no_error (error);
+  offer = ferry_test_pair_make_offer (pc);
+  g_assert_nonnull (strstr (offer, " typ host"));
+  g_assert_nonnull (strstr (offer, " 10.213.0."));
+  g_assert_null (strstr (offer, " fe80:"));
+  ferry_peer_connection_close (pc);
+  ferry_test_run_for (50);
+}
+
 static void
 test_trickle (void)
 {
@@ -976,6 +1015,7 @@ main (int    argc,
   g_test_add_func ("/peer-connection/joined-datagrams", test_joined_datagrams);
   g_test_add_func ("/peer-connection/hold-at-close", test_hold_at_close);
   g_test_add_func ("/peer-connection/trickle", test_trickle);
+  g_test_add_func ("/peer-connection/no-link-local", test_no_link_local);
   g_test_add_func ("/peer-connection/paired", test_paired);
   g_test_add_data_func ("/peer-connection/vanished-peer", GINT_TO_POINTER (SIGKILL), test_vanished_peer);
   g_test_add_data_func ("/peer-connection/frozen-peer", GINT_TO_POINTER (SIGSTOP), test_vanished_peer);

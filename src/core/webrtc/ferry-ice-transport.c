@@ -14,6 +14,7 @@
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 #include <nice/agent.h>
+#include <nice/interfaces.h>
 
 #include "ferry-ice-transport.h"
 #include "ferry-webrtc-enums.h"
@@ -616,6 +617,36 @@ ferry_ice_transport_init (FerryIceTransport *self)
   self->last_receive_us = g_get_monotonic_time ();
 }
 
+/* Host candidates from the addresses libnice would take, less IPv6 link-local ones, as browsers
+ * do: a pair of those is never the only way (the same link has an IPv4 or a global address), its
+ * 40-byte header costs 1.3 % of a transfer against IPv4's, and an address made from the network
+ * card's hardware address would go to everyone in the room.  When link-local addresses are all
+ * there is, none is added and libnice takes them all. */
+static gboolean
+is_ipv6_link_local (const NiceAddress *address)
+{
+  struct sockaddr_storage sa;
+
+  nice_address_copy_to_sockaddr (address, (struct sockaddr *) &sa);
+  return sa.ss_family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL (&((struct sockaddr_in6 *) &sa)->sin6_addr);
+}
+
+static void
+add_host_addresses (NiceAgent *agent)
+{
+  GList *ips = nice_interfaces_get_local_ips (FALSE);
+
+  for (GList *l = ips; l != NULL; l = l->next)
+    {
+      NiceAddress address;
+
+      nice_address_init (&address);
+      if (nice_address_set_from_string (&address, l->data) && !is_ipv6_link_local (&address))
+        nice_agent_add_local_address (agent, &address);
+    }
+  g_list_free_full (ips, g_free);
+}
+
 FerryIceTransport *
 ferry_ice_transport_new (FerryRtcConfig *config,
                          gboolean        controlling)
@@ -650,6 +681,7 @@ ferry_ice_transport_new (FerryRtcConfig *config,
                 "force-relay", config->policy == FERRY_ICE_POLICY_RELAY,
                 NULL);
 
+  add_host_addresses (self->agent);
   self->stream_id = nice_agent_add_stream (self->agent, 1);
   nice_agent_set_stream_name (self->agent, self->stream_id, "application");
   nice_agent_attach_recv (self->agent, self->stream_id, 1, self->context, receive_cb, self);
