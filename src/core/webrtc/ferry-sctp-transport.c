@@ -182,9 +182,10 @@ usrsctp_global_init (void)
       usrsctp_sysctl_set_sctp_max_chunks_on_queue (10240);
       usrsctp_sysctl_set_sctp_initial_cwnd (10);
       usrsctp_sysctl_set_sctp_max_burst_default (10);
-      /* Not libdatachannel's RFC 2581: after a loss on a long path, Reno's window grows back one
-       * packet per round trip; HighSpeed TCP's (RFC 3649), the same below 38 packets, faster
-       * above.  See docs/INTEROP.md, "Congestion control". */
+      /* Not libdatachannel's RFC 2581, which halves its window on every loss: usrsctp's
+       * HighSpeed TCP (RFC 3649) gives back less above 38 KiB of window and grows faster in slow
+       * start; after a loss both grow by one packet per round trip.  See docs/INTEROP.md,
+       * "Congestion control". */
       usrsctp_sysctl_set_sctp_default_cc_module (SCTP_CC_HSTCP);
       usrsctp_sysctl_set_sctp_delayed_sack_time_default (20);
       usrsctp_sysctl_set_sctp_rto_min_default (1000);
