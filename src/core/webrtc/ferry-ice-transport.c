@@ -617,11 +617,6 @@ ferry_ice_transport_init (FerryIceTransport *self)
   self->last_receive_us = g_get_monotonic_time ();
 }
 
-/* Host candidates from the addresses libnice would take, less IPv6 link-local ones, as browsers
- * do: a pair of those is never the only way (the same link has an IPv4 or a global address), its
- * 40-byte header costs 1.3 % of a transfer against IPv4's, and an address made from the network
- * card's hardware address would go to everyone in the room.  When link-local addresses are all
- * there is, none is added and libnice takes them all. */
 static gboolean
 is_ipv6_link_local (const NiceAddress *address)
 {
@@ -631,6 +626,11 @@ is_ipv6_link_local (const NiceAddress *address)
   return sa.ss_family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL (&((struct sockaddr_in6 *) &sa)->sin6_addr);
 }
 
+/* Host candidates from the addresses libnice would take, less IPv6 link-local ones, as browsers
+ * do: a pair of those is never the only way (the same link has an IPv4 or a global address), its
+ * 40-byte header costs 1.3 % of a transfer against IPv4's, and an address made from the network
+ * card's hardware address would go to everyone in the room.  When link-local addresses are all
+ * there is, none is added and libnice takes them all. */
 static void
 add_host_addresses (NiceAgent *agent)
 {
